@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# One entry point for people and CI, on Debian or Ubuntu:
+#   bash dev.sh demo   install what is missing, then open rectui against its built-in emulator
+#   bash dev.sh test   install what is missing, then run ruff and the whole test suite
+# Safe to run again: system packages and Python dependencies are installed only when missing
+# or when pyproject.toml changed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+python_ok() {
+    command -v python3 >/dev/null &&
+        python3 -c 'import sys, ensurepip, venv, sysconfig, os
+sys.exit(0 if sys.version_info >= (3, 11)
+         and os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")) else 1)' \
+            2>/dev/null
+}
+
+install_system_packages() {
+    # ffmpeg decodes and encodes media; libasound2-dev and a C compiler build simpleaudio.
+    local wanted=(ffmpeg libasound2-dev gcc)
+    python_ok || wanted+=(python3 python3-dev python3-venv)
+    local missing=()
+    for pkg in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "dev.sh: installing system packages: ${missing[*]}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >/dev/null
+    fi
+    if ! python_ok; then
+        echo "dev.sh: rectui needs Python 3.11 or newer with venv and headers" >&2
+        exit 1
+    fi
+}
+
+install_python_packages() {
+    local stamp=.venv/.installed
+    local want
+    want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "dev.sh: installing Python dependencies into .venv"
+        .venv/bin/python -m pip install -q --upgrade pip
+        .venv/bin/python -m pip install -q -e '.[test]'
+        echo "$want" >"$stamp"
+    fi
+}
+
+case "${1:-}" in
+demo)
+    install_system_packages
+    install_python_packages
+    exec .venv/bin/rectui --demo
+    ;;
+test)
+    install_system_packages
+    install_python_packages
+    .venv/bin/ruff check .
+    exec .venv/bin/python -m pytest "${@:2}"
+    ;;
+*)
+    echo "usage: bash dev.sh demo | bash dev.sh test [pytest args]" >&2
+    exit 2
+    ;;
+esac

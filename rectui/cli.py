@@ -1,0 +1,81 @@
+"""Command line entry point: the TUI by default, plus the emulator and scriptable commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
+
+from . import __version__
+from .config import AppConfig, ConfigError, Profile, Settings, load_config, load_settings
+from .plivo.auth import Credentials
+from .plivo.client import PlivoClient
+from .plivo.ratelimit import RateLimiter
+
+DEMO_COUNT = 5000
+DEMO_SEED = 2026
+
+
+def _tui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rectui",
+        description="Browse, play and clean up Plivo call recordings from the terminal.",
+        epilog="Other commands: `rectui emulator --help` runs the built-in Plivo API emulator.",
+    )
+    parser.add_argument("--version", action="version", version=f"rectui {__version__}")
+    parser.add_argument(
+        "--demo", action="store_true", help="open against a built-in emulator with sample data"
+    )
+    parser.add_argument("--config", type=Path, help="configuration file (TOML)")
+    parser.add_argument("--profile", help="profile from the configuration file")
+    parser.add_argument("--api-url", help="API base URL, e.g. a running `rectui emulator`")
+    return parser
+
+
+def _demo_config(base_url: str, credentials: Credentials, settings: Settings) -> AppConfig:
+    # The demo keeps its media apart so that it never mixes with a real account's cache.
+    demo_settings = replace(settings, cache_dir=settings.cache_dir / "demo")
+    return AppConfig(profile=Profile("demo", credentials, base_url), settings=demo_settings)
+
+
+def run_tui(argv: list[str]) -> int:
+    args = _tui_parser().parse_args(argv)
+    try:
+        if args.demo:
+            settings = load_settings(args.config)
+        else:
+            config = load_config(args.config, profile=args.profile, api_url=args.api_url)
+    except ConfigError as exc:
+        print(f"rectui: {exc}", file=sys.stderr)
+        return 2
+    with ExitStack() as stack:
+        if args.demo:
+            from .emulator import Emulator, run_emulator_in_thread
+
+            emulator = Emulator(
+                seed=DEMO_SEED, count=DEMO_COUNT, media_auth=True, rate_limit=(300, 5.0)
+            )
+            base_url = stack.enter_context(run_emulator_in_thread(emulator))
+            auth_id, auth_token = emulator.account
+            config = _demo_config(base_url, Credentials(auth_id, auth_token), settings)
+
+        from .ui.app import RectuiApp
+
+        client = PlivoClient(
+            config.profile.credentials,
+            base_url=config.profile.api_url,
+            limiter=RateLimiter(*config.settings.rate_limit),
+        )
+        RectuiApp(config, client, demo=args.demo).run()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["emulator"]:
+        from .emulator.cli import main as emulator_main
+
+        return emulator_main(argv[1:])
+    return run_tui(argv)

@@ -1,0 +1,36 @@
+"""Credentials and the rule for where they may be sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import httpx
+
+PLIVO_API_URL = "https://api.plivo.com"
+PLIVO_MEDIA_HOST = "media.plivo.com"
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    auth_id: str
+    auth_token: str = field(repr=False)
+    """Never shown: not in repr, not in messages, not on screen."""
+
+    def basic_auth(self) -> httpx.BasicAuth:
+        return httpx.BasicAuth(self.auth_id, self.auth_token)
+
+    def redact(self, text: str) -> str:
+        """Remove the token from any text before it is shown or logged."""
+        return text.replace(self.auth_token, "••••") if self.auth_token else text
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def media_credentials_allowed(media_url: str, api_base_url: str) -> bool:
+    """Basic auth goes to the configured API host and Plivo's media host, never elsewhere:
+    a recording_url may point at a storage bucket that must not learn the account's token."""
+    host = _host(media_url)
+    return bool(host) and host in {_host(api_base_url), PLIVO_MEDIA_HOST}

@@ -1,0 +1,237 @@
+"""The async Recording API client: one httpx connection pool, retries, and the shared limiter."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from .auth import PLIVO_API_URL, Credentials, media_credentials_allowed
+from .errors import (
+    AuthenticationError,
+    BadResponseError,
+    NetworkError,
+    NotFoundError,
+    PlivoError,
+    error_for_status,
+)
+from .filters import RecordingFilter
+from .models import MalformedRecord, Meta, Recording, RecordingPage
+from .ratelimit import RateLimiter
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+
+
+def _server_error_text(response: httpx.Response) -> tuple[str, str | None]:
+    """The `error` text and api_id of an error body, tolerating bodies that are not JSON."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:200], None
+    if isinstance(body, dict):
+        error = body.get("error") or body.get("message") or ""
+        if isinstance(error, dict):  # Plivo sometimes nests errors per field
+            error = "; ".join(f"{k}: {v}" for k, v in error.items())
+        return str(error), body.get("api_id")
+    return str(body)[:200], None
+
+
+def _retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+class PlivoClient:
+    """Talks to Plivo (or the emulator). Every request, media included, passes the limiter."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        base_url: str = PLIVO_API_URL,
+        limiter: RateLimiter | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = 4,
+        backoff_base: float = 0.25,
+        backoff_cap: float = 8.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
+        self.credentials = credentials
+        self.base_url = base_url.rstrip("/")
+        self.limiter = limiter or RateLimiter()
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+            headers={"User-Agent": "rectui"},
+        )
+
+    async def __aenter__(self) -> PlivoClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- URLs ---------------------------------------------------------------------------------
+
+    @property
+    def account_path(self) -> str:
+        return f"/v1/Account/{quote(self.credentials.auth_id, safe='')}/Recording/"
+
+    def recording_path(self, recording_id: str) -> str:
+        return f"{self.account_path}{quote(recording_id, safe='')}/"
+
+    # -- the API ------------------------------------------------------------------------------
+
+    async def list_recordings(self, flt: RecordingFilter | None = None) -> RecordingPage:
+        """One page. The filter is sent as given; validate it first for field-level messages."""
+        params = (flt or RecordingFilter()).to_params()
+        params.setdefault("limit", "20")
+        params.setdefault("offset", "0")
+        body = await self._json("GET", self.account_path, params=params)
+        try:
+            meta = Meta.from_api(body.get("meta"))
+            objects = body.get("objects")
+            if not isinstance(objects, list):
+                raise ValueError("no objects list")
+        except ValueError as exc:
+            raise BadResponseError(f"Unexpected listing from the server ({exc})") from None
+        recordings: list[Recording] = []
+        malformed: list[MalformedRecord] = []
+        for obj in objects:
+            try:
+                recordings.append(Recording.from_api(obj))
+            except MalformedRecord as problem:
+                malformed.append(problem)
+        return RecordingPage(meta, recordings, malformed, body.get("api_id"))
+
+    async def get_recording(self, recording_id: str) -> Recording:
+        body = await self._json("GET", self.recording_path(recording_id))
+        try:
+            return Recording.from_api(body)
+        except MalformedRecord as exc:
+            raise BadResponseError(f"Unusable recording from the server ({exc})") from None
+
+    async def delete_recording(self, recording_id: str) -> bool:
+        """Delete; True if this call deleted it, False if it was already gone (404).
+
+        DELETE is idempotent here: if a response is lost and the retry finds 404, the first
+        attempt did the work, so a retry is safe and a 404 counts as done.
+        """
+        try:
+            await self._request("DELETE", self.recording_path(recording_id), retry=True)
+        except NotFoundError:
+            return False
+        return True
+
+    @asynccontextmanager
+    async def stream_media(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        credentials: Credentials | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """Open a media URL for streaming. A 2xx response is yielded (the caller reads
+        `aiter_bytes()`); errors raise. Credentials are sent only where they belong."""
+        creds = credentials or self.credentials
+        auth = creds.basic_auth() if media_credentials_allowed(url, self.base_url) else None
+        await self.limiter.acquire()
+        try:
+            async with self._http.stream(
+                "GET", url, headers=headers, auth=auth, follow_redirects=True
+            ) as response:
+                if response.status_code in (401, 403):
+                    raise AuthenticationError(
+                        f"Media needs HTTP auth (HTTP {response.status_code}): HTTP auth on "
+                        f"recordings is on and auth id {creds.auth_id} was "
+                        + ("rejected" if auth else "not sent to this host"),
+                        status=response.status_code,
+                    )
+                if response.status_code >= 400:
+                    await response.aread()
+                    text, api_id = _server_error_text(response)
+                    raise error_for_status(response.status_code, text, api_id)
+                yield response
+        except httpx.TransportError as exc:
+            raise NetworkError(self._network_message(exc)) from None
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = await self._request(method, path, retry=True, **kwargs)
+        try:
+            body = response.json()
+        except (ValueError, json.JSONDecodeError):
+            snippet = " ".join(response.text.split())[:80]
+            raise BadResponseError(
+                f"The server did not answer with JSON (HTTP {response.status_code}): {snippet!r}"
+            ) from None
+        if not isinstance(body, dict):
+            raise BadResponseError("The server answered with JSON that is not an object")
+        return body
+
+    def _network_message(self, exc: httpx.TransportError) -> str:
+        host = self.base_url.split("://", 1)[-1]
+        if isinstance(exc, httpx.TimeoutException):
+            return f"{host} did not answer in time; check the network and retry"
+        reason = self.credentials.redact(str(exc)) or type(exc).__name__
+        return f"Cannot reach {host} ({reason}); check the network or the API URL"
+
+    def _backoff(self, attempt: int, response: httpx.Response | None) -> float:
+        if response is not None:
+            hinted = _retry_after_seconds(response)
+            if hinted is not None:
+                return min(hinted, 60.0)
+        # Full jitter: spreads retries from concurrent page loads instead of synchronising them.
+        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+
+    async def _request(
+        self, method: str, path: str, *, retry: bool, **kwargs: Any
+    ) -> httpx.Response:
+        url = self.base_url + path
+        attempts = self.max_retries + 1 if retry else 1
+        for attempt in range(attempts):
+            last_attempt = attempt == attempts - 1
+            await self.limiter.acquire()
+            try:
+                response = await self._http.request(
+                    method, url, auth=self.credentials.basic_auth(), **kwargs
+                )
+            except httpx.TransportError as exc:
+                if last_attempt:
+                    raise NetworkError(self._network_message(exc)) from None
+                await self._sleep(self._backoff(attempt, None))
+                continue
+            if response.status_code in RETRY_STATUSES and not last_attempt:
+                await self._sleep(self._backoff(attempt, response))
+                continue
+            if response.status_code >= 400:
+                text, api_id = _server_error_text(response)
+                raise error_for_status(response.status_code, self.credentials.redact(text), api_id)
+            return response
+        raise PlivoError("unreachable")  # pragma: no cover - the loop always returns or raises

@@ -1,0 +1,182 @@
+"""The listing filter: every documented query parameter, validated by the server's own rules.
+
+The same validation runs in the client (so the UI can show a message under the field) and in the
+emulator (so it answers 400 exactly where Plivo would).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+
+from .rules import DEFAULT_WINDOW, MAX_LIMIT, MAX_WINDOW, format_filter_time, parse_filter_time
+
+_NUMBER_RE = re.compile(r"^\+?[1-9]\d{1,14}$")
+_SIP_RE = re.compile(r"^sips?:[^@\s]+@[^\s]+$")
+
+TIME_FIELDS = ("add_time__gt", "add_time__gte", "add_time__lt", "add_time__lte")
+STORAGE_FIELDS = (
+    "recording_storage_duration",
+    "recording_storage_duration__gt",
+    "recording_storage_duration__gte",
+    "recording_storage_duration__lt",
+    "recording_storage_duration__lte",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class FilterError(ValueError):
+    """One or more fields are invalid; `errors` names each field."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingFilter:
+    """All values are kept as the text the user typed (or the server received)."""
+
+    from_number: str | None = None
+    to_number: str | None = None
+    subaccount: str | None = None
+    call_uuid: str | None = None
+    add_time__gt: str | None = None
+    add_time__gte: str | None = None
+    add_time__lt: str | None = None
+    add_time__lte: str | None = None
+    mpc_name: str | None = None
+    mpc_uuid: str | None = None
+    conference_name: str | None = None
+    conference_uuid: str | None = None
+    recording_storage_duration: str | None = None
+    recording_storage_duration__gt: str | None = None
+    recording_storage_duration__gte: str | None = None
+    recording_storage_duration__lt: str | None = None
+    recording_storage_duration__lte: str | None = None
+    limit: str | None = None
+    offset: str | None = None
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def from_params(cls, params: dict[str, str]) -> RecordingFilter:
+        """Build from query parameters; unknown parameters are ignored, as Plivo does."""
+        names = set(cls.field_names())
+        return cls(**{k: v for k, v in params.items() if k in names})
+
+    def to_params(self) -> dict[str, str]:
+        """Query parameters for the API: only the fields that are set, all as strings."""
+        params: dict[str, str] = {}
+        for name in self.field_names():
+            value = getattr(self, name)
+            if value is not None and str(value).strip() != "":
+                params[name] = str(value).strip()
+        return params
+
+    def with_values(self, **changes: str | None) -> RecordingFilter:
+        return replace(self, **changes)
+
+    def with_time_range(self, start: datetime | None, end: datetime | None) -> RecordingFilter:
+        """Replace the add_time bounds by [start, end)."""
+        return replace(
+            self,
+            add_time__gt=None,
+            add_time__lte=None,
+            add_time__gte=format_filter_time(start) if start else None,
+            add_time__lt=format_filter_time(end) if end else None,
+        )
+
+    @property
+    def has_time_filter(self) -> bool:
+        return any(getattr(self, name) for name in TIME_FIELDS)
+
+    @property
+    def has_storage_filter(self) -> bool:
+        return any(getattr(self, name) for name in STORAGE_FIELDS)
+
+    def time_bounds(self) -> tuple[datetime | None, datetime | None]:
+        """The lower and upper add_time bounds as given (None where absent). Assumes validity."""
+        lower = self.add_time__gte or self.add_time__gt
+        upper = self.add_time__lt or self.add_time__lte
+        return (
+            parse_filter_time(lower) if lower else None,
+            parse_filter_time(upper) if upper else None,
+        )
+
+    def search_span(self, now: datetime) -> tuple[datetime, datetime]:
+        """The add_time span the server searches: a missing upper bound is now, a missing lower
+        bound is the default window before the upper one."""
+        lower, upper = self.time_bounds()
+        upper = upper or now
+        return (lower or upper - DEFAULT_WINDOW, upper)
+
+    def errors(self, *, now: datetime, check_window: bool = True) -> list[FieldError]:
+        """Every problem, each naming its field. `check_window=False` allows spans over 30 days
+        (the listing engine splits those into windows itself)."""
+        found: list[FieldError] = []
+        params = self.to_params()
+
+        for name in ("from_number", "to_number"):
+            value = params.get(name)
+            if value and not (_NUMBER_RE.match(value) or _SIP_RE.match(value)):
+                found.append(FieldError(name, "use an E.164 number (+14155550123) or a sip: URI"))
+
+        times: dict[str, datetime] = {}
+        for name in TIME_FIELDS:
+            if name in params:
+                try:
+                    times[name] = parse_filter_time(params[name])
+                except ValueError as exc:
+                    found.append(FieldError(name, str(exc)))
+        if "add_time__gt" in params and "add_time__gte" in params:
+            found.append(FieldError("add_time__gte", "give either __gt or __gte, not both"))
+        if "add_time__lt" in params and "add_time__lte" in params:
+            found.append(FieldError("add_time__lte", "give either __lt or __lte, not both"))
+
+        for name in STORAGE_FIELDS:
+            value = params.get(name)
+            if value is not None and not value.isdigit():
+                found.append(FieldError(name, "must be a whole number of days (0 or more)"))
+        if self.has_storage_filter and self.has_time_filter:
+            storage_field = next(n for n in STORAGE_FIELDS if n in params)
+            found.append(
+                FieldError(storage_field, "storage duration cannot be combined with add_time")
+            )
+
+        if "limit" in params:
+            value = params["limit"]
+            if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+                found.append(FieldError("limit", f"must be between 1 and {MAX_LIMIT}"))
+        if "offset" in params and not params["offset"].isdigit():
+            found.append(FieldError("offset", "must be 0 or more"))
+
+        if not any(e.field in TIME_FIELDS for e in found) and times:
+            lower = times.get("add_time__gte") or times.get("add_time__gt")
+            upper = times.get("add_time__lt") or times.get("add_time__lte") or now
+            upper_field = "add_time__lt" if "add_time__lt" in times else "add_time__lte"
+            lower_field = "add_time__gte" if "add_time__gte" in times else "add_time__gt"
+            if lower is not None and lower > upper:
+                found.append(FieldError(upper_field, "the end is before the start"))
+            elif check_window and lower is not None and upper - lower > MAX_WINDOW:
+                found.append(
+                    FieldError(lower_field, f"add_time spans at most {MAX_WINDOW.days} days")
+                )
+        return found
+
+    def validate(self, *, now: datetime, check_window: bool = True) -> RecordingFilter:
+        problems = self.errors(now=now, check_window=check_window)
+        if problems:
+            raise FilterError(problems)
+        return self

@@ -1,0 +1,55 @@
+"""Storage price arithmetic: the only place that knows how Plivo bills stored recordings."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+FREE_STORAGE_DAYS = 90
+"""Storage is free for this many days after add_time."""
+
+STORAGE_RATE = Decimal("0.0004")
+"""US dollars per minute of recording per month, once the free period is over."""
+
+
+def rounded_duration_seconds(duration_ms: float) -> int:
+    """Round a duration to the nearest 60 s, as Plivo bills it; anything under 60 s counts as 60."""
+    seconds = Decimal(str(duration_ms)) / 1000
+    minutes = int((seconds / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return max(60, minutes * 60)
+
+
+def billable_minutes(rounded_seconds: int) -> Decimal:
+    return Decimal(rounded_seconds) / 60
+
+
+def monthly_amount(rate: Decimal, rounded_seconds: int) -> Decimal:
+    """rate × billable minutes: 0.0004 × 3456 / 60 = 0.02304, as in Plivo's example."""
+    return rate * billable_minutes(rounded_seconds)
+
+
+def expected_monthly_amount(rate: Decimal, rounded_seconds: int, storage_days: int) -> Decimal:
+    """What the monthly amount should be: nothing while storage is still free."""
+    if storage_days <= FREE_STORAGE_DAYS:
+        return Decimal(0)
+    return monthly_amount(rate, rounded_seconds)
+
+
+def free_storage_ends(add_time: datetime) -> datetime:
+    return add_time + timedelta(days=FREE_STORAGE_DAYS)
+
+
+def storage_days(add_time: datetime, now: datetime) -> int:
+    """Whole days stored; the count increments 24 hours after add_time."""
+    return max(0, (now - add_time) // timedelta(days=1))
+
+
+def format_money(amount: Decimal | None) -> str:
+    if amount is None:
+        return "—"
+    text = f"{amount.normalize():f}"
+    if "." not in text:
+        text += ".00"
+    elif len(text.split(".")[1]) < 2:
+        text += "0"
+    return "$" + text

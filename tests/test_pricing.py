@@ -1,0 +1,39 @@
+"""Storage cost arithmetic as Plivo documents it."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from rectui.plivo import pricing
+
+
+def test_documented_example_amount() -> None:
+    assert pricing.monthly_amount(Decimal("0.0004"), 3456) == Decimal("0.02304")
+
+
+@pytest.mark.parametrize(
+    ("duration_ms", "rounded"),
+    [(1_000, 60), (59_999, 60), (89_999, 60), (90_000, 120), (345_100, 360), (3_600_000, 3600)],
+)
+def test_rounding_to_the_nearest_minute_with_a_one_minute_floor(duration_ms: int, rounded: int):
+    assert pricing.rounded_duration_seconds(duration_ms) == rounded
+
+
+def test_storage_is_free_for_90_days() -> None:
+    rate = pricing.STORAGE_RATE
+    assert pricing.expected_monthly_amount(rate, 600, 90) == 0
+    assert pricing.expected_monthly_amount(rate, 600, 91) == Decimal("0.0040")
+
+
+def test_storage_days_increment_after_each_full_day() -> None:
+    added = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert pricing.storage_days(added, added + timedelta(hours=23, minutes=59)) == 0
+    assert pricing.storage_days(added, added + timedelta(hours=24)) == 1
+    assert pricing.free_storage_ends(added) == added + timedelta(days=90)
+
+
+def test_money_is_shown_with_all_its_digits() -> None:
+    assert pricing.format_money(Decimal("0.02304")) == "$0.02304"
+    assert pricing.format_money(Decimal("3")) == "$3.00"
+    assert pricing.format_money(None) == "—"
