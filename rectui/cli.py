@@ -22,7 +22,11 @@ def _tui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rectui",
         description="Browse, play and clean up Plivo call recordings from the terminal.",
-        epilog="Other commands: `rectui emulator --help` runs the built-in Plivo API emulator.",
+        epilog=(
+            "Scriptable commands (no TUI): list, get, download, delete, costs, config init; "
+            "see `rectui list --help` and the others. `rectui emulator --help` runs the "
+            "built-in Plivo API emulator."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"rectui {__version__}")
     parser.add_argument(
@@ -78,4 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         from .emulator.cli import main as emulator_main
 
         return emulator_main(argv[1:])
+    from .commands import is_command
+
+    if is_command(argv):
+        from .commands import main as commands_main
+
+        return commands_main(argv)
     return run_tui(argv)

@@ -18,7 +18,7 @@ __all__ = [
 
 
 def format_duration(seconds: float | None, *, tenths: bool = False) -> str:
-    """`h:mm:ss` (or `m:ss` under an hour); with tenths, `h:mm:ss.s`."""
+    """`m:ss` (or `h:mm:ss` from an hour) for columns; with tenths, always `h:mm:ss.s`."""
     if seconds is None:
         return "—"
     seconds = max(0.0, seconds)
@@ -28,7 +28,7 @@ def format_duration(seconds: float | None, *, tenths: bool = False) -> str:
         whole, frac = round(seconds), 0
     hours, rest = divmod(int(whole), 3600)
     minutes, secs = divmod(rest, 60)
-    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours or tenths else f"{minutes}:{secs:02d}"
     return f"{text}.{frac}" if tenths else text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -34,3 +35,16 @@ def media_credentials_allowed(media_url: str, api_base_url: str) -> bool:
     a recording_url may point at a storage bucket that must not learn the account's token."""
     host = _host(media_url)
     return bool(host) and host in {_host(api_base_url), PLIVO_MEDIA_HOST}
+
+
+_ACCOUNT_IN_PATH = re.compile(r"/Account/([^/]+)/")
+
+
+def account_in_url(url: str | None) -> str | None:
+    """The auth id a media or resource URL belongs to (`/v1/Account/{auth_id}/Recording/…`).
+
+    Plivo's objects do not say which subaccount made a recording, but its URLs do, and media
+    behind HTTP auth needs that subaccount's own credentials.
+    """
+    match = _ACCOUNT_IN_PATH.search(urlsplit(url or "").path)
+    return match.group(1) if match else None

@@ -15,6 +15,12 @@ from .rules import DEFAULT_WINDOW, MAX_LIMIT, MAX_WINDOW, format_filter_time, pa
 _NUMBER_RE = re.compile(r"^\+?[1-9]\d{1,14}$")
 _SIP_RE = re.compile(r"^sips?:[^@\s]+@[^\s]+$")
 
+
+def _is_whole_number(text: str) -> bool:
+    # str.isdigit() alone accepts characters such as "²" that int() rejects.
+    return text.isascii() and text.isdigit()
+
+
 TIME_FIELDS = ("add_time__gt", "add_time__gte", "add_time__lt", "add_time__lte")
 STORAGE_FIELDS = (
     "recording_storage_duration",
@@ -100,16 +106,18 @@ class RecordingFilter:
 
     @property
     def has_time_filter(self) -> bool:
-        return any(getattr(self, name) for name in TIME_FIELDS)
+        # Blank values count as absent, exactly as in to_params().
+        return any((getattr(self, name) or "").strip() for name in TIME_FIELDS)
 
     @property
     def has_storage_filter(self) -> bool:
-        return any(getattr(self, name) for name in STORAGE_FIELDS)
+        return any((getattr(self, name) or "").strip() for name in STORAGE_FIELDS)
 
     def time_bounds(self) -> tuple[datetime | None, datetime | None]:
         """The lower and upper add_time bounds as given (None where absent). Assumes validity."""
-        lower = self.add_time__gte or self.add_time__gt
-        upper = self.add_time__lt or self.add_time__lte
+        params = self.to_params()  # blank values count as absent
+        lower = params.get("add_time__gte") or params.get("add_time__gt")
+        upper = params.get("add_time__lt") or params.get("add_time__lte")
         return (
             parse_filter_time(lower) if lower else None,
             parse_filter_time(upper) if upper else None,
@@ -147,7 +155,7 @@ class RecordingFilter:
 
         for name in STORAGE_FIELDS:
             value = params.get(name)
-            if value is not None and not value.isdigit():
+            if value is not None and not _is_whole_number(value):
                 found.append(FieldError(name, "must be a whole number of days (0 or more)"))
         if self.has_storage_filter and self.has_time_filter:
             storage_field = next(n for n in STORAGE_FIELDS if n in params)
@@ -157,9 +165,9 @@ class RecordingFilter:
 
         if "limit" in params:
             value = params["limit"]
-            if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+            if not _is_whole_number(value) or not 1 <= int(value) <= MAX_LIMIT:
                 found.append(FieldError("limit", f"must be between 1 and {MAX_LIMIT}"))
-        if "offset" in params and not params["offset"].isdigit():
+        if "offset" in params and not _is_whole_number(params["offset"]):
             found.append(FieldError("offset", "must be 0 or more"))
 
         if not any(e.field in TIME_FIELDS for e in found) and times:

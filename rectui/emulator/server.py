@@ -1,0 +1,507 @@
+"""The emulator itself: Plivo's Recording API as an ASGI app, controllable in-process.
+
+Every request goes through `Emulator.__call__`, which applies the injected latency and scheduled
+faults and records the request in `request_log`; the Starlette app behind it authenticates,
+applies the per-account rate limit and answers. Query validation is `RecordingFilter.errors()`
+and prices come from `rectui.plivo.pricing`, so the emulator cannot drift from the client's
+idea of the rules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..plivo.filters import RecordingFilter
+from ..plivo.rules import MAX_LIMIT
+from .accounts import AccountCredentials, make_accounts
+from .audio import MediaLibrary, MediaUnavailable
+from .data import StoredRecording, generate_recordings, load_recordings, render_recording
+from .faults import DropConnection, Fault, FaultPlan, PathMatch
+from .media_response import FileSliceResponse, UnsatisfiableRange, parse_range
+from .store import RecordingStore, TimeWindow, filter_predicate
+
+DEFAULT_LIMIT = MAX_LIMIT
+"""Without a limit parameter Plivo returns a full page of 20."""
+
+CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
+
+REQUEST_LOG_LIMIT = 100_000
+"""The log keeps at most this many entries (the oldest half goes), so a long demo stays small."""
+
+
+class LoggedRequest(NamedTuple):
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int | None
+    """The status sent; None when the connection was dropped before any response.
+
+    Entries are appended when the response starts, so they are in the log before the client
+    has seen anything."""
+
+
+class ApiError(Exception):
+    """Answered as Plivo answers errors: `{"api_id": ..., "error": ...}` with this status."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def new_api_id() -> str:
+    return str(uuid.uuid4())
+
+
+def error_response(
+    status: int, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"api_id": new_api_id(), "error": message}, status, headers=headers)
+
+
+class RequestCounter:
+    """Sliding-window admission per account: Plivo rejects excess requests, it does not queue.
+
+    Rejected requests are not counted, so a client that backs off recovers after one period.
+    """
+
+    def __init__(self, requests: int, period: float):
+        if requests < 1 or period <= 0:
+            raise ValueError("a rate limit needs at least one request per positive period")
+        self.requests = requests
+        self.period = period
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, account: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen.setdefault(account, deque())
+            while seen and now - seen[0] >= self.period:
+                seen.popleft()
+            if len(seen) >= self.requests:
+                return False
+            seen.append(now)
+            return True
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    auth_id, colon, token = decoded.partition(":")
+    return (auth_id, token) if colon else None
+
+
+class Emulator:
+    """Plivo's Recording API over generated (or given) recordings; an ASGI application.
+
+    See the package docstring for the public API.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        count: int = 1000,
+        latency_ms: float = 0.0,
+        rate_limit: tuple[int, float] | None = None,
+        media_auth: bool = False,
+        data: Sequence[Mapping[str, Any]] | None = None,
+        now: datetime | None = None,
+        auth_id: str | None = None,
+        auth_token: str | None = None,
+        subaccount_count: int = 2,
+        ffmpeg: str | None = None,
+    ):
+        self.seed = seed
+        self.now = (now or datetime.now(UTC)).astimezone(UTC)
+        """The moment generated data is relative to."""
+        self._frozen = now is not None
+        self.account, self.subaccounts = make_accounts(
+            seed, subaccount_count=subaccount_count, auth_id=auth_id, auth_token=auth_token
+        )
+        self._tokens = {a.auth_id: a.auth_token for a in (self.account, *self.subaccounts)}
+        sub_ids = [a.auth_id for a in self.subaccounts]
+        if data is not None:
+            records = load_recordings(data, main_id=self.account.auth_id, subaccount_ids=sub_ids)
+        else:
+            records = generate_recordings(
+                seed=seed,
+                count=count,
+                now=self.now,
+                main_id=self.account.auth_id,
+                subaccount_ids=sub_ids,
+            )
+        self.store = RecordingStore(records)
+        self.media = MediaLibrary(ffmpeg)
+        self.faults = FaultPlan()
+        self.request_log: list[LoggedRequest] = []
+        self.latency_ms = latency_ms
+        self.media_auth = media_auth
+        self._rate_counter: RequestCounter | None = None
+        self.rate_limit = rate_limit
+        self._defaults = (latency_ms, rate_limit, media_auth)
+        self.app: ASGIApp = self._build_app()
+
+    # --- control --------------------------------------------------------------------------
+
+    @property
+    def rate_limit(self) -> tuple[int, float] | None:
+        """(requests, seconds) per account, or None; setting it starts a fresh window."""
+        counter = self._rate_counter
+        return None if counter is None else (counter.requests, counter.period)
+
+    @rate_limit.setter
+    def rate_limit(self, value: tuple[int, float] | None) -> None:
+        self._rate_counter = None if value is None else RequestCounter(*value)
+
+    @property
+    def accounts(self) -> list[AccountCredentials]:
+        return [self.account, *self.subaccounts]
+
+    def clock(self) -> datetime:
+        """The server's current time: frozen at `now` when one was given, else the real clock."""
+        return self.now if self._frozen else datetime.now(UTC)
+
+    def fail_next(
+        self,
+        match: PathMatch = None,
+        *,
+        status: int = 500,
+        times: int | None = 1,
+        method: str | None = None,
+        error: str | None = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Answer the next `times` matching requests with `status` instead of serving them.
+
+        The body is Plivo's error shape unless `body` gives raw bytes. Failures happen before
+        authentication and rate limiting.
+        """
+        self.faults.add(
+            Fault(
+                "fail",
+                match,
+                method=method,
+                remaining=times,
+                status=status,
+                error=error or HTTPStatus(status).phrase.lower(),
+                body=body,
+                headers=dict(headers or {}),
+            )
+        )
+
+    def drop_connection_for(
+        self, match: PathMatch = None, *, times: int | None = 1, method: str | None = None
+    ) -> None:
+        """Close the connection of the next `times` matching requests without any response.
+
+        The client sees the server disconnect before a status line (httpx: RemoteProtocolError).
+        """
+        self.faults.add(Fault("drop", match, method=method, remaining=times))
+
+    def truncate_media_for(
+        self, recording_id: str, *, keep_bytes: int | None = None, times: int | None = 1
+    ) -> None:
+        """Cut the next `times` media downloads of a recording short.
+
+        Headers and Content-Length are complete, but only `keep_bytes` (default: half) of the
+        body is sent before the connection is closed.
+        """
+        self.faults.add(
+            Fault("truncate", recording_id, method="GET", remaining=times, keep_bytes=keep_bytes)
+        )
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def reset(self) -> None:
+        """Back to the state after construction: deleted recordings return, faults and the log
+        are cleared, latency, rate limit and media auth are the constructor's. Media stays
+        cached."""
+        self.store.reset()
+        self.faults.clear()
+        self.request_log.clear()
+        self.latency_ms, self.rate_limit, self.media_auth = self._defaults
+
+    def close(self) -> None:
+        """Stop media synthesis and delete cached media. The emulator cannot serve media after."""
+        self.media.close()
+
+    def recording_object(self, recording_id: str, base_url: str) -> Any:
+        """A recording as the API would return it now (for tests and tools)."""
+        rec = self.store.get(recording_id)
+        if rec is None:
+            raise KeyError(recording_id)
+        return render_recording(rec, base_url=base_url, now=self.clock())
+
+    # --- ASGI entry -------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        query = dict(
+            parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        )
+        logged = False
+
+        def log(status: int | None) -> None:
+            # Logged before the client can see anything, so a client holding a response (or a
+            # dropped connection) always finds its request in the log.
+            nonlocal logged
+            if not logged:
+                logged = True
+                self.request_log.append(LoggedRequest(method, path, query, status))
+                if len(self.request_log) > REQUEST_LOG_LIMIT:
+                    del self.request_log[: REQUEST_LOG_LIMIT // 2]
+
+        async def send_and_log(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                log(message["status"])
+            await send(message)
+
+        try:
+            if self.latency_ms > 0:
+                await asyncio.sleep(self.latency_ms / 1000)
+            fault = self.faults.take(("drop", "fail"), method, path)
+            if fault is not None and fault.kind == "drop":
+                raise DropConnection
+            if fault is not None:
+                await self._injected_failure(fault)(scope, receive, send_and_log)
+            else:
+                await self.app(scope, receive, send_and_log)
+        except DropConnection:
+            log(None)
+            await _drop_connection(send)
+        except Exception:
+            log(500)  # uvicorn answers 500 for anything that escapes the app
+            raise
+
+    @staticmethod
+    def _injected_failure(fault: Fault) -> Response:
+        if fault.body is not None:
+            return Response(fault.body, fault.status, headers=dict(fault.headers))
+        return error_response(fault.status, fault.error, fault.headers)
+
+    # --- the API ----------------------------------------------------------------------------
+
+    def _build_app(self) -> Starlette:
+        account_path = "/v1/Account/{auth_id}/Recording"
+        return Starlette(
+            routes=[
+                Route(f"{account_path}/", self._list_recordings, methods=["GET"]),
+                Route(
+                    f"{account_path}/{{recording_id}}/",
+                    self._one_recording,
+                    methods=["GET", "DELETE"],
+                ),
+                Route(f"{account_path}/{{recording_id}}.{{ext}}", self._media, methods=["GET"]),
+                # Older recording_urls pointed at a bucket path without the account.
+                Route("/recordings_2013/{recording_id}.{ext}", self._media, methods=["GET"]),
+            ],
+            exception_handlers={ApiError: self._api_error, HTTPException: self._http_error},
+        )
+
+    async def _api_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return error_response(exc.status, exc.message, exc.headers)
+
+    async def _http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return error_response(exc.status_code, exc.detail.lower(), exc.headers)
+
+    def _authenticated(self, request: Request) -> str | None:
+        credentials = _basic_credentials(request)
+        if credentials is None:
+            return None
+        auth_id, token = credentials
+        expected = self._tokens.get(auth_id)
+        if expected is None or not hmac.compare_digest(expected.encode(), token.encode()):
+            return None
+        return auth_id
+
+    def _admit(self, account: str) -> None:
+        counter = self._rate_counter
+        if counter is not None and not counter.admit(account):
+            raise ApiError(429, "too many requests: rate limit exceeded")
+
+    def _api_account(self, request: Request) -> str:
+        """The authenticated account of an API request, counted against its rate limit."""
+        account = self._authenticated(request)
+        if account is None:
+            raise ApiError(401, "authentication failed: check the auth id and auth token")
+        if account != request.path_params["auth_id"]:
+            raise ApiError(401, "the auth id in the URL does not match the credentials")
+        self._admit(account)
+        return account
+
+    def _visible_to(self, account: str, rec: StoredRecording) -> bool:
+        """The main account sees its subaccounts' recordings; a subaccount only its own."""
+        return account in (rec.owner, self.account.auth_id)
+
+    async def _list_recordings(self, request: Request) -> Response:
+        account = self._api_account(request)
+        now = self.clock()
+        flt = RecordingFilter.from_params(dict(request.query_params))
+        problems = flt.errors(now=now)
+        if problems:
+            raise ApiError(400, "; ".join(str(problem) for problem in problems))
+        params = flt.to_params()
+        limit = int(params.get("limit", DEFAULT_LIMIT))
+        offset = int(params.get("offset", 0))
+        owner = params.get("subaccount")
+        if account != self.account.auth_id:
+            # A subaccount asking for anyone else's recordings simply has none.
+            visible = owner in (None, account)
+            owner = account
+        else:
+            visible = True
+        if visible:
+            total, rows = self.store.page(
+                owner=owner,
+                window=TimeWindow.for_filter(flt, now),
+                predicate=filter_predicate(flt, now),
+                offset=offset,
+                limit=limit,
+            )
+        else:
+            total, rows = 0, []
+        base_url = str(request.base_url)
+        kept = {k: v for k, v in params.items() if k not in ("limit", "offset")}
+
+        def link(page_offset: int) -> str:
+            query = urlencode({"limit": limit, "offset": page_offset, **kept})
+            return f"/v1/Account/{account}/Recording/?{query}"
+
+        meta = {
+            "limit": limit,
+            "next": link(offset + limit) if offset + limit < total else None,
+            "offset": offset,
+            "previous": link(max(0, offset - limit)) if offset > 0 else None,
+            "total_count": total,
+        }
+        objects = [render_recording(rec, base_url=base_url, now=now) for rec in rows]
+        return JSONResponse({"api_id": new_api_id(), "meta": meta, "objects": objects})
+
+    async def _one_recording(self, request: Request) -> Response:
+        account = self._api_account(request)
+        recording_id = request.path_params["recording_id"]
+        rec = self.store.get(recording_id)
+        if rec is None or not self._visible_to(account, rec):
+            raise ApiError(404, "not found")
+        if request.method == "DELETE":
+            await request.body()  # the Python SDK sends a small JSON body; nothing in it matters
+            self.store.delete(recording_id)
+            return Response(status_code=204)
+        obj = render_recording(rec, base_url=str(request.base_url), now=self.clock())
+        if isinstance(obj, dict):
+            obj.setdefault("api_id", new_api_id())
+        return JSONResponse(obj)
+
+    async def _media(self, request: Request) -> Any:
+        """The audio of a recording, public unless media auth is on.
+
+        With media auth, only the owner's credentials open a recording: a subaccount's
+        recordings need the subaccount's auth id and token, as Plivo documents.
+        """
+        path_account = request.path_params.get("auth_id")
+        rec = self.store.get(request.path_params["recording_id"])
+        if self.media_auth:
+            account = self._authenticated(request)
+            if account is None:
+                raise ApiError(401, "this recording requires HTTP basic auth")
+            self._admit(account)
+        else:
+            account = None
+            # Public media still counts against the account it belongs to.
+            if path_account in self._tokens:
+                self._admit(path_account)
+            elif rec is not None:
+                self._admit(rec.owner)
+        if (
+            rec is None
+            or request.path_params["ext"].lower() != rec.recording_format
+            or (path_account is not None and path_account not in (rec.owner, self.account.auth_id))
+        ):
+            raise ApiError(404, "not found")
+        if account is not None and account != rec.owner:
+            raise ApiError(
+                401, f"this recording belongs to {rec.owner}: use that account's credentials"
+            )
+
+        variant = "original" if request.query_params.get("type") == "original" else "default"
+        try:
+            path = await asyncio.to_thread(
+                self.media.ensure, rec.recording_id, rec.recording_format, rec.duration_s, variant
+            )
+        except MediaUnavailable as exc:
+            raise ApiError(503, f"media unavailable: {exc}") from None
+        size = path.stat().st_size
+        headers = {"accept-ranges": "bytes", "content-type": CONTENT_TYPES[rec.recording_format]}
+        try:
+            byte_range = parse_range(request.headers.get("range"), size)
+        except UnsatisfiableRange as exc:
+            raise ApiError(416, str(exc), {"content-range": f"bytes */{size}"}) from None
+        if byte_range is None:
+            first, length, status = 0, size, 200
+        else:
+            first, last = byte_range
+            length, status = last - first + 1, 206
+            headers["content-range"] = f"bytes {first}-{last}/{size}"
+        cut_after = None
+        if request.method == "GET":
+            fault = self.faults.take(("truncate",), "GET", request.url.path)
+            if fault is not None:
+                cut_after = fault.keep_bytes if fault.keep_bytes is not None else length // 2
+        return FileSliceResponse(
+            path,
+            first=first,
+            length=length,
+            status=status,
+            headers=headers,
+            send_body=request.method != "HEAD",
+            cut_after=cut_after,
+        )
+
+
+async def _drop_connection(send: Send) -> None:
+    """Close the client's connection without finishing (or starting) a response.
+
+    ASGI has no message for this. Under uvicorn `send` is a method of the request cycle that
+    owns the transport, so abort that; anywhere else, fail loudly so the client still sees an
+    error instead of a response.
+    """
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None:
+        raise ConnectionAbortedError("emulator dropped the connection")
+    transport.abort()
+    # Let uvicorn notice the disconnect before the app returns, or it would try to send a 500.
+    await asyncio.sleep(0)

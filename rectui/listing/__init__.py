@@ -1,0 +1,56 @@
+"""The listing engine: every recording matching a filter as one ordered sequence with a known
+total and random access by index, over Plivo's 20-row pages and 30-day add_time windows.
+
+No Textual here; the virtualized table reads a `Listing`.
+
+    listing = Listing(client, flt, now=None, concurrency=8)   # FilterError if flt is invalid
+    total = await listing.open()        # page 0 of every window, concurrently; idempotent
+    listing.get(i)                      # Recording | Unavailable | None (not loaded); no I/O
+    await listing.ensure(start, stop)   # fetch the pages holding rows [start, stop)
+    listing.is_loaded(start, stop)
+    listing.index_of(recording_id)      # global index of a loaded row, or None
+    await listing.delete(recording_id)  # server delete + remove(), race-free with page loads
+    listing.remove(recording_id)        # local removal after a delete done elsewhere
+    async for rec in listing.iter_all(): ...   # every Recording in order (export)
+    listing.close()                     # cancel in-flight fetches; late results are dropped
+
+Semantics:
+
+- One `Listing` per filter. When the filter changes, `close()` the old one and make a new one;
+  the old one's responses never reach the new one. The filter, `now` and the windows are fixed
+  for the object's life.
+- Windows: the add_time span is split into windows of at most 30 days, newest first
+  (`windows`, `window_filters`, `window_totals`). No add_time filter, or a storage-duration
+  filter: one window sent without add_time (the server's default 7 days; bounds (None, None)).
+  A missing upper bound is `now`.
+- Order: newest first across windows; within a window, the server's order.
+- `total` is known after `open()` and shrinks with `remove()`/`delete()`. Before `open()` it is 0.
+- `get(i)` never raises: None means "not loaded yet" (or i out of range). An `Unavailable` row
+  (`recording_id`, `reason`) stands where the server counted a row that cannot be shown — a
+  malformed object (also reported in `problems`, with its id) or a row the server no longer
+  returned because data changed while loading. It keeps its index, so no other row moves.
+  Duplicates (the same recording_id returned again because rows shifted) are kept once.
+- `ensure()` and `open()` raise the client's PlivoError subclasses (NetworkError,
+  AuthenticationError, RateLimitedError, ServerError, ...). Failed pages are not cached: call
+  again to retry. Concurrent callers asking for the same page share one request. After
+  `close()` they return quietly.
+- Concurrency: at most `concurrency` page requests in flight per listing; the client's rate
+  limiter keeps the account under Plivo's 300 requests / 5 s.
+- `requests_made` counts page requests sent (for benchmarks and tests).
+"""
+
+from .engine import DEFAULT_CONCURRENCY, PAGE_SIZE, Listing, Row, Unavailable, plan_windows
+from .ranges import QUICK_RANGE_LABELS, QUICK_RANGES, filter_with_quick_range, quick_range
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "PAGE_SIZE",
+    "QUICK_RANGES",
+    "QUICK_RANGE_LABELS",
+    "Listing",
+    "Row",
+    "Unavailable",
+    "filter_with_quick_range",
+    "plan_windows",
+    "quick_range",
+]

@@ -1,0 +1,163 @@
+"""Export every row of a listing to CSV or JSON lines, with computed fields.
+
+    count = await export_to_path(listing.iter_all(), Path("out.csv"), "csv",
+                                 total=listing.total, progress=lambda done, total: ...)
+
+Computed fields (from `fields.compute`, as of one `now` for the whole export):
+`billable_minutes`, `days_stored`, `free_storage_until` (UTC date), `past_free_storage`, and
+`monthly_cost` (recomputed: 0 while free, else rate × billable minutes). JSON lines carry the
+server's whole object as sent plus those fields; CSV has a fixed set of columns (below).
+Money and rates stay decimal strings (no float rounding): `"0.02304"`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from collections.abc import AsyncIterable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from ..plivo.models import Recording
+from . import fields
+
+ExportFormat = Literal["csv", "jsonl"]
+FORMATS: tuple[ExportFormat, ...] = ("csv", "jsonl")
+ExportProgress = Callable[[int, int | None], None]
+"""progress(rows written, total rows or None when unknown)."""
+
+CSV_COLUMNS = (
+    "recording_id", "add_time", "recording_type", "recording_format", "from_number",
+    "to_number", "call_uuid", "conference_name", "mpc_name", "duration_s",
+    "rounded_recording_duration", "billable_minutes", "days_stored", "free_storage_until",
+    "past_free_storage", "recording_storage_rate", "monthly_recording_storage_amount",
+    "monthly_cost", "recording_url",
+)  # fmt: skip
+COMPUTED_COLUMNS = (
+    "billable_minutes", "days_stored", "free_storage_until", "past_free_storage", "monthly_cost",
+)  # fmt: skip
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    return f"{value.normalize():f}"
+
+
+def computed_values(rec: Recording, now: datetime) -> dict[str, Any]:
+    c = fields.compute(rec, now)
+    return {
+        "billable_minutes": _decimal_text(c.billable_minutes),
+        "days_stored": c.days_stored,
+        "free_storage_until": c.free_until.astimezone(UTC).date().isoformat(),
+        "past_free_storage": c.past_free,
+        "monthly_cost": _decimal_text(c.monthly_cost),
+    }
+
+
+def csv_row(rec: Recording, now: datetime) -> list[str]:
+    computed = computed_values(rec, now)
+    rounded = fields.rounded_seconds(rec)
+    values: dict[str, Any] = {
+        "recording_id": rec.recording_id,
+        "add_time": rec.add_time.astimezone(UTC).isoformat(),
+        "recording_type": rec.recording_type,
+        "recording_format": rec.recording_format,
+        "from_number": rec.from_number,
+        "to_number": rec.to_number,
+        "call_uuid": rec.call_uuid,
+        "conference_name": rec.conference_name,
+        "mpc_name": rec.mpc_name,
+        "duration_s": None if rec.duration_s is None else f"{rec.duration_s:.3f}",
+        "rounded_recording_duration": rounded,
+        "recording_storage_rate": _decimal_text(rec.recording_storage_rate),
+        "monthly_recording_storage_amount": _decimal_text(rec.monthly_recording_storage_amount),
+        "recording_url": rec.recording_url,
+        **computed,
+    }
+    values["past_free_storage"] = "yes" if computed["past_free_storage"] else "no"
+    return ["" if values[k] is None else str(values[k]) for k in CSV_COLUMNS]
+
+
+def json_row(rec: Recording, now: datetime) -> dict[str, Any]:
+    """The server's object as sent, plus the computed fields."""
+    computed = computed_values(rec, now)
+    # billable minutes as a JSON number reads better in jq; money stays a decimal string.
+    minutes = computed["billable_minutes"]
+    computed["billable_minutes"] = None if minutes is None else float(Decimal(minutes))
+    return {**rec.raw, **computed}
+
+
+class RowWriter:
+    """Writes rows one at a time to an open text stream."""
+
+    def __init__(self, out: TextIO, fmt: ExportFormat, *, now: datetime | None = None):
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown export format {fmt!r}; use {' or '.join(FORMATS)}")
+        self.out = out
+        self.fmt = fmt
+        self.now = now or datetime.now(UTC)
+        self.count = 0
+        self._csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+        if self._csv is not None:
+            self._csv.writerow(CSV_COLUMNS)
+
+    def write(self, rec: Recording) -> None:
+        if self._csv is not None:
+            self._csv.writerow(csv_row(rec, self.now))
+        else:
+            line = json.dumps(json_row(rec, self.now), ensure_ascii=False, separators=(",", ":"))
+            self.out.write(line + "\n")
+        self.count += 1
+
+
+async def export_rows(
+    rows: AsyncIterable[Recording],
+    out: TextIO,
+    fmt: ExportFormat,
+    *,
+    total: int | None = None,
+    progress: ExportProgress | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Write every row to `out`; returns the number written."""
+    writer = RowWriter(out, fmt, now=now)
+    if progress is not None:
+        progress(0, total)
+    async for rec in rows:
+        writer.write(rec)
+        if progress is not None:
+            progress(writer.count, total)
+    return writer.count
+
+
+async def export_to_path(
+    rows: AsyncIterable[Recording],
+    path: Path,
+    fmt: ExportFormat,
+    *,
+    total: int | None = None,
+    progress: ExportProgress | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Like export_rows into a file that appears only when complete (temp file + rename): a
+    cancelled or failed export leaves no half file that looks whole. The file is private
+    (0600): it holds phone numbers."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            count = await export_rows(rows, handle, fmt, total=total, progress=progress, now=now)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return count

@@ -1,0 +1,146 @@
+"""What happened to each recording in a bulk action, and the report a UI or script reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ..media.errors import DownloadIncompleteError, MediaUnavailableError
+from ..plivo.errors import (
+    AuthenticationError,
+    BadResponseError,
+    NetworkError,
+    NotFoundError,
+    PlivoError,
+    RateLimitedError,
+    ServerError,
+)
+
+
+class Outcome(StrEnum):
+    DELETED = "deleted"
+    """This run's DELETE removed it."""
+    ALREADY_GONE = "already_gone"
+    """The server had no such recording (404), or an earlier run's journal says it is deleted."""
+    FAILED = "failed"
+    """Not deleted; `reason` says why. Retryable."""
+    ARCHIVED = "archived"
+    """Archived and verified, but the run stopped before its DELETE was sent."""
+    NOT_ATTEMPTED = "not_attempted"
+    """The run stopped (cancel, auth failure) before touching it."""
+    UNKNOWN = "unknown"
+    """Its DELETE was sent but the run was stopped hard before the answer came: it may or may
+    not be deleted. A retry finds out (a 404 then means it was)."""
+
+
+DONE = frozenset({Outcome.DELETED, Outcome.ALREADY_GONE})
+RETRYABLE = frozenset({Outcome.FAILED, Outcome.ARCHIVED, Outcome.NOT_ATTEMPTED, Outcome.UNKNOWN})
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    recording_id: str
+    outcome: Outcome
+    reason: str = ""
+    """One line: why it failed, or a note such as "deleted in an earlier run"."""
+    archive_path: str | None = None
+    kind: str | None = None
+    """For failures, what kind (see `error_kind`): lets a script's exit code say "network"."""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in DONE
+
+
+ProgressCallback = Callable[[int, int, ItemResult], None]
+"""progress(done, total, last_result): called once per finished item, on the event loop."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line without a traceback; PlivoError texts already are one."""
+    if isinstance(exc, PlivoError):
+        return str(exc)
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def error_kind(exc: BaseException) -> str:
+    """auth | not_found | network | server | other: the classes a caller reacts to."""
+    if isinstance(exc, AuthenticationError):
+        return "auth"
+    if isinstance(exc, NotFoundError | MediaUnavailableError):
+        return "not_found"
+    if isinstance(exc, NetworkError | DownloadIncompleteError):
+        return "network"
+    if isinstance(exc, ServerError | RateLimitedError | BadResponseError):
+        return "server"
+    return "other"
+
+
+def failed(recording_id: str, exc: BaseException, prefix: str = "", **extra: str) -> ItemResult:
+    return ItemResult(
+        recording_id, Outcome.FAILED, prefix + one_line(exc), kind=error_kind(exc), **extra
+    )
+
+
+@dataclass(slots=True)
+class BulkReport:
+    """Live while a run goes on (the UI may read it at any time), final when it returns."""
+
+    ids: list[str]
+    """Every requested id, in the order given (duplicates removed)."""
+    results: dict[str, ItemResult] = field(default_factory=dict)
+    cancelled: bool = False
+    aborted: str | None = None
+    """Set when the run stopped on its own because going on was pointless (e.g. the token was
+    rejected): the one-line reason."""
+
+    def __post_init__(self) -> None:
+        for rid in self.ids:
+            self.results.setdefault(rid, ItemResult(rid, Outcome.NOT_ATTEMPTED))
+
+    def record(self, result: ItemResult) -> None:
+        self.results[result.recording_id] = result
+
+    def ids_with(self, outcomes: Iterable[Outcome]) -> list[str]:
+        wanted = set(outcomes)
+        return [rid for rid in self.ids if self.results[rid].outcome in wanted]
+
+    @property
+    def deleted(self) -> list[str]:
+        """Deleted by this action (not the ones that were already gone)."""
+        return self.ids_with([Outcome.DELETED])
+
+    @property
+    def already_gone(self) -> list[str]:
+        return self.ids_with([Outcome.ALREADY_GONE])
+
+    @property
+    def failures(self) -> list[ItemResult]:
+        """Everything that is not done, with its reason, in the order requested."""
+        return [self.results[rid] for rid in self.ids_with(RETRYABLE)]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        counts = {o: 0 for o in Outcome}
+        for result in self.results.values():
+            counts[result.outcome] += 1
+        parts = [f"{counts[Outcome.DELETED]} deleted"]
+        labels = {
+            Outcome.ALREADY_GONE: "already gone",
+            Outcome.FAILED: "failed",
+            Outcome.ARCHIVED: "archived, not deleted",
+            Outcome.UNKNOWN: "unknown (delete sent, no answer)",
+            Outcome.NOT_ATTEMPTED: "not attempted",
+        }
+        parts += [f"{counts[o]} {label}" for o, label in labels.items() if counts[o]]
+        text = ", ".join(parts)
+        if self.aborted:
+            text += f" (stopped: {self.aborted})"
+        elif self.cancelled:
+            text += " (cancelled)"
+        return text

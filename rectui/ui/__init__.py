@@ -1,0 +1,1 @@
+"""The Textual user interface. Import `RectuiApp` from `rectui.ui.app`."""

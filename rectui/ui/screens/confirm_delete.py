@@ -1,0 +1,103 @@
+"""The delete confirmation: names exactly what will go and what it will save."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+from rectui.formatting import format_minutes, format_money
+from rectui.plivo.models import Recording
+from rectui.plivo.pricing import monthly_amount
+
+from ..widgets.detail_pane import storage_cost
+
+SHOWN_IDS = 6
+"""How many ids the dialog lists before summarising the rest as a count."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteSummary:
+    count: int
+    minutes: Decimal
+    monthly_saving: Decimal
+    """What the account stops paying per month now."""
+    future_saving: Decimal
+    """What the recordings still in their free period would cost per month once it ends."""
+
+    @classmethod
+    def of(cls, recordings: Sequence[Recording], now: datetime) -> DeleteSummary:
+        minutes = saving = future = Decimal(0)
+        for recording in recordings:
+            cost = storage_cost(recording, now)
+            if cost.rounded_seconds is None:
+                continue
+            minutes += cost.billable_minutes or 0
+            if cost.in_free_period:
+                future += monthly_amount(cost.rate, cost.rounded_seconds)
+            elif cost.expected_amount is not None:
+                saving += cost.expected_amount
+        return cls(len(recordings), minutes, saving, future)
+
+
+class ConfirmDeleteScreen(ModalScreen[bool]):
+    """Answers True to delete. Focus starts on Cancel: Enter alone never deletes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", "Delete"),
+        Binding("n,escape", "cancel", "Cancel"),
+        Binding("left,right", "app.focus_next", "Switch button", show=False),
+    ]
+
+    def __init__(self, recordings: Sequence[Recording], now: datetime) -> None:
+        super().__init__(id="confirm-delete")
+        self.recordings = list(recordings)
+        self.summary = DeleteSummary.of(self.recordings, now)
+
+    def compose(self) -> ComposeResult:
+        summary = self.summary
+        noun = "recording" if summary.count == 1 else "recordings"
+        with Vertical(id="confirm-box") as box:
+            box.border_title = "Delete"
+            yield Label(f"Delete {summary.count:,} {noun}?", id="confirm-title")
+            lines = [Text(f"• {r.recording_id}") for r in self.recordings[:SHOWN_IDS]]
+            if summary.count > SHOWN_IDS:
+                lines.append(Text(f"… and {summary.count - SHOWN_IDS:,} more", style="dim"))
+            ids = Text("\n").join(lines)
+            yield Static(ids, id="confirm-ids")
+            facts = Text()
+            facts.append("Total duration  ", style="dim")
+            facts.append(f"{format_minutes(summary.minutes)} billed\n")
+            facts.append("Monthly saving  ", style="dim")
+            facts.append(format_money(summary.monthly_saving))
+            if summary.future_saving:
+                facts.append(
+                    f" now, {format_money(summary.future_saving)} after the free period",
+                    style="dim",
+                )
+            yield Static(facts, id="confirm-facts")
+            yield Label("This cannot be undone.", id="confirm-warning")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Delete (y)", variant="error", id="confirm-yes")
+                yield Button("Cancel (n)", id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    @on(Button.Pressed, "#confirm-yes")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm-no")
+    def action_cancel(self) -> None:
+        self.dismiss(False)

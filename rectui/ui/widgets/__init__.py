@@ -1,0 +1,8 @@
+"""rectui's widgets, one small module each."""
+
+from .detail_pane import DetailPane
+from .filter_sidebar import FilterSidebar, FilterSpec
+from .recording_table import RecordingTable
+from .status_header import StatusHeader
+
+__all__ = ["DetailPane", "FilterSidebar", "FilterSpec", "RecordingTable", "StatusHeader"]

@@ -1,0 +1,450 @@
+"""The filter sidebar: every documented listing filter as a labelled field, validated as you type.
+
+The sidebar edits a `FilterSpec` (what the user asked for, e.g. "last 7 days") rather than a
+`RecordingFilter` (absolute UTC bounds): a quick range must be re-anchored to "now" on every
+refresh, so the app keeps the spec and turns it into a filter only when it loads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static
+
+from rectui.listing import QUICK_RANGE_LABELS, quick_range
+from rectui.plivo.filters import STORAGE_FIELDS, TIME_FIELDS, FieldError, RecordingFilter
+from rectui.plivo.rules import DEFAULT_WINDOW, MAX_WINDOW, format_filter_time
+
+Clock = Callable[[], datetime]
+
+QUICK_RANGES: dict[str, str] = dict(QUICK_RANGE_LABELS)
+"""Key → label of the quick ranges, in the listing engine's order."""
+RANGE_CUSTOM = "custom"
+RANGE_NONE = "none"
+RANGE_LABELS: dict[str, str] = {
+    **QUICK_RANGES,
+    RANGE_CUSTOM: "Custom (UTC)",
+    RANGE_NONE: "None (storage)",
+}
+DEFAULT_RANGE = "7d"
+"""Plivo's own default window, so an unfiltered rectui shows what the console would."""
+
+STORAGE_OPS: dict[str, str] = {
+    "=": "recording_storage_duration",
+    ">": "recording_storage_duration__gt",
+    "≥": "recording_storage_duration__gte",
+    "<": "recording_storage_duration__lt",
+    "≤": "recording_storage_duration__lte",
+}
+
+# The plain text fields, in the order the sidebar shows them: (key, caption, placeholder).
+# The key is both the FilterSpec attribute and the API parameter.
+TEXT_FIELDS: tuple[tuple[str, str, str, str], ...] = (
+    ("Numbers", "from_number", "From", "+14155550123 or sip:…"),
+    ("Numbers", "to_number", "To", "+14155550123 or sip:…"),
+    ("Call", "call_uuid", "Call UUID", "call uuid"),
+    ("Conference", "conference_name", "Name", "conference name"),
+    ("Conference", "conference_uuid", "UUID", "conference uuid"),
+    ("Multiparty call", "mpc_name", "Name", "multiparty call name"),
+    ("Multiparty call", "mpc_uuid", "UUID", "multiparty call uuid"),
+    ("Account", "subaccount", "Subaccount", "SA… auth id"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FilterSpec:
+    """The sidebar's state as the user sees it; all values are the text typed."""
+
+    range: str = DEFAULT_RANGE
+    since: str = ""
+    until: str = ""
+    from_number: str = ""
+    to_number: str = ""
+    call_uuid: str = ""
+    conference_name: str = ""
+    conference_uuid: str = ""
+    mpc_name: str = ""
+    mpc_uuid: str = ""
+    subaccount: str = ""
+    storage_op: str = "="
+    storage_days: str = ""
+
+    @classmethod
+    def from_preset(cls, preset: dict[str, str]) -> FilterSpec:
+        """A configuration preset: API parameter names plus an optional `range`."""
+        spec = cls(range=preset.get("range", DEFAULT_RANGE))
+        if spec.range not in RANGE_LABELS:
+            spec = replace(spec, range=DEFAULT_RANGE)
+        known = {f.name for f in fields(cls)}
+        spec = replace(spec, **{k: v for k, v in preset.items() if k in known and k != "range"})
+        if "add_time__gte" in preset or "add_time__gt" in preset or "add_time__lt" in preset:
+            spec = replace(
+                spec,
+                range=RANGE_CUSTOM,
+                since=preset.get("add_time__gte") or preset.get("add_time__gt") or "",
+                until=preset.get("add_time__lt") or preset.get("add_time__lte") or "",
+            )
+        for op, param in STORAGE_OPS.items():
+            if preset.get(param):
+                spec = replace(spec, storage_op=op, storage_days=preset[param], range=RANGE_NONE)
+        return spec
+
+    def to_filter(self, now: datetime) -> RecordingFilter:
+        flt = RecordingFilter(
+            **{key: (getattr(self, key).strip() or None) for _, key, _, _ in TEXT_FIELDS}
+        )
+        if self.range in QUICK_RANGES:
+            flt = flt.with_time_range(*quick_range(self.range, now))
+        elif self.range == RANGE_CUSTOM:
+            flt = flt.with_values(
+                add_time__gte=self.since.strip() or None, add_time__lt=self.until.strip() or None
+            )
+        if self.storage_days.strip():
+            flt = flt.with_values(**{STORAGE_OPS[self.storage_op]: self.storage_days.strip()})
+        return flt
+
+    def summary(self) -> str:
+        """A few words for the header: which range, and how many other fields are set."""
+        if self.range in QUICK_RANGES:
+            parts = [QUICK_RANGES[self.range].lower()]
+        elif self.range == RANGE_CUSTOM:
+            parts = [f"{self.since.strip() or '…'} → {self.until.strip() or 'now'} UTC"]
+        else:
+            parts = []
+        if self.storage_days.strip():
+            parts.append(f"stored {self.storage_op} {self.storage_days.strip()} d")
+        others = sum(1 for _, key, _, _ in TEXT_FIELDS if getattr(self, key).strip())
+        if others:
+            parts.append(f"+{others} field{'s' if others > 1 else ''}")
+        return " · ".join(parts) or "last 7 days (Plivo default)"
+
+
+# Which sidebar field an API parameter's problem belongs under.
+_PARAM_TO_FIELD: dict[str, str] = {
+    "add_time__gte": "since",
+    "add_time__gt": "since",
+    "add_time__lt": "until",
+    "add_time__lte": "until",
+    **{name: "storage_days" for name in STORAGE_FIELDS},
+    **{key: key for _, key, _, _ in TEXT_FIELDS},
+}
+
+
+def field_for_param(param: str, spec: FilterSpec) -> str | None:
+    if param in TIME_FIELDS and spec.range != RANGE_CUSTOM:
+        return "range"  # quick ranges have no since/until of their own to point at
+    if param == "add_time":
+        return "since" if spec.range == RANGE_CUSTOM else "range"
+    return _PARAM_TO_FIELD.get(param)
+
+
+def params_in_text(text: str) -> Iterator[str]:
+    """API parameter names mentioned in a server message, most specific first."""
+    names = sorted({*_PARAM_TO_FIELD, "add_time"}, key=len, reverse=True)
+    for name in names:
+        # Underscores are word characters, so `add_time` does not match inside `add_time__gt`.
+        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text):
+            yield name
+
+
+class FieldSelect(Select[str], inherit_bindings=False):
+    """A Select that leaves up/down to the sidebar (next/previous field) and opens on Enter or
+    space, so arrowing through the form never pops a menu open by surprise."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,space", "show_overlay", "Choose", show=False),
+    ]
+
+
+class FieldMessage(Label):
+    """The one-line problem under a field; hidden while there is none."""
+
+    _shown = ""
+
+    def show(self, message: str | None) -> None:
+        # Validation runs on every keystroke: touch the widget (and the layout) only on change.
+        text = message or ""
+        if text != self._shown:
+            self._shown = text
+            self.update(text)
+            self.set_class(bool(text), "-visible")
+
+
+class FilterSidebar(VerticalScroll):
+    """Every documented filter, grouped; Enter applies, the time range applies as it changes."""
+
+    BORDER_TITLE = "Filters"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "next_field", "Next field", show=False),
+        Binding("up", "previous_field", "Previous field", show=False),
+        Binding("ctrl+s", "apply", "Apply", show=False),
+        # Shown in the footer while typing here, where the app's letter keys are just text.
+        Binding("escape", "app.back", "Back"),
+        Binding("ctrl+l", "app.clear_filters", "Clear all"),
+    ]
+
+    class Applied(Message):
+        """The user asked for this filter (Enter, or a new time range); it is valid."""
+
+        def __init__(self, spec: FilterSpec) -> None:
+            super().__init__()
+            self.spec = spec
+
+    def __init__(self, clock: Clock, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.clock = clock
+        self._server_errors: dict[str, str] = {}
+        # The quick range in force before a storage filter switched the range off, so that
+        # clearing the storage field brings it back.
+        self._range_before_storage: str | None = None
+        self._range_note = ""
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Label("Time range", classes="group-title -first")
+        yield FieldSelect(
+            [(label, key) for key, label in RANGE_LABELS.items()],
+            value=DEFAULT_RANGE,
+            allow_blank=False,
+            compact=True,
+            id="f-range",
+            classes="filter-control",
+        )
+        yield Static("", id="range-note", classes="field-note", markup=False)
+        yield FieldMessage(id="e-range", classes="field-error")
+        yield Label("From (UTC, inclusive)", classes="field-caption")
+        yield Input(
+            placeholder="YYYY-MM-DD HH:MM", compact=True, id="f-since", classes="filter-control"
+        )
+        yield FieldMessage(id="e-since", classes="field-error")
+        yield Label("Until (UTC, exclusive)", classes="field-caption")
+        yield Input(
+            placeholder="YYYY-MM-DD HH:MM", compact=True, id="f-until", classes="filter-control"
+        )
+        yield FieldMessage(id="e-until", classes="field-error")
+
+        group = None
+        for group_name, key, caption, placeholder in TEXT_FIELDS:
+            if group_name != group:
+                group = group_name
+                yield Label(group_name, classes="group-title")
+            yield Label(caption, classes="field-caption")
+            yield Input(
+                placeholder=placeholder, compact=True, id=f"f-{key}", classes="filter-control"
+            )
+            yield FieldMessage(id=f"e-{key}", classes="field-error")
+
+        yield Label("Storage duration (days)", classes="group-title")
+        with Horizontal(id="storage-row"):
+            yield FieldSelect(
+                [(op, op) for op in STORAGE_OPS],
+                value="=",
+                allow_blank=False,
+                compact=True,
+                id="f-storage_op",
+                classes="filter-control",
+            )
+            yield Input(
+                placeholder="days, e.g. 90",
+                compact=True,
+                id="f-storage_days",
+                classes="filter-control",
+            )
+        yield FieldMessage(id="e-storage_days", classes="field-error")
+        yield Static(
+            "Enter applies · ctrl+l clears · esc back", classes="field-note", id="sidebar-hint"
+        )
+
+    def on_mount(self) -> None:
+        self._refresh_range_note()
+
+    # -- reading and writing the form ------------------------------------------------------------
+
+    def _input(self, key: str) -> Input:
+        return self.query_one(f"#f-{key}", Input)
+
+    def _select(self, key: str) -> Select[str]:
+        return self.query_one(f"#f-{key}", Select)
+
+    @property
+    def spec(self) -> FilterSpec:
+        values = {key: self._input(key).value for _, key, _, _ in TEXT_FIELDS}
+        return FilterSpec(
+            range=str(self._select("range").value),
+            since=self._input("since").value,
+            until=self._input("until").value,
+            storage_op=str(self._select("storage_op").value),
+            storage_days=self._input("storage_days").value,
+            **values,
+        )
+
+    def load_spec(self, spec: FilterSpec) -> None:
+        """Show a spec (after clearing, a preset, a palette quick range) without re-applying."""
+        with self.prevent(Input.Changed, Select.Changed):
+            self._select("range").value = spec.range
+            self._select("storage_op").value = spec.storage_op
+            self._input("since").value = spec.since
+            self._input("until").value = spec.until
+            self._input("storage_days").value = spec.storage_days
+            for _, key, _, _ in TEXT_FIELDS:
+                self._input(key).value = getattr(spec, key)
+        self._server_errors.clear()
+        self._range_before_storage = None
+        self.validate()
+
+    # -- validation -----------------------------------------------------------------------------
+
+    def validate(self) -> list[FieldError]:
+        """Check the form as the server would (but allowing long spans: the engine windows them)
+        and put each problem under its field. Returns the problems."""
+        spec = self.spec
+        now = self.clock()
+        problems = spec.to_filter(now).errors(now=now, check_window=False)
+        by_field: dict[str, str] = {}
+        for problem in problems:
+            target = field_for_param(problem.field, spec) or "range"
+            by_field.setdefault(target, problem.message)
+        for target, message in self._server_errors.items():
+            by_field.setdefault(target, message)
+        for message_widget in self.query(FieldMessage):
+            key = (message_widget.id or "").removeprefix("e-")
+            message_widget.show(by_field.get(key))
+        for control in self.query(".filter-control"):
+            key = (control.id or "").removeprefix("f-")
+            control.set_class(key in by_field, "-has-error")
+        self._refresh_range_note()
+        return problems
+
+    def show_server_error(self, text: str) -> bool:
+        """Put a 400's message under the field it names. False if it names none we show."""
+        spec = self.spec
+        for param in params_in_text(text):
+            target = field_for_param(param, spec)
+            if target:
+                self._server_errors[target] = text
+                self.validate()
+                return True
+        return False
+
+    @property
+    def first_error_field(self) -> Widget | None:
+        for control in self.query(".filter-control.-has-error"):
+            return control
+        return None
+
+    def _refresh_range_note(self) -> None:
+        spec = self.spec
+        now = self.clock()
+        note = self.query_one("#range-note", Static)
+        if spec.range in QUICK_RANGES:
+            start, end = quick_range(spec.range, now)
+            text = f"{format_filter_time(start)[:16]} → {format_filter_time(end)[:16]} UTC"
+            if end - start > MAX_WINDOW:
+                text += f"\nsearched in {MAX_WINDOW.days}-day windows"
+        elif spec.range == RANGE_CUSTOM:
+            text = "Give From and/or Until below (UTC)"
+        elif spec.storage_days.strip():
+            text = "Off: Plivo cannot combine a storage duration with a time range"
+        else:
+            text = f"No time filter: Plivo searches the last {DEFAULT_WINDOW.days} days"
+        if text != self._range_note:
+            self._range_note = text
+            note.update(text)
+
+    # -- events ---------------------------------------------------------------------------------
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        key = (event.input.id or "").removeprefix("f-")
+        self._server_errors.pop(key, None)
+        range_select = self._select("range")
+        if key in ("since", "until") and event.value.strip():
+            self._server_errors.pop("range", None)
+            if range_select.value != RANGE_CUSTOM:
+                with self.prevent(Select.Changed):
+                    range_select.value = RANGE_CUSTOM
+        elif key == "storage_days":
+            self._server_errors.pop("range", None)
+            self._storage_changed(event.value.strip())
+        self.validate()
+
+    def _storage_changed(self, days: str) -> None:
+        """A storage duration cannot be combined with add_time: switch the range off (and back)."""
+        range_select = self._select("range")
+        with self.prevent(Select.Changed):
+            if days and range_select.value != RANGE_NONE:
+                self._range_before_storage = str(range_select.value)
+                range_select.value = RANGE_NONE
+                if self._range_before_storage == RANGE_CUSTOM:
+                    self._input("since").value = ""
+                    self._input("until").value = ""
+            elif not days and self._range_before_storage and range_select.value == RANGE_NONE:
+                range_select.value = self._range_before_storage
+                self._range_before_storage = None
+
+    @on(Select.Changed, "#f-range")
+    def _range_changed(self) -> None:
+        self._server_errors.pop("range", None)
+        self._range_before_storage = None
+        # The select's value now, not the event's: a storage filter may have switched it off
+        # since the event was posted.
+        if self._select("range").value in QUICK_RANGES:
+            with self.prevent(Input.Changed):
+                self._input("since").value = ""
+                self._input("until").value = ""
+            # A quick range is complete by itself: apply it at once, as a user expects.
+            if not self.validate():
+                self.post_message(self.Applied(self.spec))
+            return
+        self.validate()
+
+    @on(Select.Changed, "#f-storage_op")
+    def _op_changed(self) -> None:
+        self.validate()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_apply()
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def action_apply(self) -> None:
+        self._server_errors.clear()
+        if self.validate():
+            first = self.first_error_field
+            if first is not None:
+                first.focus()
+            self.app.bell()
+            return
+        self.post_message(self.Applied(self.spec))
+
+    def _controls(self) -> list[Widget]:
+        return [w for w in self.query(".filter-control") if w.focusable]
+
+    def _move(self, step: int) -> None:
+        controls = self._controls()
+        if not controls:
+            return
+        focused = self.screen.focused
+        index = controls.index(focused) if focused in controls else -step
+        # Set focus now rather than with widget.focus(), which defers it: held or fast arrow
+        # keys must each start from where the previous one landed.
+        self.screen.set_focus(controls[(index + step) % len(controls)])
+
+    def action_next_field(self) -> None:
+        self._move(1)
+
+    def action_previous_field(self) -> None:
+        self._move(-1)

@@ -1,0 +1,72 @@
+"""The one-line header: who we are talking to, which filter is on, how many recordings match.
+
+It shows the auth id (never the token), the profile, a DEMO badge, and the live count.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+
+class StatusHeader(Horizontal):
+    def __init__(
+        self, *, auth_id: str, profile: str, demo: bool = False, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
+        self.auth_id = auth_id
+        self.profile = profile
+        self.demo = demo
+        self._total: int | None = None
+        self._loading = False
+        self._marked = 0
+        self._busy: str = ""
+
+    def compose(self) -> ComposeResult:
+        yield Label("rectui", id="hdr-brand")
+        kind = "subaccount" if self.auth_id.startswith("SA") else "account"
+        yield Label(f"{kind} {self.auth_id}", id="hdr-account", markup=False)
+        yield Label(f"profile {self.profile}", id="hdr-profile", markup=False)
+        if self.demo:
+            yield Label("DEMO", id="hdr-demo")
+        yield Label("", id="hdr-filter", markup=False)
+        yield Label("", id="hdr-count", markup=False)
+
+    # Plain setters (not reactives) because the app calls them from several workers and each call
+    # only rewrites one short label.
+
+    def set_filter(self, summary: str, subaccount: str | None = None) -> None:
+        text = summary if not subaccount else f"{summary} · sub {subaccount}"
+        self.query_one("#hdr-filter", Label).update(text)
+
+    def set_total(self, total: int | None, *, loading: bool = False) -> None:
+        self._total = total
+        self._loading = loading
+        self._refresh_count()
+
+    def set_marked(self, count: int) -> None:
+        self._marked = count
+        self._refresh_count()
+
+    def set_busy(self, text: str) -> None:
+        """A short progress note (e.g. "deleting 3/10"); empty clears it."""
+        self._busy = text
+        self._refresh_count()
+
+    @property
+    def count_text(self) -> str:
+        return str(self.query_one("#hdr-count", Label).render())
+
+    def _refresh_count(self) -> None:
+        parts: list[str] = []
+        if self._busy:
+            parts.append(self._busy)
+        if self._loading:
+            parts.append("loading…")
+        if self._total is not None:
+            noun = "recording" if self._total == 1 else "recordings"
+            parts.append(f"{self._total:,} {noun}")
+        if self._marked:
+            parts.append(f"{self._marked:,} marked")
+        self.query_one("#hdr-count", Label).update(" · ".join(parts))

@@ -1,0 +1,181 @@
+"""Shared helpers for the app tests (tests/test_app_*.py): an emulator with a frozen clock, an app
+wired to it, and ways to read what the user would see."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import socket
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Input, Select
+
+from rectui.config import AppConfig, Profile
+from rectui.emulator import Emulator, LoggedRequest, RunningEmulator, run_emulator_in_thread
+from rectui.plivo.auth import Credentials
+from rectui.plivo.client import PlivoClient
+from rectui.ui.app import RectuiApp
+from rectui.ui.widgets.filter_sidebar import FieldMessage
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+"""The emulator's frozen clock and the app's: storage days and quick ranges never move."""
+
+SIZE = (160, 48)
+"""Wide enough that the detail pane sits beside the table and nothing wraps unexpectedly."""
+
+
+async def no_sleep(_seconds: float) -> None:
+    """Client backoff without waiting: the tests exercise what happens after retries."""
+
+
+@contextmanager
+def serve(**kwargs: Any) -> Iterator[RunningEmulator]:
+    kwargs.setdefault("now", NOW)
+    emulator = Emulator(**kwargs)
+    try:
+        with run_emulator_in_thread(emulator) as base_url:
+            yield RunningEmulator(base_url, emulator)
+    finally:
+        emulator.close()
+
+
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on: the network is "down"."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def make_app(
+    running: RunningEmulator,
+    *,
+    token: str | None = None,
+    base_url: str | None = None,
+    demo: bool = False,
+    max_retries: int = 1,
+    presets: Mapping[str, dict[str, str]] | None = None,
+    **client_options: Any,
+) -> RectuiApp:
+    url = base_url or running.base_url
+    credentials = Credentials(running.auth_id, running.auth_token if token is None else token)
+    client = PlivoClient(
+        credentials, base_url=url, max_retries=max_retries, sleep=no_sleep, **client_options
+    )
+    config = AppConfig(profile=Profile("test", credentials, url), presets=dict(presets or {}))
+    return RectuiApp(config, client, demo=demo, clock=lambda: NOW)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Until no worker runs (listing opens, page loads, deletes) and the screen has caught up."""
+    app = pilot.app
+    for _ in range(50):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            return
+    raise AssertionError("workers did not settle")
+
+
+def requests(running: RunningEmulator, method: str = "GET") -> list[LoggedRequest]:
+    return [
+        r
+        for r in running.emulator.request_log
+        if r.method == method and "/Recording/" in r.path and not r.path.endswith((".mp3", ".wav"))
+    ]
+
+
+def list_requests(running: RunningEmulator) -> list[LoggedRequest]:
+    return [r for r in requests(running) if r.path.endswith("/Recording/")]
+
+
+def first_pages(running: RunningEmulator) -> list[LoggedRequest]:
+    """Listing requests for a window's first page: one per window each time a filter is applied
+    (the table's prefetching of later pages left out)."""
+    return [r for r in list_requests(running) if r.query.get("offset", "0") == "0"]
+
+
+async def logged(
+    running: RunningEmulator, pick: Callable[[RunningEmulator], Sequence[LoggedRequest]], count: int
+) -> list[LoggedRequest]:
+    """The picked requests once at least `count` are logged. The emulator writes its log after the
+    response has gone out, on its own thread, so the newest entry can trail the app by a moment;
+    wait for it (bounded) rather than for a guessed delay."""
+    deadline = time.monotonic() + 5
+    while len(pick(running)) < count and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+    found = list(pick(running))
+    assert len(found) >= count, found
+    return found
+
+
+def screen_text(app: RectuiApp) -> str:
+    """The screen as plain text (what a user reads; styles dropped)."""
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        color_system=None,
+        legacy_windows=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text()
+
+
+def notes(app: RectuiApp) -> list[tuple[str, str]]:
+    """(message, severity) of the notifications currently shown."""
+    return [(n.message, n.severity) for n in app._notifications]
+
+
+def field_error(app: RectuiApp, key: str) -> str:
+    """The message shown under a sidebar field ("" when there is none, or it is hidden)."""
+    message = app.query_one(f"#e-{key}", FieldMessage)
+    return str(message.render()) if message.has_class("-visible") else ""
+
+
+async def type_into(pilot: Pilot, key: str, value: str) -> None:
+    """Type into a sidebar field key by key, as a user would (Pilot paces keys at ~60 ms each,
+    so tests use this for a few fields and `set_field` for the rest)."""
+    field = pilot.app.query_one(f"#f-{key}", Input)
+    field.focus()
+    field.value = ""
+    await pilot.pause()
+    if value:
+        await pilot.press(*value)
+    await pilot.pause()
+
+
+async def set_field(pilot: Pilot, key: str, value: str) -> None:
+    """Focus a sidebar field and replace its text (the same Input.Changed typing ends with)."""
+    field = pilot.app.query_one(f"#f-{key}", Input)
+    field.focus()
+    field.value = value
+    field.cursor_position = len(value)
+    await pilot.pause()
+
+
+async def choose(pilot: Pilot, key: str, value: str) -> None:
+    """Pick a value in a sidebar select."""
+    pilot.app.query_one(f"#f-{key}", Select).value = value
+    await pilot.pause()
+
+
+def iso_z(moment: datetime) -> str:
+    """Plivo's add_time text for a UTC moment."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") + "+00:00"
+
+
+def days_ago(days: float) -> datetime:
+    return NOW - timedelta(days=days)

@@ -1,0 +1,163 @@
+"""Test media made with ffmpeg, ALSA configurations, and a subprocess entry point that plays a
+file through the real Player + simpleaudio.
+
+ALSA reads ALSA_CONFIG_PATH once per process, at first use, so the real-device tests run
+`python tests/audio_helpers.py ...` in a subprocess with the variable set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+FFMPEG = "/usr/bin/ffmpeg" if os.path.exists("/usr/bin/ffmpeg") else "ffmpeg"
+HELPER = Path(__file__).resolve()
+REPO = HELPER.parent.parent
+
+
+def make_audio(
+    path: Path,
+    *,
+    seconds: float = 1.0,
+    rate: int = 8000,
+    channels: int = 1,
+    codec: str | None = None,
+    bitrate: str | None = None,
+    source: str = "sine",
+) -> Path:
+    """A tone (or speech-like noise, source="noise") written with `codec` (e.g. pcm_mulaw)."""
+    if source == "sine":
+        lavfi = f"sine=frequency=440:sample_rate={rate}:duration={seconds}"
+    else:
+        lavfi = f"anoisesrc=d={seconds}:c=pink:r={rate}:a=0.2"
+    args = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    args += ["-f", "lavfi", "-i", lavfi, "-ac", str(channels), "-ar", str(rate)]
+    if codec:
+        args += ["-c:a", codec]
+    if bitrate:
+        args += ["-b:a", bitrate]
+    args.append(str(path))
+    subprocess.run(args, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    return path
+
+
+def ffmpeg_pcm(path: Path, rate: int, channels: int) -> bytes:
+    """ffmpeg's own whole-file decode: the reference the player's output is compared with."""
+    args = [FFMPEG, "-nostdin", "-loglevel", "error", "-i", str(path)]
+    args += ["-f", "s16le", "-ac", str(channels), "-ar", str(rate), "pipe:1"]
+    result = subprocess.run(
+        args,
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+    )
+    return result.stdout
+
+
+def file_sink_config(directory: Path) -> tuple[Path, Path]:
+    """An ALSA config whose default PCM writes raw frames to a file. ALSA opens the file anew
+    for every snd_pcm_open (one per simpleaudio buffer); `truncate false` makes it number them
+    (out.raw, out.raw.0001, ...) instead of overwriting, so read_sink() can join them."""
+    out = directory / "out.raw"
+    config = directory / "asound-file.conf"
+    config.write_text(
+        "</usr/share/alsa/alsa.conf>\n"
+        "pcm.!default {\n"
+        "  type file\n"
+        "  slave.pcm { type null }\n"
+        f'  file "{out}"\n'
+        '  format "raw"\n'
+        "  truncate false\n"
+        "}\n"
+    )
+    return config, out
+
+
+def broken_config(directory: Path) -> Path:
+    """An ALSA config whose default PCM is a card that does not exist."""
+    config = directory / "asound-broken.conf"
+    config.write_text(
+        "</usr/share/alsa/alsa.conf>\npcm.!default {\n  type hw\n  card 97\n  device 0\n}\n"
+    )
+    return config
+
+
+def read_sink(out: Path) -> bytes:
+    def order(path: Path) -> int:
+        suffix = path.name[len(out.name) :].lstrip(".")
+        return int(suffix) if suffix.isdigit() else 0
+
+    parts = sorted(out.parent.glob(out.name + "*"), key=order)
+    return b"".join(part.read_bytes() for part in parts)
+
+
+def run_helper(
+    *args: str, alsa_config: Path | None, timeout: float = 60
+) -> tuple[dict[str, object], str]:
+    """Run this file's main() in a fresh interpreter; returns (its JSON answer, its stderr)."""
+    env = {k: v for k, v in os.environ.items() if k != "ALSA_CONFIG_PATH"}
+    if alsa_config is not None:
+        env["ALSA_CONFIG_PATH"] = str(alsa_config)
+    env["PYTHONPATH"] = str(REPO)
+    result = subprocess.run(
+        [sys.executable, str(HELPER), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
+
+
+def _play(path: str, timeout: float) -> dict[str, object]:
+    from rectui.media import Player, PlayerState
+
+    done = threading.Event()
+    seen: list[str] = []
+
+    def changed(player: Player) -> None:
+        seen.append(player.state.value)
+        if player.state in (PlayerState.FINISHED, PlayerState.ERROR):
+            done.set()
+
+    player = Player(on_change=changed)
+    player.load(path, "test")
+    player.play()
+    finished = done.wait(timeout)
+    player.join(5)
+    answer = {
+        "finished_in_time": finished,
+        "state": player.state.value,
+        "error": player.error,
+        "position": player.position,
+        "duration": player.duration,
+        "states": seen,
+    }
+    player.close()
+    return answer
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0]
+    if command == "play":
+        answer = _play(argv[1], float(argv[2]) if len(argv) > 2 else 30.0)
+    elif command == "device":
+        from rectui.media import audio_output_available
+
+        ok, reason = audio_output_available()
+        answer = {"ok": ok, "reason": reason}
+    else:
+        raise SystemExit(f"unknown command {command}")
+    print(json.dumps(answer))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
