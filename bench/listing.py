@@ -191,7 +191,10 @@ def main() -> None:
     exact_b = (pages - 1) // limit * period
     print(f"rate-bound: 12,000 rows, 4 windows, 5 ms/response, server limit {limit}/{period:g} s")
     print(f"  bound = max(0, {pages} − {limit}) / {limit} × {period:g} s = {bound_b:.2f} s")
-    print(f"  (exact sliding-window bound floor(({pages} − 1) / {limit}) × {period:g} s = {exact_b:.2f} s)")
+    print(
+        f"  (exact sliding-window bound floor(({pages} − 1) / {limit}) × {period:g} s"
+        f" = {exact_b:.2f} s)"
+    )
     for run in runs_b:
         print(line("engine", run, bound_b))
     print(line("sequential", sequential_b))

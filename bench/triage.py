@@ -244,6 +244,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
+
     args = parser.parse_args()
     now = datetime.now(UTC).replace(microsecond=0)
     port = free_port()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -38,10 +39,19 @@ def _tui_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _demo_config(base_url: str, credentials: Credentials, settings: Settings) -> AppConfig:
+def _demo_config(
+    base_url: str,
+    credentials: Credentials,
+    settings: Settings,
+    subaccounts: Iterable[tuple[str, str]] = (),
+) -> AppConfig:
     # The demo keeps its media apart so that it never mixes with a real account's cache.
     demo_settings = replace(settings, cache_dir=settings.cache_dir / "demo")
-    return AppConfig(profile=Profile("demo", credentials, base_url), settings=demo_settings)
+    # Media auth is on in the demo: a subaccount's recordings need its own credentials, as a
+    # real profile's [profiles.NAME.subaccounts] table provides them.
+    subs = {auth_id: Credentials(auth_id, token) for auth_id, token in subaccounts}
+    profile = Profile("demo", credentials, base_url, subs)
+    return AppConfig(profile=profile, settings=demo_settings)
 
 
 def run_tui(argv: list[str]) -> int:
@@ -63,7 +73,9 @@ def run_tui(argv: list[str]) -> int:
             )
             base_url = stack.enter_context(run_emulator_in_thread(emulator))
             auth_id, auth_token = emulator.account
-            config = _demo_config(base_url, Credentials(auth_id, auth_token), settings)
+            config = _demo_config(
+                base_url, Credentials(auth_id, auth_token), settings, emulator.subaccounts
+            )
 
         from .ui.app import RectuiApp
 

@@ -7,7 +7,7 @@ import json
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -555,6 +555,48 @@ async def test_malformed_objects_are_reported_and_skipped_in_place(
     ids = [r.recording_id async for r in listing.iter_all()]
     skipped = {bad_id, stored[27].recording_id}
     assert ids == [r.recording_id for r in stored if r.recording_id not in skipped]
+
+
+async def test_broken_objects_in_a_data_file_are_reported_in_every_window(
+    make_emulator: Callable[..., RunningEmulator],
+) -> None:
+    # 50 good recordings a day apart over 60 days (2 windows: 30 + 20), then objects the client
+    # cannot parse; without a readable add_time the emulator lists them in every window, last.
+    good = [
+        {
+            "recording_id": f"good-{k:02d}",
+            "add_time": (NOW - timedelta(days=k, hours=1)).strftime("%Y-%m-%d %H:%M:%S+00:00"),
+            "recording_format": "mp3",
+            "recording_type": "normal",
+        }
+        for k in range(50)
+    ]
+    broken = [
+        {"recording_id": "no-time", "add_time": "last tuesday", "recording_format": "wav"},
+        {"add_time": "2025-05-30 10:00:00+00:00", "note": "no id"},
+        "not even an object",
+    ]
+    running = make_emulator(data=[*broken, *good], now=NOW)
+    async with make_client(running) as client:
+        listing = Listing(client, last_days(60), now=NOW)
+        assert await listing.open() == 50 + 2 * 3
+        assert listing.window_totals == [33, 23]
+
+        ids = [r.recording_id async for r in listing.iter_all()]
+
+    assert ids == [g["recording_id"] for g in good]  # every good row, in order, once
+    rows = [listing.get(i) for i in range(listing.total)]
+    for gap in (rows[30:33], rows[53:56]):  # where the server put them: each window's end
+        assert all(isinstance(row, Unavailable) for row in gap)
+        assert {row.recording_id for row in gap if isinstance(row, Unavailable)} == {
+            "no-time",
+            None,
+        }
+    assert isinstance(rows[33], Recording) and rows[33].recording_id == "good-30"
+    assert len(listing.problems) == 3  # each object reported once, not once per window
+    assert any("no-time" in p and "add_time" in p for p in listing.problems)
+    assert any("missing recording_id" in p for p in listing.problems)
+    assert any("not a JSON object" in p for p in listing.problems)
 
 
 async def test_empty_range(emu: Emulator, client: PlivoClient) -> None:

@@ -4,6 +4,7 @@ against the emulator on loopback. What a user sees is read from the rendered lin
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -140,13 +141,16 @@ class Host(App[None]):
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Until every scheduled fetch has run and its rows are painted."""
+    """Until every scheduled fetch has run and its rows are painted, and the Highlighted
+    message for the cursor's resting place has been posted (a burst of moves is announced
+    once the cursor rests for HIGHLIGHT_QUIET_S)."""
     table = pilot.app.query_one(RecordingTable)
-    for _ in range(20):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        if not table.is_loading:
+        if not table.is_loading and not table.highlight_pending:
             return
     raise AssertionError("the table kept loading")
 
@@ -308,7 +312,9 @@ async def test_highlighted_and_selected(
         assert first.index == 0 and first.recording.recording_id == "rec-0000"
 
         await pilot.press("j", "j", "j")
-        await pilot.pause()
+        await settle(pilot)
+        # A burst of moves is announced once, where the cursor came to rest.
+        assert [m.index for m in app.of(RecordingTable.Highlighted)][-1:] == [3]
         last = app.of(RecordingTable.Highlighted)[-1]
         assert last.index == 3 and last.recording.recording_id == "rec-0003"
         assert last.control is table
@@ -316,6 +322,42 @@ async def test_highlighted_and_selected(
         await pilot.press("enter")
         (selected,) = app.of(RecordingTable.Selected)
         assert selected.recording.recording_id == "rec-0003" and selected.index == 3
+
+
+async def test_cursor_row_styled_apart_focused_or_not(
+    small: tuple[Emulator, str], small_client: PlivoClient
+) -> None:
+    app = Host(Listing(small_client, LAST_WEEK, now=NOW))
+    async with app.run_test(size=(100, 8)) as pilot:
+        table = app.query_one(RecordingTable)
+        await settle(pilot)
+
+        def background(y: int) -> Any:
+            return next(iter(table.render_line(y))).style.bgcolor
+
+        focused = background(1)
+        assert focused != background(2)  # the cursor row stands out
+        app.set_focus(None)
+        await pilot.pause()
+        blurred = background(1)
+        assert blurred not in (focused, background(2))  # and differently without focus
+
+
+async def test_click_moves_the_cursor_and_double_click_selects(
+    small: tuple[Emulator, str], small_client: PlivoClient
+) -> None:
+    app = Host(Listing(small_client, LAST_WEEK, now=NOW))
+    async with app.run_test(size=(100, 10)) as pilot:
+        table = app.query_one(RecordingTable)
+        await settle(pilot)
+        await pilot.click(RecordingTable, offset=(10, 4))  # line 4: row 3
+        assert table.cursor_index == 3
+        await pilot.click(RecordingTable, offset=(10, 0))  # the header: nothing
+        assert table.cursor_index == 3
+        await pilot.double_click(RecordingTable, offset=(10, 2))
+        assert table.cursor_index == 1
+        (selected,) = app.of(RecordingTable.Selected)
+        assert selected.recording.recording_id == "rec-0001"
 
 
 # -- marks -------------------------------------------------------------------------------------

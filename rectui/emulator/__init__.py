@@ -15,7 +15,9 @@ it in-process:
 now=None, auth_id=None, auth_token=None, subaccount_count=2, ffmpeg=None)`
 
 - `seed`/`count`: generated recordings (deterministic for the same seed, count and `now`).
-  `data`: a list of recording objects to serve exactly as given instead.
+  `data`: a list of recording objects to serve exactly as given instead (their recording_url
+  too; media is also served at the emulator's own media URLs). Objects the client's parser
+  rejects are served as well: without a readable add_time they appear in every time window.
 - `now`: the moment data is generated relative to. Given, the server's clock is frozen there
   (storage durations and the 7-day default window never move); omitted, it is the real time at
   construction and the clock runs.
@@ -24,7 +26,8 @@ now=None, auth_id=None, auth_token=None, subaccount_count=2, ffmpeg=None)`
 - `.latency_ms`, `.rate_limit` ((requests, seconds) or None, per account, across every endpoint)
   and `.media_auth` may be changed at any time.
 - `.request_log`: `LoggedRequest(method, path, query, status)` for every request, in order
-  (status None: the connection was dropped); clear it with `.request_log.clear()`.
+  (status None: the connection was dropped); clear it with `.request_log.clear()`. An entry is
+  appended when the response starts, so it is there before the client sees any byte.
 - Failure injection, each matching by a recording id / path substring, a path predicate or None
   for every request, and used up after `times` (None: until `.clear_faults()`):
   `.fail_next(match, status=500, times=1, method=None, error=None, body=None, headers=None)`

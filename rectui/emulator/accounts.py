@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import random
 import string
 from typing import NamedTuple
@@ -45,3 +47,16 @@ def make_accounts(
         main = AccountCredentials(auth_id, auth_token)
     subaccounts = [AccountCredentials(new_id("SA"), new_token()) for _ in range(subaccount_count)]
     return main, subaccounts
+
+
+def basic_credentials(authorization: str) -> tuple[str, str] | None:
+    """(auth id, token) from an `Authorization: Basic ...` header value, or None."""
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    auth_id, colon, token = decoded.partition(":")
+    return (auth_id, token) if colon else None

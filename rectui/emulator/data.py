@@ -292,8 +292,9 @@ def generate_recordings(
 
 
 def sort_key(rec: StoredRecording) -> tuple[int, str]:
-    """Newest first; recordings created in the same microsecond by id."""
-    return (-rec.add_us, rec.recording_id)
+    """Newest first; recordings created in the same microsecond by id. Rows without a time all
+    share one key, so a stable sort keeps them in the order given."""
+    return (-rec.add_us, rec.recording_id if rec.add_us != TIMELESS_US else "")
 
 
 # --- data files -------------------------------------------------------------------------------
@@ -325,8 +326,8 @@ def load_recordings(
     The owner is the subaccount named in `resource_uri` when it is one of ours, else the main
     account. Values are read with the client's own lenient parser. Objects it rejects are
     served too, so clients can be tested against them: without a readable add_time they appear
-    in every time window, after the others; without a recording_id they get an internal one
-    (`malformed-N`) and can only be listed.
+    in every time window, after the others and in the order given; without a recording_id they
+    get an internal one (`malformed-N`) and can only be listed.
     """
     rows: list[StoredRecording] = []
     seen: set[str] = set()

@@ -10,13 +10,8 @@ idea of the rules.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import hmac
-import threading
-import time
 import uuid
-from collections import deque
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -32,11 +27,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..plivo.filters import RecordingFilter
 from ..plivo.rules import MAX_LIMIT
-from .accounts import AccountCredentials, make_accounts
+from .accounts import AccountCredentials, basic_credentials, make_accounts
 from .audio import MediaLibrary, MediaUnavailable
 from .data import StoredRecording, generate_recordings, load_recordings, render_recording
 from .faults import DropConnection, Fault, FaultPlan, PathMatch
 from .media_response import FileSliceResponse, UnsatisfiableRange, parse_range
+from .rate_limit import RequestCounter
 from .store import RecordingStore, TimeWindow, filter_predicate
 
 DEFAULT_LIMIT = MAX_LIMIT
@@ -79,44 +75,6 @@ def error_response(
     return JSONResponse({"api_id": new_api_id(), "error": message}, status, headers=headers)
 
 
-class RequestCounter:
-    """Sliding-window admission per account: Plivo rejects excess requests, it does not queue.
-
-    Rejected requests are not counted, so a client that backs off recovers after one period.
-    """
-
-    def __init__(self, requests: int, period: float):
-        if requests < 1 or period <= 0:
-            raise ValueError("a rate limit needs at least one request per positive period")
-        self.requests = requests
-        self.period = period
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def admit(self, account: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            seen = self._seen.setdefault(account, deque())
-            while seen and now - seen[0] >= self.period:
-                seen.popleft()
-            if len(seen) >= self.requests:
-                return False
-            seen.append(now)
-            return True
-
-
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    auth_id, colon, token = decoded.partition(":")
-    return (auth_id, token) if colon else None
-
-
 class Emulator:
     """Plivo's Recording API over generated (or given) recordings; an ASGI application.
 
@@ -131,7 +89,7 @@ class Emulator:
         latency_ms: float = 0.0,
         rate_limit: tuple[int, float] | None = None,
         media_auth: bool = False,
-        data: Sequence[Mapping[str, Any]] | None = None,
+        data: Sequence[Any] | None = None,
         now: datetime | None = None,
         auth_id: str | None = None,
         auth_token: str | None = None,
@@ -339,7 +297,7 @@ class Emulator:
         return error_response(exc.status_code, exc.detail.lower(), exc.headers)
 
     def _authenticated(self, request: Request) -> str | None:
-        credentials = _basic_credentials(request)
+        credentials = basic_credentials(request.headers.get("authorization", ""))
         if credentials is None:
             return None
         auth_id, token = credentials

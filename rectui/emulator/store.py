@@ -152,7 +152,10 @@ class RecordingStore:
             if rec is None:
                 return False
             for rows in (self._all, self._by_owner[rec.owner]):
-                del rows[bisect_left(rows, sort_key(rec), key=sort_key)]
+                if rec.has_time:
+                    del rows[bisect_left(rows, sort_key(rec), key=sort_key)]
+                else:
+                    rows.remove(rec)  # timeless rows share a sort key; there are few of them
             return True
 
     def page(

@@ -9,7 +9,7 @@ No Textual here; the virtualized table reads a `Listing`.
     await listing.ensure(start, stop)   # fetch the pages holding rows [start, stop)
     listing.is_loaded(start, stop)
     listing.index_of(recording_id)      # global index of a loaded row, or None
-    await listing.delete(recording_id)  # server delete + remove(), race-free with page loads
+    await listing.delete(recording_id)  # server delete + remove(), safe against pages in flight
     listing.remove(recording_id)        # local removal after a delete done elsewhere
     async for rec in listing.iter_all(): ...   # every Recording in order (export)
     listing.close()                     # cancel in-flight fetches; late results are dropped
@@ -29,13 +29,23 @@ Semantics:
   (`recording_id`, `reason`) stands where the server counted a row that cannot be shown — a
   malformed object (also reported in `problems`, with its id) or a row the server no longer
   returned because data changed while loading. It keeps its index, so no other row moves.
-  Duplicates (the same recording_id returned again because rows shifted) are kept once.
+  The client does not say where on its page a malformed object was, so its Unavailable takes
+  one of that page's last slots; rows on other pages never move. Each distinct problem is
+  reported once in `problems`. Duplicates (the same recording_id returned again because rows
+  shifted) are kept once: rows already loaded are never replaced under the user.
+- Deleting: `remove(id)` drops a loaded row, shrinks its window's total and moves the rows
+  after it up by one, exactly as the server's offsets move, so nothing is refetched. A page
+  whose request was in flight while the deletion happened may describe either side of it, so
+  prefer `await listing.delete(id)`: it drops such pages (they are fetched again on demand).
+  `remove()` also drops pages in flight when it is called, which covers most of that window.
 - `ensure()` and `open()` raise the client's PlivoError subclasses (NetworkError,
   AuthenticationError, RateLimitedError, ServerError, ...). Failed pages are not cached: call
   again to retry. Concurrent callers asking for the same page share one request. After
   `close()` they return quietly.
 - Concurrency: at most `concurrency` page requests in flight per listing; the client's rate
   limiter keeps the account under Plivo's 300 requests / 5 s.
+- `iter_all()` does not wait for every window's total: the pages of a window are queued as soon
+  as its own page 0 has arrived, up to 4 × concurrency pages ahead of the consumer.
 - `requests_made` counts page requests sent (for benchmarks and tests).
 """
 

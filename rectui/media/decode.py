@@ -378,8 +378,8 @@ def waveform(
     if info.duration <= 0:
         return peaks
     per_bucket = info.duration / buckets
-    count = max(1, min(workers or (os.cpu_count() or 1), 4, buckets))
-    bounds = [buckets * i // count for i in range(count + 1)]
+    segments = max(1, min(workers or (os.cpu_count() or 1), 4, buckets))
+    bounds = [buckets * i // segments for i in range(segments + 1)]
     errors: list[str] = []
 
     def scan(first: int, last: int, final: bool) -> None:
@@ -399,26 +399,26 @@ def waveform(
                 block = stream.read(65536)  # one pipe buffer: fewer, cheaper reads
                 if not block:
                     break
-                count = len(block) // SAMPLE_WIDTH
+                samples = len(block) // SAMPLE_WIDTH
                 offset = 0
-                while offset < count:
+                while offset < samples:
                     index = first + int((position + offset) / samples_per_bucket)
                     if index >= last - 1:  # the last bucket takes whatever is left over
-                        index, end = last - 1, count
+                        index, end = last - 1, samples
                     else:
                         boundary = math.ceil((index - first + 1) * samples_per_bucket)
-                        end = min(count, max(boundary - position, offset + 1))
+                        end = min(samples, max(boundary - position, offset + 1))
                     level = audioop.max(block[offset * SAMPLE_WIDTH : end * SAMPLE_WIDTH], 2)
                     peaks[index] = max(peaks[index], level / 32768)
                     offset = end
-                position += count
+                position += samples
             trouble = None if cancel and cancel.is_set() else stream.error()
             if trouble:
                 errors.append(trouble)
 
     threads = [
-        threading.Thread(target=scan, args=(bounds[i], bounds[i + 1], i == count - 1), daemon=True)
-        for i in range(count)
+        threading.Thread(target=scan, args=(bounds[i], bounds[i + 1], i == segments - 1), daemon=True)
+        for i in range(segments)
     ]
     for thread in threads:
         thread.start()

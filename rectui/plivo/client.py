@@ -160,11 +160,12 @@ class PlivoClient:
         `aiter_bytes()`); errors raise. Credentials are sent only where they belong."""
         creds = credentials or self.credentials
         auth = creds.basic_auth() if media_credentials_allowed(url, self.base_url) else None
-        await self.limiter.acquire()
+        slot = await self.limiter.acquire()
         try:
             async with self._http.stream(
                 "GET", url, headers=headers, auth=auth, follow_redirects=True
             ) as response:
+                self.limiter.settle(slot)
                 if response.status_code in (401, 403):
                     raise AuthenticationError(
                         f"Media needs HTTP auth (HTTP {response.status_code}): HTTP auth on "
@@ -179,6 +180,8 @@ class PlivoClient:
                 yield response
         except httpx.TransportError as exc:
             raise NetworkError(self._network_message(exc)) from None
+        finally:
+            self.limiter.settle(slot)
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -217,11 +220,11 @@ class PlivoClient:
         attempts = self.max_retries + 1 if retry else 1
         for attempt in range(attempts):
             last_attempt = attempt == attempts - 1
-            await self.limiter.acquire()
             try:
-                response = await self._http.request(
-                    method, url, auth=self.credentials.basic_auth(), **kwargs
-                )
+                async with self.limiter.request():
+                    response = await self._http.request(
+                        method, url, auth=self.credentials.basic_auth(), **kwargs
+                    )
             except httpx.TransportError as exc:
                 if last_attempt:
                     raise NetworkError(self._network_message(exc)) from None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from .rules import RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS
 
@@ -14,8 +15,11 @@ class RateLimiter:
     """Allows at most `requests` acquisitions in any `period` seconds.
 
     A sliding log rather than a token bucket: Plivo counts requests in a window, and a bucket
-    that refills continuously can burst past a server that counts that way. `slack` widens the
-    window a little, because the server counts arrivals and latency jitter can bunch them up.
+    that refills continuously can burst past a server that counts that way.
+
+    The server counts a request when it arrives, which can be well after we sent it (new
+    connections, GC pauses, load: 190 ms was measured here). So each entry is moved to the moment
+    its response arrived, a time the server has certainly counted it by; `slack` covers the rest.
     """
 
     def __init__(
@@ -31,19 +35,36 @@ class RateLimiter:
         self.requests = requests
         self.period = period + slack
         self._clock = clock
-        self._sent: deque[float] = deque()
+        # One-item lists so that `settle` can move an entry's time after it was queued.
+        self._sent: deque[list[float]] = deque()
         self._lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> list[float]:
+        """Wait for room, then take it; the returned slot is handed back to `settle`."""
         async with self._lock:
             while True:
                 now = self._clock()
-                while self._sent and now - self._sent[0] >= self.period:
+                while self._sent and now - self._sent[0][0] >= self.period:
                     self._sent.popleft()
                 if len(self._sent) < self.requests:
-                    self._sent.append(now)
-                    return
-                await asyncio.sleep(self.period - (now - self._sent[0]))
+                    slot = [now]
+                    self._sent.append(slot)
+                    return slot
+                # Settled entries can sit out of order; waiting on the oldest is conservative.
+                await asyncio.sleep(max(0.001, self.period - (now - self._sent[0][0])))
+
+    def settle(self, slot: list[float]) -> None:
+        """The response (or failure) for this slot's request has arrived."""
+        slot[0] = max(slot[0], self._clock())
+
+    @asynccontextmanager
+    async def request(self) -> AsyncIterator[None]:
+        """Hold a slot for the duration of one request."""
+        slot = await self.acquire()
+        try:
+            yield
+        finally:
+            self.settle(slot)
 
 
 def parse_rate(text: str) -> tuple[int, float]:

@@ -158,8 +158,9 @@ class ArchiveDelete(BulkRunner):
     async def _process(self, rid: str) -> ItemResult:
         entry = self.journal.state(rid)
         if entry is not None and entry.status == DELETED:
+            where = str(self.manifest.parent / entry.path) if entry.path else None
             return ItemResult(
-                rid, Outcome.ALREADY_GONE, "deleted in an earlier run (manifest)", entry.path
+                rid, Outcome.ALREADY_GONE, "deleted in an earlier run (manifest)", where
             )
         delete_was_sent = entry is not None and entry.status == DELETE_SENT
         archived = await self._trusted_archive(rid)

@@ -29,11 +29,13 @@ from rectui.plivo.client import PlivoClient
 from rectui.plivo.errors import PlivoError, ValidationError
 from rectui.plivo.models import Recording
 
+from .playback import PLAYBACK_BINDINGS, Playback, PlaybackActions
 from .screens import ConfirmDeleteScreen, HelpScreen
 from .widgets import (
     DetailPane,
     FilterSidebar,
     FilterSpec,
+    PlayerBar,
     RecordingTable,
     StatusHeader,
 )
@@ -52,7 +54,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class RectuiApp(App[None]):
+class RectuiApp(PlaybackActions, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "rectui"
     # Below 120 columns the detail pane stacks under the table; below 100 the filters fold away
@@ -75,6 +77,7 @@ class RectuiApp(App[None]):
         Binding("Y", "copy_url", "Copy URL", show=False),
         Binding("C,ctrl+l", "clear_filters", "Clear filters", show=False),
         Binding("escape", "back", "Back to the table; on it, clear marks", show=False),
+        *PLAYBACK_BINDINGS,
     ]
 
     def __init__(
@@ -95,6 +98,8 @@ class RectuiApp(App[None]):
         self._recent_notes: dict[str, float] = {}
         self._problems_seen: tuple[int, int] = (0, 0)
         """(id of the listing, problems already reported) for the malformed-rows warning."""
+        self.playback = Playback(self)
+        """In-app playback (rectui/ui/playback.py); the player bar shows it."""
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -111,6 +116,7 @@ class RectuiApp(App[None]):
             with Container(id="content"):
                 yield RecordingTable(utc=utc, id="table")
                 yield DetailPane(self.clock, utc=utc, id="detail")
+        yield PlayerBar(id="player")
         yield Footer(id="footer")
 
     @property
@@ -137,6 +143,7 @@ class RectuiApp(App[None]):
         self.load(self.spec)
         # Pages load in the table's own workers; malformed rows they bring are reported here.
         self.set_interval(1.0, self.check_problems)
+        self.playback.start()
 
     def on_resize(self, event: events.Resize) -> None:
         # The full footer does not fit 80 columns; the compact one shows the keys that matter.
@@ -145,6 +152,7 @@ class RectuiApp(App[None]):
     async def on_unmount(self) -> None:
         # The app owns the client: nothing else closes its connection pool. (The table closes
         # its listing itself when it unmounts.)
+        self.playback.close()  # stops playing and joins the player's thread
         self.workers.cancel_all()
         await self.client.aclose()
 

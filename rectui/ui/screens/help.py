@@ -15,7 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 HelpSource = tuple[str, DOMNode | type[DOMNode]]
-"""A section title and the node (or node class, for screens not open yet) whose keys it lists."""
+"""A section title and the node (or node class, for screens not open yet) whose keys it lists.
+Its bindings in a `Binding.Group` get a section of their own, titled by the group's description."""
 
 
 def _bindings_of(source: DOMNode | type[DOMNode]) -> BindingsMap:
@@ -25,14 +26,27 @@ def _bindings_of(source: DOMNode | type[DOMNode]) -> BindingsMap:
     return source._merge_bindings()
 
 
+def binding_groups(source: DOMNode | type[DOMNode]) -> list[Binding.Group]:
+    """The binding groups of `source`, in declaration order."""
+    groups: list[Binding.Group] = []
+    for bindings in _bindings_of(source).key_to_bindings.values():
+        for binding in bindings:
+            if binding.group is not None and binding.group not in groups:
+                groups.append(binding.group)
+    return groups
+
+
 def binding_rows(
-    source: DOMNode | type[DOMNode], key_display: Callable[[Binding], str]
+    source: DOMNode | type[DOMNode],
+    key_display: Callable[[Binding], str],
+    group: Binding.Group | None = None,
 ) -> list[tuple[str, str]]:
-    """(keys, description) per action, in declaration order; undescribed bindings are internal."""
+    """(keys, description) per action, in declaration order, of the bindings in `group` (None:
+    in no group); undescribed bindings are internal."""
     grouped: dict[tuple[str, str], list[str]] = {}
     for _key, bindings in _bindings_of(source).key_to_bindings.items():
         for binding in bindings:
-            if not binding.description or binding.system:
+            if not binding.description or binding.system or binding.group != group:
                 continue
             keys = grouped.setdefault((binding.action, binding.description), [])
             shown = key_display(binding)
@@ -55,13 +69,15 @@ class HelpScreen(ModalScreen[None]):
             body.border_title = "Keys"
             body.border_subtitle = "esc closes"
             for title, source in self.sections:
-                rows = binding_rows(source, self.app.get_key_display)
-                if not rows:
-                    continue
-                yield Label(title, classes="help-section")
-                table = Table.grid(padding=(0, 2))
-                table.add_column(style="bold", no_wrap=True, min_width=12)
-                table.add_column()
-                for keys, description in rows:
-                    table.add_row(Text(keys), Text(description))
-                yield Static(table, classes="help-table")
+                parts = [(title, None), *((g.description, g) for g in binding_groups(source))]
+                for part_title, group in parts:
+                    rows = binding_rows(source, self.app.get_key_display, group)
+                    if not rows:
+                        continue
+                    yield Label(part_title, classes="help-section")
+                    table = Table.grid(padding=(0, 2))
+                    table.add_column(style="bold", no_wrap=True, min_width=12)
+                    table.add_column()
+                    for keys, description in rows:
+                        table.add_row(Text(keys), Text(description))
+                    yield Static(table, classes="help-table")

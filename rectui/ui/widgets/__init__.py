@@ -2,7 +2,15 @@
 
 from .detail_pane import DetailPane
 from .filter_sidebar import FilterSidebar, FilterSpec
+from .player_bar import PlayerBar
 from .recording_table import RecordingTable
 from .status_header import StatusHeader
 
-__all__ = ["DetailPane", "FilterSidebar", "FilterSpec", "RecordingTable", "StatusHeader"]
+__all__ = [
+    "DetailPane",
+    "FilterSidebar",
+    "FilterSpec",
+    "PlayerBar",
+    "RecordingTable",
+    "StatusHeader",
+]

@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from time import monotonic
 from typing import Any, ClassVar, Protocol
 
 from rich.cells import cell_len, set_cell_size
@@ -33,6 +34,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
 from ...formatting import format_duration, format_money, format_time
@@ -353,6 +355,8 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
     """
 
     MARK_GLYPH: ClassVar[str] = "●"
+    HIGHLIGHT_QUIET_S: ClassVar[float] = 0.1
+    """Moves closer together than this are announced once, when the cursor rests."""
     STRIP_CACHE_SIZE: ClassVar[int] = 1024
 
     # -- messages ---------------------------------------------------------------------------
@@ -435,6 +439,8 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._error_reported = False
         self._fetch_scheduled = False
         self._highlight_scheduled = False
+        self._highlight_timer: Timer | None = None
+        self._last_highlight_time = float("-inf")
         self._last_highlight: tuple[int, str | None, int] | None = None
         self._direction = 1
         self._layout = layout_columns(80)
@@ -803,14 +809,37 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._schedule_highlight()
 
     def _schedule_highlight(self) -> None:
-        # Posted after the repaint, coalesced: holding j repaints every step but the app's
-        # detail pane only hears about where the cursor settled in each frame.
-        if not self._highlight_scheduled and self._ready:
-            self._highlight_scheduled = True
-            self.call_after_refresh(self._post_highlighted)
+        """Tell the app where the cursor is, without letting it slow the cursor down.
+
+        A single move is announced right after its repaint. Moves that follow within
+        HIGHLIGHT_QUIET_S of the last announcement (a held j, a burst of presses) are announced
+        once, when the cursor has rested that long: whatever the app does on Highlighted (the
+        detail pane re-lays itself out) then never sits between a key and its repaint.
+        """
+        if not self._ready:
+            return
+        if self._highlight_timer is not None:
+            self._highlight_timer.reset()
+        elif monotonic() - self._last_highlight_time >= self.HIGHLIGHT_QUIET_S:
+            if not self._highlight_scheduled:
+                self._highlight_scheduled = True
+                self.call_after_refresh(self._post_highlighted)
+        else:
+            self._highlight_timer = self.set_timer(
+                self.HIGHLIGHT_QUIET_S, self._post_highlighted, name="highlight"
+            )
+
+    @property
+    def highlight_pending(self) -> bool:
+        """Whether a Highlighted message is still to come for the latest cursor move."""
+        return self._highlight_scheduled or self._highlight_timer is not None
 
     def _post_highlighted(self) -> None:
         self._highlight_scheduled = False
+        if self._highlight_timer is not None:
+            self._highlight_timer.stop()
+            self._highlight_timer = None
+        self._last_highlight_time = monotonic()
         recording = self.current
         key = (self._cursor, recording.recording_id if recording else None, self._generation)
         if key != self._last_highlight:

@@ -1,0 +1,111 @@
+"""Scriptable commands: the same engine as the TUI, for shells, cron and pipes.
+
+    rectui [--config FILE] [--profile NAME] [--api-url URL] COMMAND ...
+
+    list       recordings matching filters, as a table, CSV or JSON lines (every row)
+    get        one recording, as JSON (the server's object) or a readable table
+    download   recordings' media into a directory, each checked against Content-Length
+    delete     recordings, optionally archived (downloaded, verified, journaled) first
+    costs      storage-cost summary of the recordings matching filters
+    config     `config init` writes a commented starter configuration (mode 0600)
+
+The global options may also follow the command. Credentials come from PLIVO_AUTH_ID and
+PLIVO_AUTH_TOKEN or the profile, exactly as for the TUI.
+
+Exit codes (stable, for scripts):
+    0  everything asked for was done (deleting something already gone counts as done)
+    1  some items failed (the others succeeded), or failures of mixed kinds
+    2  usage or configuration error (bad option, invalid filter, no credentials, refused
+       to delete without --yes when not on a terminal)
+    3  authentication failed (auth id or token rejected)
+    4  not found (the recording, or every one asked for, does not exist)
+    5  network or server error (unreachable, timeouts, 5xx after retries)
+    130  interrupted (Ctrl+C); what was done is reported first
+
+Output: results on stdout; errors on stderr as one line each (`rectui: ...`), never a traceback
+and never the token. On a terminal, long work shows a progress line on stderr; piped or
+redirected output stays quiet apart from errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from ..config import ConfigError, load_config
+from ..media.errors import MediaError
+from ..plivo.errors import PlivoError
+from ..plivo.filters import FilterError
+from ..triage.journal import JournalError
+from ..triage.results import one_line
+from .errors import (
+    EXIT_AUTH,
+    EXIT_INTERRUPTED,
+    EXIT_NETWORK,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    CommandError,
+    exit_code_for,
+)
+from .handlers import HANDLERS, cmd_config
+from .output import Output
+from .parser import COMMANDS, build_parser, is_command
+
+__all__ = [
+    "COMMANDS",
+    "EXIT_AUTH",
+    "EXIT_INTERRUPTED",
+    "EXIT_NETWORK",
+    "EXIT_NOT_FOUND",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "EXIT_USAGE",
+    "is_command",
+    "main",
+]
+
+
+def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    io = Output(out, err)
+    try:
+        args = build_parser().parse_args(list(argv))
+        if args.command == "config":
+            return cmd_config(args, io)
+        config = load_config(args.config, profile=args.profile, api_url=args.api_url)
+        io.redact = config.profile.credentials.redact
+        for warning in config.warnings:
+            io.message(f"warning: {warning}")
+        return asyncio.run(HANDLERS[args.command](args, config, io))
+    except KeyboardInterrupt:
+        io.message("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`rectui list | head`): not an error worth a message.
+        _silence_stdout()
+        return EXIT_OK
+    except (CommandError, ConfigError, FilterError, PlivoError, MediaError) as exc:
+        io.message(str(exc))
+        return exit_code_for(exc)
+    except JournalError as exc:
+        io.message(str(exc))
+        return EXIT_PARTIAL
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        io.message(f"{where}{exc.strerror or exc}")
+        return EXIT_PARTIAL
+    except Exception as exc:  # a bug: still one line, never a traceback on a user's screen
+        io.message(f"unexpected error: {one_line(exc)}")
+        return EXIT_PARTIAL
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

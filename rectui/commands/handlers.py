@@ -1,0 +1,292 @@
+"""The commands themselves: each takes parsed args, the resolved config and an Output."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from ..config import AppConfig
+from ..config_writer import init_config
+from ..formatting import format_money
+from ..listing import Listing
+from ..media.download import download_file, media_url, resolve_credentials
+from ..media.errors import MediaError
+from ..plivo.auth import Credentials
+from ..plivo.client import PlivoClient
+from ..plivo.errors import PlivoError
+from ..plivo.models import Recording
+from ..plivo.ratelimit import RateLimiter
+from ..triage import fields
+from ..triage.archive import ArchiveDelete, archive_name
+from ..triage.bulk_delete import BulkDelete
+from ..triage.costs import summarize_async
+from ..triage.export import RowWriter, export_to_path
+from ..triage.results import BulkReport, ItemResult, Outcome, error_kind, one_line
+from ..triage.runner import BulkRunner
+from .errors import EXIT_AUTH, EXIT_OK, EXIT_USAGE, CommandError, items_exit
+from .filters import build_filter
+from .output import Output, isatty
+from .render import TABLE_COLUMNS, costs_json, costs_text, recording_table, table_line, table_row
+
+
+def _client(config: AppConfig) -> PlivoClient:
+    return PlivoClient(
+        config.profile.credentials,
+        base_url=config.profile.api_url,
+        limiter=RateLimiter(*config.settings.rate_limit),
+    )
+
+
+def _media_credentials(config: AppConfig) -> dict[str, Credentials]:
+    """auth id -> credentials, for media behind HTTP auth (a subaccount's needs its own)."""
+    profile = config.profile
+    return {profile.credentials.auth_id: profile.credentials, **profile.subaccount_credentials}
+
+
+def _read_ids(ids: list[str]) -> list[str]:
+    if ids == ["-"]:
+        ids = sys.stdin.read().split()
+    return list(dict.fromkeys(i.strip() for i in ids if i.strip()))
+
+
+async def cmd_list(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
+    now = datetime.now(UTC)
+    flt = build_filter(args, config, now)
+    async with _client(config) as client:
+        source = Listing(client, flt, now=now)
+        total = await source.open()
+        limit = args.max if args.max is not None and args.max >= 0 else None
+        expected = total if limit is None else min(total, limit)
+        rows = _limited(source.iter_all(), limit)
+        bar = io.progress("listing", output_on_stdout=args.output is None)
+        try:
+            if args.output is not None:
+                fmt = "jsonl" if args.format == "json" else "csv"
+                if args.format == "table":
+                    raise CommandError("--output writes csv or json; add --format", EXIT_USAGE)
+                count = await export_to_path(
+                    rows, args.output, fmt, total=expected, progress=bar.update, now=now
+                )
+                bar.close()
+                io.message(f"wrote {count:,} recordings to {args.output}")
+            elif args.format == "table":
+                heading = [name for name, _, _ in TABLE_COLUMNS]
+                heading[1] += " (UTC)" if config.settings.utc else ""
+                io.out.write(table_line(heading) + "\n")
+                count = 0
+                cost = Decimal(0)
+                async for rec in rows:
+                    io.out.write(table_row(rec, now, config.settings.utc) + "\n")
+                    cost += fields.compute(rec, now).monthly_cost
+                    count += 1
+                io.out.write(f"{count:,} recordings, {format_money(cost)} per month\n")
+            else:
+                writer = RowWriter(io.out, "jsonl" if args.format == "json" else "csv", now=now)
+                async for rec in rows:
+                    writer.write(rec)
+                    bar.update(writer.count, expected)
+                count = writer.count
+        finally:
+            bar.close()
+            source.close()
+        if source.problems:
+            io.message(f"warning: skipped {len(source.problems)} malformed recording objects")
+    return EXIT_OK
+
+
+async def _limited(rows: AsyncIterator[Recording], limit: int | None) -> AsyncIterator[Recording]:
+    count = 0
+    async for rec in rows:
+        if limit is not None and count >= limit:
+            return
+        count += 1
+        yield rec
+
+
+async def cmd_get(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
+    async with _client(config) as client:
+        rec = await client.get_recording(args.id)
+    if args.format == "json":
+        io.out.write(json.dumps(rec.raw, indent=2, ensure_ascii=False) + "\n")
+    else:
+        pairs = recording_table(rec, datetime.now(UTC), config.settings.utc)
+        width = max(len(k) for k, _ in pairs)
+        io.out.writelines(f"{k:<{width}}  {v}\n" for k, v in pairs)
+    return EXIT_OK
+
+
+async def cmd_download(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
+    ids = _read_ids(args.ids)
+    if not ids:
+        raise CommandError("no recording ids given", EXIT_USAGE)
+    directory: Path = (args.dir or config.settings.download_dir).expanduser()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"cannot create {directory}: {exc.strerror}", EXIT_USAGE) from None
+    credentials = _media_credentials(config)
+    results: dict[str, Path | BaseException] = {}
+    slots = asyncio.Semaphore(4)
+    bar = io.progress("downloading", output_on_stdout=False)
+
+    async with _client(config) as client:
+
+        async def one(rid: str) -> None:
+            async with slots:
+                try:
+                    rec = await client.get_recording(rid)
+                    final = directory / archive_name(rec, original=args.original)
+                    part = final.with_name(final.name + ".part")
+                    url = media_url(rec, original=args.original)
+                    creds = resolve_credentials(credentials, rec)
+                    await download_file(client, url, part, credentials=creds)
+                    os.replace(part, final)
+                    results[rid] = final
+                except (PlivoError, MediaError, OSError) as exc:
+                    results[rid] = exc
+                bar.update(len(results), len(ids), force=True)
+
+        try:
+            await asyncio.gather(*(one(rid) for rid in ids))
+        finally:
+            bar.close()
+    kinds: list[str | None] = []
+    for rid in ids:
+        result = results[rid]
+        if isinstance(result, Path):
+            io.out.write(f"{result}\n")
+            kinds.append(None)
+        else:
+            io.message(f"{rid}: {one_line(result)}")
+            kinds.append(error_kind(result))
+    return items_exit(kinds)
+
+
+def _confirm(io: Output, count: int, archive: Path | None) -> None:
+    what = f"{count:,} recording{'s' if count != 1 else ''}"
+    if not (isatty(sys.stdin) and isatty(io.err)):
+        raise CommandError(
+            f"refusing to delete {what} without --yes (not on a terminal)", EXIT_USAGE
+        )
+    extra = f" after archiving to {archive}" if archive else ""
+    io.err.write(f"Delete {what} permanently{extra}? [y/N] ")
+    io.err.flush()
+    answer = sys.stdin.readline().strip().lower()
+    if answer not in ("y", "yes"):
+        raise CommandError("nothing deleted", EXIT_USAGE)
+
+
+async def cmd_delete(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
+    ids = _read_ids(args.ids)
+    if not ids:
+        raise CommandError("no recording ids given", EXIT_USAGE)
+    if args.ids == ["-"] and not args.yes:
+        raise CommandError("ids read from stdin need --yes", EXIT_USAGE)
+    if not args.yes:
+        _confirm(io, len(ids), args.archive)
+    bar = io.progress("deleting", output_on_stdout=False)
+
+    def progress(done: int, total: int, last: ItemResult) -> None:
+        counts = runner.report
+        note = f"{len(counts.deleted)} deleted"
+        failures = sum(1 for r in counts.results.values() if r.outcome == Outcome.FAILED)
+        if failures:
+            note += f", {failures} failed"
+        bar.update(done, total, note)
+
+    async with _client(config) as client:
+        runner: BulkRunner
+        if args.archive is not None:
+            runner = ArchiveDelete(
+                client,
+                ids,
+                args.archive.expanduser(),
+                progress=progress,
+                credentials_for=_media_credentials(config),
+                **({"concurrency": args.concurrency} if args.concurrency else {}),
+            )
+        else:
+            runner = BulkDelete(
+                client,
+                ids,
+                progress=progress,
+                **({"concurrency": args.concurrency} if args.concurrency else {}),
+            )
+        try:
+            report = await runner.run()
+        except asyncio.CancelledError:
+            bar.close()
+            _print_report(io, runner.report)
+            raise
+        finally:
+            bar.close()
+    _print_report(io, report)
+    if report.aborted:
+        return EXIT_AUTH
+    results = [report.results[rid] for rid in report.ids]
+    return items_exit([None if r.ok else (r.kind or "other") for r in results])
+
+
+def _print_report(io: Output, report: BulkReport) -> None:
+    """One line per id on stdout (`ID<TAB>outcome[<TAB>reason]`), the summary on stderr."""
+    for rid in report.ids:
+        result = report.results[rid]
+        line = f"{rid}\t{result.outcome.value}"
+        if result.reason:
+            line += f"\t{result.reason}"
+        io.out.write(line + "\n")
+    io.out.flush()
+    io.message(report.summary())
+    for result in report.failures:
+        if result.outcome == Outcome.FAILED:
+            io.message(f"{result.recording_id}: {result.reason}")
+
+
+async def cmd_costs(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
+    now = datetime.now(UTC)
+    flt = build_filter(args, config, now)
+    async with _client(config) as client:
+        source = Listing(client, flt, now=now)
+        total = await source.open()
+        bar = io.progress("reading", output_on_stdout=False)
+        try:
+            summary = await summarize_async(
+                source.iter_all(),
+                now=now,
+                top_n=max(0, args.top),
+                progress=lambda seen: bar.update(seen, total),
+            )
+        finally:
+            bar.close()
+            source.close()
+    if args.format == "json":
+        io.out.write(json.dumps(costs_json(summary), indent=2) + "\n")
+    else:
+        io.out.write(costs_text(summary, utc=config.settings.utc))
+    return EXIT_OK
+
+
+def cmd_config(args: argparse.Namespace, io: Output) -> int:
+    path = init_config(args.path or args.config, force=args.force)
+    io.out.write(f"{path}\n")
+    io.message(
+        f"wrote {path} (mode 600): add auth_id and auth_token to [profiles.main], "
+        "or set PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN"
+    )
+    return EXIT_OK
+
+
+HANDLERS = {
+    "list": cmd_list,
+    "get": cmd_get,
+    "download": cmd_download,
+    "delete": cmd_delete,
+    "costs": cmd_costs,
+}

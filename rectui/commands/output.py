@@ -1,0 +1,72 @@
+"""Where command output goes: results on stdout, one-line messages and a progress line on stderr."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+
+class Output:
+    """Where results and messages go; the token is scrubbed from every message."""
+
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None):
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.redact: Callable[[str], str] = lambda text: text
+
+    def message(self, text: str) -> None:
+        self.err.write(f"rectui: {self.redact(' '.join(text.split()))}\n")
+        self.err.flush()
+
+    def progress(self, label: str, *, output_on_stdout: bool = True) -> Progress:
+        # Only for a person watching: stderr on a terminal, and not over a table on that
+        # same terminal (results redirected to a file are fine).
+        enabled = isatty(self.err) and not (output_on_stdout and isatty(self.out))
+        return Progress(label, self.err, enabled=enabled)
+
+
+def isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Progress:
+    """A single `\\r`-redrawn line on stderr, at most ten times a second; silent if disabled."""
+
+    WIDTH = 24
+
+    def __init__(self, label: str, stream: TextIO, *, enabled: bool):
+        self.label = label
+        self.stream = stream
+        self.enabled = enabled
+        self._last = 0.0
+        self._drawn = 0
+
+    def update(self, done: int, total: int | None, note: str = "", *, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.1 and done != total:
+            return
+        self._last = now
+        if total:
+            filled = min(self.WIDTH, self.WIDTH * done // total)
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            text = f"{self.label} [{bar}] {done:,}/{total:,}"
+        else:
+            text = f"{self.label} {done:,}"
+        if note:
+            text += f"  {note}"
+        self.stream.write("\r" + text.ljust(self._drawn))
+        self._drawn = len(text)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self._drawn:
+            self.stream.write("\r" + " " * self._drawn + "\r")
+            self.stream.flush()
+            self._drawn = 0

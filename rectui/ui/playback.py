@@ -1,0 +1,640 @@
+"""In-app playback: the keys, and the controller between them, rectui.media and the player bar.
+
+`Playback` owns a `rectui.media.Player` (which plays on its own threads) and a `MediaStore`
+(created on first use). Nothing here blocks the UI thread: downloads are async workers, the
+waveform is computed with `asyncio.to_thread`, the player reports changes through `on_change`
+(forwarded to the UI thread with a non-blocking `call_later`, so a player thread never waits on
+the UI) and a timer reads `Player.position` only while something plays.
+
+Without an audio device (an SSH session), `p` says so up front, without downloading, and `s`
+saves the file with an `scp` line to fetch it. Every failure is one notification line, with the
+token redacted by the app.
+
+The app mixes in `PlaybackActions` and adds `PLAYBACK_BINDINGS` to its own; tests replace
+`app.playback` with `Playback(app, make_player=...)` (a fake audio backend and clock) before
+running the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+
+from rectui.media import (
+    NO_OUTPUT,
+    VOLUME_STEP,
+    MediaCache,
+    MediaError,
+    MediaStore,
+    OriginalNotAvailableError,
+    Player,
+    PlayerState,
+    remote_session,
+    scp_command,
+    silence_alsa_errors,
+    waveform,
+)
+from rectui.plivo.auth import Credentials, account_in_url
+from rectui.plivo.errors import PlivoError
+from rectui.plivo.models import Recording
+
+from .widgets.player_bar import BarView, PlayerBar
+from .widgets.recording_table import safe_text
+
+if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
+    from .app import RectuiApp
+
+TICK_HZ = 8
+"""Player bar updates per second while playing (the position comes from the player's clock)."""
+SEEK_SHORT_S = 5
+SEEK_LONG_S = 30
+WAVEFORM_BUCKETS = 512
+"""Waveform slices computed per recording; the bar resamples them to its width."""
+NO_AUDIO_MESSAGE = f"{NO_OUTPUT} — s saves the file"
+
+PLAYER_KEYS = Binding.Group("Player")
+"""Groups the player's keys in the help screen (which lists a group under its own title)."""
+
+PLAYBACK_BINDINGS: list[BindingType] = [
+    Binding("p", "play_pause", "Play/pause", tooltip="Play or pause the highlighted recording",
+            group=PLAYER_KEYS),
+    Binding("x", "stop_playback", "Stop playing", show=False, group=PLAYER_KEYS),
+    Binding("left", f"seek({-SEEK_SHORT_S})", f"Back {SEEK_SHORT_S} s", show=False,
+            group=PLAYER_KEYS),
+    Binding("right", f"seek({SEEK_SHORT_S})", f"Forward {SEEK_SHORT_S} s", show=False,
+            group=PLAYER_KEYS),
+    Binding("left_square_bracket", f"seek({-SEEK_LONG_S})", f"Back {SEEK_LONG_S} s",
+            show=False, key_display="[", group=PLAYER_KEYS),
+    Binding("right_square_bracket", f"seek({SEEK_LONG_S})", f"Forward {SEEK_LONG_S} s",
+            show=False, key_display="]", group=PLAYER_KEYS),
+    Binding("0", "seek_start", "Back to the start", show=False, group=PLAYER_KEYS),
+    Binding("plus,equals_sign", f"volume({VOLUME_STEP})", "Volume up", show=False,
+            key_display="+", group=PLAYER_KEYS),
+    Binding("minus", f"volume({-VOLUME_STEP})", "Volume down", show=False, key_display="-",
+            group=PLAYER_KEYS),
+    Binding("o", "toggle_original", "Original (pre-denoise) or denoised audio", show=False,
+            group=PLAYER_KEYS),
+    Binding("s", "save_audio", "Save the audio to the download folder", show=False,
+            group=PLAYER_KEYS),
+]  # fmt: skip
+
+PlayerFactory = Callable[..., Player]
+"""Called as `factory(on_change=...)`; tests pass `partial(Player, backend=..., clock=...)`."""
+
+
+def short_id(recording: Recording) -> str:
+    return safe_text(recording.recording_id[:8])
+
+
+def recording_title(recording: Recording) -> str:
+    """`Conference support-31 · c3d5bd74`, `+1415… → sip:alice@… · 1a2b3c4d`, `call · 1a2b3c4d`."""
+    if recording.conference_name and recording.conference_name != "noname":
+        label = f"Conference {recording.conference_name}"
+    elif recording.mpc_name and recording.mpc_name != "noname":
+        label = f"Multiparty call {recording.mpc_name}"
+    elif recording.from_number or recording.to_number:
+        label = f"{recording.from_number or '?'} → {recording.to_number or '?'}"
+    else:
+        label = (recording.recording_type or "recording").capitalize()
+    return f"{safe_text(label)} · {short_id(recording)}"
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def failure_text(error: BaseException) -> str:
+    """What went wrong, in one line (the app redacts tokens before showing it)."""
+    if isinstance(error, PlivoError | MediaError):
+        return one_line(str(error))
+    if isinstance(error, OSError) and error.strerror:
+        where = f" ({error.filename})" if error.filename else ""
+        return f"{error.strerror}{where}"
+    return one_line(f"{type(error).__name__}: {error}")
+
+
+@dataclass(slots=True)
+class _Download:
+    recording: Recording
+    purpose: str
+    """"play", "switch" (to the other variant) or "save"."""
+    done: int = 0
+    total: int | None = None
+
+    def describe(self) -> str:
+        verb = {"play": "downloading", "switch": "fetching the other variant of"}.get(
+            self.purpose, "saving"
+        )
+        percent = f" {min(100, self.done * 100 // self.total)}%" if self.total else ""
+        return f"⬇ {verb} {short_id(self.recording)}{percent}"
+
+
+class Playback:
+    """See the module docstring. Every method runs on the UI thread, except `_player_changed`."""
+
+    def __init__(self, app: RectuiApp, *, make_player: PlayerFactory = Player) -> None:
+        self.app = app
+        self._make_player = make_player
+        self.player: Player | None = None
+        self._store: MediaStore | None = None
+        self.current: Recording | None = None
+        """The recording loaded in the player."""
+        self.current_original = False
+        """Whether the player has the original (pre-denoise) variant of `current`."""
+        self.prefer_original = False
+        """`o` with nothing loaded: the variant `p` asks for first."""
+        self._pinned: Path | None = None
+        self._subject: Recording | None = None
+        """The recording the bar's first line is about: the last one played, or acted on."""
+        self._subject_status: str | None = None
+        """Status of a subject that is not in the player: "no-audio", "saved", "error"."""
+        self._track_text = ""
+        self._downloads: dict[tuple[str, str], _Download] = {}
+        self._peaks: tuple[float, ...] | None = None
+        self._message = ""
+        self._level: SeverityLevel = "information"
+        self._seen: tuple[PlayerState, str | None] | None = None
+        self._waveform_cancel: threading.Event | None = None
+        self._ticker: Timer | None = None
+        self._closed = False
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    @property
+    def bar(self) -> PlayerBar:
+        return self.app.query_one("#player", PlayerBar)
+
+    def start(self) -> None:
+        """On mount: keep ALSA quiet before anything touches it, and create the player, which
+        finds out in its own thread whether there is an audio device."""
+        silence_alsa_errors()
+        self.player = self._make_player(on_change=self._player_changed)
+        self._ticker = self.bar.set_interval(1 / TICK_HZ, self._tick, pause=True)
+
+    def close(self) -> None:
+        """On exit: stop playing and wait (bounded) for the player's thread; stop the waveform."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._waveform_cancel is not None:
+            self._waveform_cancel.set()
+        if self._ticker is not None:
+            self._ticker.stop()
+        if self.player is not None:
+            self.player.close(timeout=2.0)
+            self.player.join(2.0)
+        self._repin(None)
+
+    @property
+    def store(self) -> MediaStore:
+        """Created on first use (it creates the cache directory)."""
+        if self._store is None:
+            config = self.app.config
+            profile = config.profile
+
+            def credentials_for(recording: Recording) -> Credentials:
+                # A subaccount's media needs the subaccount's own credentials; its auth id is in
+                # the media URL (or the resource URI).
+                owner = account_in_url(recording.recording_url) or account_in_url(
+                    recording.resource_uri
+                )
+                return profile.credentials_for(owner)
+
+            cache = MediaCache(config.settings.cache_dir / "media", config.settings.cache_max_bytes)
+            self._store = MediaStore(self.app.client, cache, credentials_for=credentials_for)
+        return self._store
+
+    # -- what the keys do -----------------------------------------------------------------------
+
+    def play_pause(self, recording: Recording | None) -> None:
+        player = self.player
+        if recording is None or player is None:
+            self._say("No recording selected", "warning")
+            return
+        if self._pending_play(recording):
+            return  # its download is under way; the bar shows it
+        if self._is_current(recording) and player.path is not None:
+            if player.state is PlayerState.ERROR and self.no_output():
+                self._say_no_audio(recording)
+            else:
+                self._subject, self._subject_status = recording, None
+                player.toggle()
+            self._render()
+            return
+        if self.no_output():
+            self._cancel_downloads("play")
+            player.stop()
+            self._say_no_audio(recording)
+            return
+        self._play_new(recording)
+
+    def stop(self) -> None:
+        stopped_download = self._cancel_downloads("play", "switch")
+        if self.player is not None:
+            self.player.stop()
+        if stopped_download and self._subject is not None and not self._is_current(self._subject):
+            self._subject_status = "stopped"
+        self._render()
+
+    def seek(self, seconds: float) -> None:
+        if self.player is not None:
+            self.player.seek_relative(seconds)
+
+    def seek_start(self) -> None:
+        if self.player is not None:
+            self.player.seek(0)
+
+    def volume(self, delta: int) -> None:
+        if self.player is None:
+            return
+        self.player.change_volume(delta)
+        if not self.bar.active:
+            self.app.note(f"Volume {self.player.volume}%")
+
+    def toggle_original(self) -> None:
+        player = self.player
+        recording = self.current
+        if player is None:
+            return
+        pending = next((d for d in self._downloads.values() if d.purpose == "play"), None)
+        if pending is not None:
+            # Not loaded yet: ask for the other variant instead.
+            self.prefer_original = not self.prefer_original
+            self._play_new(pending.recording)
+            return
+        if recording is None or player.path is None:
+            self.prefer_original = not self.prefer_original
+            which = "original (pre-denoise)" if self.prefer_original else "denoised"
+            self._say(f"p plays the {which} audio")
+            return
+        want = not self.current_original
+        self.prefer_original = want
+        self._cancel_downloads("switch")
+        download = self._track(recording, "switch")
+        self.app.run_worker(
+            self._switch_variant(download, want),
+            group="media-switch",
+            exclusive=True,
+            exit_on_error=False,
+        )
+        self._render()
+
+    def save(self, recording: Recording | None) -> None:
+        if recording is None:
+            self._say("No recording selected", "warning")
+            return
+        original = self._is_current(recording) and self.current_original
+        if not self._busy():
+            # Nothing playing: the bar is about this recording now.
+            self._subject, self._subject_status, self._track_text = recording, None, ""
+        download = self._track(recording, "save")
+        self.app.run_worker(
+            self._save(download, original),
+            group="media-save",
+            exit_on_error=False,
+        )
+        self._render()
+
+    def no_output(self) -> bool:
+        """True once the player has found that this host has no audio output."""
+        output = self.player.output if self.player is not None else None
+        return output is not None and not output[0]
+
+    # -- workers ----------------------------------------------------------------------------------
+
+    def _play_new(self, recording: Recording) -> None:
+        """Stop what plays, then download (if needed) and play `recording`."""
+        assert self.player is not None
+        self._cancel_downloads("play", "switch")
+        self.player.stop()
+        self._subject, self._subject_status, self._track_text = recording, None, ""
+        self._message = ""
+        download = self._track(recording, "play")
+        self.app.run_worker(
+            self._fetch_and_play(download, self.prefer_original),
+            group="media-play",
+            exclusive=True,
+            exit_on_error=False,
+        )
+        self._render()
+
+    async def _fetch_and_play(self, download: _Download, original: bool) -> None:
+        recording = download.recording
+        progress = self._progress(download)
+        try:
+            try:
+                path = await self.store.fetch(recording, original=original, progress=progress)
+            except OriginalNotAvailableError as exc:
+                self._say(f"{exc}; playing the denoised one", "warning")
+                original = False
+                path = await self.store.fetch(recording, progress=progress)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if self._subject is recording:
+                self._subject_status = "error"
+            self._say(f"Cannot play {short_id(recording)}: {failure_text(exc)}", "error")
+            return
+        finally:
+            self._untrack(download)
+            self._render()
+        if self._closed or self.player is None:
+            return
+        self._load(recording, path, original)
+        self.player.play()
+
+    async def _switch_variant(self, download: _Download, original: bool) -> None:
+        """Fetch the other variant while the current one keeps playing, then carry on from the
+        same position in it."""
+        recording = download.recording
+        try:
+            path = await self.store.fetch(
+                recording, original=original, progress=self._progress(download)
+            )
+        except asyncio.CancelledError:
+            raise
+        except OriginalNotAvailableError as exc:
+            self.prefer_original = False
+            self._say(f"{exc}; still playing the denoised one", "warning")
+            return
+        except Exception as exc:
+            self.prefer_original = self.current_original
+            self._say(f"Cannot switch variant: {failure_text(exc)}", "error")
+            return
+        finally:
+            self._untrack(download)
+            self._render()
+        player = self.player
+        if player is None or not self._is_current(recording) or player.path is None:
+            return  # something else was played meanwhile
+        position, playing = player.position, player.state is PlayerState.PLAYING
+        self._load(recording, path, original)
+        player.seek(position)
+        if playing:
+            player.play()
+        which = "original (pre-denoise)" if original else "denoised"
+        self._say(f"Playing the {which} audio of {short_id(recording)}")
+
+    async def _save(self, download: _Download, original: bool) -> None:
+        recording = download.recording
+        directory = self.app.config.settings.download_dir
+        try:
+            path = await self.store.save(
+                recording, directory, original=original, progress=self._progress(download)
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if self._subject is recording and not self._is_current(recording):
+                self._subject_status = "error"
+            self._say(f"Cannot save {short_id(recording)}: {failure_text(exc)}", "error")
+            return
+        finally:
+            self._untrack(download)
+            self._render()
+        if self._subject is recording and not self._is_current(recording):
+            self._subject_status = "saved"
+        # Where the TUI is not where the user listens, say how to fetch the file.
+        if self.no_output() or remote_session():
+            scp = scp_command(path)
+            self.app.copy_to_clipboard(scp)
+            if self._subject is recording:
+                self._track_text = scp
+            self._say(f"Saved {path} · to fetch it: {scp} (copied to the clipboard)")
+        else:
+            self.app.copy_to_clipboard(str(path))
+            self._say(f"Saved {path} (path copied to the clipboard)")
+
+    async def _waveform(self, key: tuple[str, bool], path: Path, cancel: threading.Event) -> None:
+        try:
+            peaks = await asyncio.to_thread(
+                waveform, path, WAVEFORM_BUCKETS, normalize=True, cancel=cancel
+            )
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
+        except Exception:
+            return  # the player reports an undecodable file itself; the bar keeps a plain bar
+        if cancel.is_set() or self._loaded_key() != key:
+            return
+        self._peaks = tuple(peaks)
+        self._render()
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _is_current(self, recording: Recording) -> bool:
+        return self.current is not None and self.current.recording_id == recording.recording_id
+
+    def _loaded_key(self) -> tuple[str, bool] | None:
+        if self.current is None:
+            return None
+        return (self.current.recording_id, self.current_original)
+
+    def _busy(self) -> bool:
+        """Something is playing, paused, or downloading to be played."""
+        player = self.player
+        playing = player is not None and player.state in (PlayerState.PLAYING, PlayerState.PAUSED)
+        return playing or any(d.purpose == "play" for d in self._downloads.values())
+
+    def _pending_play(self, recording: Recording) -> bool:
+        return ("play", recording.recording_id) in self._downloads
+
+    def _track(self, recording: Recording, purpose: str) -> _Download:
+        download = _Download(recording, purpose)
+        self._downloads[(purpose, recording.recording_id)] = download
+        return download
+
+    def _untrack(self, download: _Download) -> None:
+        """Forget `download` unless a newer one for the same file has taken its place."""
+        key = (download.purpose, download.recording.recording_id)
+        if self._downloads.get(key) is download:
+            del self._downloads[key]
+
+    def _cancel_downloads(self, *purposes: str) -> bool:
+        """Cancel the workers downloading for these purposes; True if one was running."""
+        groups = {"play": "media-play", "switch": "media-switch", "save": "media-save"}
+        found = False
+        for purpose in purposes:
+            keys = [key for key in self._downloads if key[0] == purpose]
+            found = found or bool(keys)
+            for key in keys:
+                del self._downloads[key]
+            self.app.workers.cancel_group(self.app, groups[purpose])
+        return found
+
+    def _progress(self, download: _Download) -> Callable[[int, int | None], None]:
+        def progress(done: int, total: int | None) -> None:
+            if (download.done, download.total) != (done, total):
+                download.done, download.total = done, total
+                self._render()
+
+        return progress
+
+    def _load(self, recording: Recording, path: Path, original: bool) -> None:
+        assert self.player is not None
+        self.player.load(path, recording_title(recording), duration=recording.duration_s)
+        self._repin(path)
+        self.current, self.current_original = recording, original
+        self._subject, self._subject_status, self._track_text = recording, None, ""
+        self._peaks = None
+        if self._waveform_cancel is not None:
+            self._waveform_cancel.set()
+        self._waveform_cancel = cancel = threading.Event()
+        self.app.run_worker(
+            self._waveform((recording.recording_id, original), path, cancel),
+            group="media-waveform",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _repin(self, path: Path | None) -> None:
+        """Keep the playing file out of the cache's eviction."""
+        if self._store is None:
+            return
+        if self._pinned is not None:
+            self._store.cache.unpin(self._pinned)
+        self._pinned = path
+        if path is not None:
+            self._store.cache.pin(path)
+
+    def _player_changed(self, _player: Player) -> None:
+        """From any thread: never wait for the UI (a player thread joined at exit must not
+        block on it), just queue a sync."""
+        if self._closed:
+            return
+        with contextlib.suppress(Exception):  # the loop may be gone at exit
+            self.app.call_later(self._sync)
+
+    def _sync(self) -> None:
+        player = self.player
+        if player is None or self._closed:
+            return
+        seen = (player.state, player.error)
+        if seen != self._seen:
+            # One note per failure: a file that cannot be decoded fails both the decoder and
+            # the probe, with two wordings of the same problem.
+            was_error = self._seen is not None and self._seen[0] is PlayerState.ERROR
+            self._seen = seen
+            if player.state is PlayerState.ERROR and player.error and not was_error:
+                if player.error.startswith(NO_OUTPUT):
+                    self._say_no_audio(self.current)
+                elif self.current is not None:
+                    self._say(f"Cannot play {short_id(self.current)}: {player.error}", "error")
+        if self._ticker is not None:
+            if player.state is PlayerState.PLAYING:
+                self._ticker.resume()
+            else:
+                self._ticker.pause()
+        self._render()
+
+    def _tick(self) -> None:
+        playing = self.player is not None and self.player.state is PlayerState.PLAYING
+        if not playing and self._ticker is not None:
+            self._ticker.pause()
+        self._render()
+
+    def _say(self, message: str, level: SeverityLevel = "information") -> None:
+        """One line in the bar (if it is showing) and as a notification."""
+        message = self.app.redact(one_line(message))
+        self._message, self._level = message, level
+        self.app.note(message, level)
+        self._render()
+
+    def _say_no_audio(self, recording: Recording | None) -> None:
+        if recording is not None:
+            self._subject = recording
+        self._subject_status = "no-audio"
+        output = self.player.output if self.player is not None else None
+        reason = f" ({output[1]})" if output is not None and output[1] else ""
+        self._say(NO_AUDIO_MESSAGE + reason, "warning")
+
+    def view(self) -> BarView | None:
+        """What the bar should show now (None before anything was played or saved)."""
+        subject, player = self._subject, self.player
+        if subject is None or player is None:
+            return None
+        in_player = self._is_current(subject) and player.path is not None
+        # The subject's own download fills the bar, unless it plays already (then fetching the
+        # other variant, or saving it, is a note on the message line like any other download).
+        download = next(
+            (
+                d
+                for d in self._downloads.values()
+                if d.recording.recording_id == subject.recording_id
+                and (d.purpose == "play" or not in_player)
+            ),
+            None,
+        )
+        others = [d.describe() for d in self._downloads.values() if d is not download]
+        if download is not None:
+            status = "downloading"
+        elif in_player and self._subject_status is None:
+            status = {
+                PlayerState.PLAYING: "playing",
+                PlayerState.PAUSED: "paused",
+                PlayerState.FINISHED: "finished",
+                PlayerState.ERROR: "error",
+            }.get(player.state, "stopped")
+        else:
+            status = self._subject_status or "stopped"
+        message = " · ".join([*others, self._message] if self._message else others)
+        shown = in_player and download is None
+        return BarView(
+            status=status,
+            title=recording_title(subject),
+            position=player.position if shown else 0.0,
+            duration=(player.duration if shown else None) or subject.duration_s,
+            volume=player.volume,
+            variant=("original" if self.current_original else "denoised") if shown else "",
+            download=(download.done, download.total) if download is not None else None,
+            peaks=self._peaks if shown else None,
+            track_text=self._track_text if not in_player else "",
+            message=message,
+            level=self._level if self._message else "information",
+        )
+
+    def _render(self) -> None:
+        if self._closed:
+            return
+        view = self.view()
+        if view is not None:
+            with contextlib.suppress(Exception):  # the bar is gone while the app shuts down
+                self.bar.show(view)
+
+
+class PlaybackActions:
+    """The player's key actions, mixed into the app (which defines `playback` and `table`)."""
+
+    playback: Playback
+    table: Any
+
+    def action_play_pause(self) -> None:
+        self.playback.play_pause(self.table.current)
+
+    def action_stop_playback(self) -> None:
+        self.playback.stop()
+
+    def action_seek(self, seconds: float) -> None:
+        self.playback.seek(seconds)
+
+    def action_seek_start(self) -> None:
+        self.playback.seek_start()
+
+    def action_volume(self, delta: int) -> None:
+        self.playback.volume(delta)
+
+    def action_toggle_original(self) -> None:
+        self.playback.toggle_original()
+
+    def action_save_audio(self) -> None:
+        self.playback.save(self.table.current)

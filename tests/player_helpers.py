@@ -1,0 +1,259 @@
+"""Helpers for the in-app playback tests (tests/test_app_player.py): an app with its media in a
+temporary directory, a fake audio backend and clock for the Player, picking a recording in the
+table, waiting on conditions with a deadline, reading the player bar.
+
+Also a subprocess entry point: `python tests/player_helpers.py play|nodevice TMPDIR` runs the app
+against its own emulator with the real Player and simpleaudio, presses `p` on a wav recording and
+prints a JSON answer. ALSA reads ALSA_CONFIG_PATH once per process, so the test that points ALSA
+at a file sink runs this in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # when run as a script
+    sys.path.insert(0, str(HERE))
+
+from app_helpers import settle  # noqa: E402
+from textual.pilot import Pilot  # noqa: E402
+
+from rectui.config import AppConfig, Profile, Settings  # noqa: E402
+from rectui.emulator import RunningEmulator  # noqa: E402
+from rectui.media import Player  # noqa: E402
+from rectui.plivo.auth import Credentials  # noqa: E402
+from rectui.plivo.client import PlivoClient  # noqa: E402
+from rectui.plivo.models import Recording  # noqa: E402
+from rectui.ui.app import RectuiApp  # noqa: E402
+from rectui.ui.playback import Playback  # noqa: E402
+from rectui.ui.widgets import PlayerBar  # noqa: E402
+
+SIZE = (160, 48)
+WAIT = 30.0
+NO_DEVICE = (False, "ALSA cannot open its default device: No such file or directory")
+
+
+async def _no_sleep(_seconds: float) -> None:
+    """Client backoff without waiting."""
+
+
+class FakeClock:
+    """The Player's clock: time moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class FakeHandle:
+    """A buffer that "plays" until stopped (the clock, not the buffer, says where we are)."""
+
+    def __init__(self, pcm: bytes, channels: int, rate: int):
+        self.pcm, self.channels, self.rate = pcm, channels, rate
+        self.stopped = threading.Event()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def wait(self) -> None:
+        self.stopped.wait(WAIT)
+
+
+class FakeBackend:
+    """An audio output that records what it was given; `available` may say there is none."""
+
+    def __init__(self, available: tuple[bool, str] = (True, "fake output")):
+        self.answer = available
+        self.handles: list[FakeHandle] = []
+
+    def available(self) -> tuple[bool, str]:
+        return self.answer
+
+    def play(self, pcm: bytes, channels: int, rate: int) -> FakeHandle:
+        handle = FakeHandle(pcm, channels, rate)
+        self.handles.append(handle)
+        return handle
+
+
+def fake_player(backend: FakeBackend, clock: FakeClock) -> Callable[..., Player]:
+    # One chunk holds a whole test recording, so the position is exactly where the player
+    # started plus what the fake clock advanced.
+    return functools.partial(Player, backend=backend, clock=clock, chunk_seconds=(3600.0,))
+
+
+def player_app(
+    running: RunningEmulator,
+    tmp: Path,
+    *,
+    make_player: Callable[..., Player] | None = None,
+    subaccounts: Iterable[tuple[str, str]] = (),
+    token: str | None = None,
+) -> RectuiApp:
+    """The app against `running`, its cache and download folder under `tmp`."""
+    credentials = Credentials(running.auth_id, running.auth_token if token is None else token)
+    client = PlivoClient(credentials, base_url=running.base_url, max_retries=1, sleep=_no_sleep)
+    subs = {auth_id: Credentials(auth_id, tok) for auth_id, tok in subaccounts}
+    settings = Settings(download_dir=tmp / "downloads", cache_dir=tmp / "cache")
+    profile = Profile("test", credentials, running.base_url, subs)
+    app = RectuiApp(AppConfig(profile=profile, settings=settings), client)
+    if make_player is not None:
+        app.playback = Playback(app, make_player=make_player)
+    return app
+
+
+async def until(
+    pilot: Pilot, condition: Callable[[], object], what: str, timeout: float = WAIT
+) -> None:
+    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause()
+        await asyncio.sleep(0.002)  # let the player's and the emulator's threads run
+    await pilot.pause()
+
+
+async def select(
+    pilot: Pilot, accept: Callable[[Recording], bool], *, shortest: bool = True
+) -> Recording:
+    """Put the table's cursor on a recording `accept` likes (the shortest, unless told
+    otherwise: the emulator synthesises media on first request) and return it."""
+    app = pilot.app
+    assert isinstance(app, RectuiApp)
+    await settle(pilot)
+    best: tuple[int, Recording] | None = None
+    for index in range(app.table.total):
+        app.table.cursor_index = index
+        if app.table.current is None:
+            await settle(pilot)
+        recording = app.table.current
+        if recording is None or not accept(recording):
+            continue
+        if not shortest:
+            best = (index, recording)
+            break
+        if best is None or (recording.duration_s or 0) < (best[1].duration_s or 0):
+            best = (index, recording)
+    assert best is not None, "no recording in the table fits"
+    app.table.cursor_index = best[0]
+    await settle(pilot)
+    assert app.table.current == best[1]
+    return best[1]
+
+
+def bar(app: RectuiApp) -> PlayerBar:
+    return app.query_one("#player", PlayerBar)
+
+
+def bar_lines(app: RectuiApp) -> list[str]:
+    return bar(app).plain_lines()
+
+
+def bar_text(app: RectuiApp) -> str:
+    return "\n".join(bar_lines(app))
+
+
+def s16le_wav(recording: Recording) -> bool:
+    """A wav the emulator writes as 16-bit PCM (others are µ-law)."""
+    from rectui.emulator.audio import profile_for
+
+    return (
+        recording.recording_format == "wav"
+        and profile_for(recording.recording_id, recording.duration_s or 0).wav_codec == "pcm_s16le"
+    )
+
+
+# -- the subprocess side ------------------------------------------------------------------------
+
+
+def run_script(
+    command: str, tmp: Path, *, alsa_config: Path | None, timeout: float = 120
+) -> tuple[dict[str, Any], str]:
+    """Run this file's main() in a fresh interpreter; returns (its JSON answer, its stderr)."""
+    env = {k: v for k, v in os.environ.items() if k != "ALSA_CONFIG_PATH"}
+    if alsa_config is not None:
+        env["ALSA_CONFIG_PATH"] = str(alsa_config)
+    env["PYTHONPATH"] = str(HERE.parent)
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), command, str(tmp)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
+
+
+async def _in_app(command: str, tmp: Path) -> dict[str, Any]:
+    from rectui.emulator import Emulator, run_emulator_in_thread
+    from rectui.media import PlayerState
+
+    emulator = Emulator(seed=7, count=2000)
+    try:
+        with run_emulator_in_thread(emulator) as base_url:
+            app = player_app(RunningEmulator(base_url, emulator), tmp)
+            answer: dict[str, Any] = {}
+            async with app.run_test(size=SIZE) as pilot:
+                recording = await select(pilot, lambda r: s16le_wav(r) and r.duration_s >= 3)
+                player = app.playback.player
+                assert player is not None
+                if command == "nodevice":
+                    await until(pilot, lambda: player.output is not None, "the device check")
+                await pilot.press("p")
+                if command == "play":
+                    await until(
+                        pilot,
+                        lambda: (
+                            app.playback.current == recording
+                            and player.state in (PlayerState.FINISHED, PlayerState.ERROR)
+                        ),
+                        "the end of playback",
+                        timeout=90,
+                    )
+                else:
+                    await until(pilot, lambda: "no audio" in bar_text(app), "the no-audio note")
+                await until(pilot, lambda: "finished" in bar_text(app) or command != "play", "bar")
+                answer = {
+                    "recording_id": recording.recording_id,
+                    "state": player.state.value,
+                    "error": player.error,
+                    "path": str(player.path) if player.path else None,
+                    "position": player.position,
+                    "duration": player.duration,
+                    "bar": bar_lines(app),
+                    "notes": [n.message for n in app._notifications],
+                }
+            answer["joined"] = player.join(0)
+            return answer
+    finally:
+        emulator.close()
+
+
+def main(argv: list[str]) -> int:
+    answer = asyncio.run(_in_app(argv[0], Path(argv[1])))
+    print(json.dumps(answer))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
