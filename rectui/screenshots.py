@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 Step = Callable[[], Awaitable[None]]
@@ -36,24 +39,61 @@ async def _settle(pilot) -> None:
     await pilot.pause()
 
 
+class _SilentHandle:
+    def __init__(self) -> None:
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def wait(self) -> None:
+        self._stopped.wait()
+
+
+class _SilentBackend:
+    """An audio output that plays nothing until stopped: the player screenshot must not depend
+    on the machine's sound card."""
+
+    def available(self) -> tuple[bool, str]:
+        return True, "silent"
+
+    def play(self, pcm: bytes, channels: int, rate: int) -> _SilentHandle:
+        return _SilentHandle()
+
+
 async def take_screenshots(outdir: Path) -> list[Path]:
     from textual.widgets import Input
 
-    from .config import AppConfig, Profile
+    from .config import AppConfig, Profile, Settings
     from .emulator import Emulator, run_emulator_in_thread
+    from .media import Player
     from .plivo.auth import Credentials
     from .plivo.client import PlivoClient
     from .ui.app import RectuiApp
+    from .ui.playback import Playback
 
     outdir.mkdir(parents=True, exist_ok=True)
     emulator = Emulator(seed=SEED, count=COUNT, media_auth=True, now=NOW)
     written: list[Path] = []
-    with run_emulator_in_thread(emulator) as base_url:
+    with (
+        run_emulator_in_thread(emulator) as base_url,
+        tempfile.TemporaryDirectory(prefix="rectui-shots-") as media_dir,
+    ):
         auth_id, auth_token = emulator.account
         credentials = Credentials(auth_id, auth_token)
-        config = AppConfig(profile=Profile("demo", credentials, base_url))
+        subaccounts = {a.auth_id: Credentials(*a) for a in emulator.subaccounts}
+        settings = Settings(
+            download_dir=Path(media_dir) / "downloads", cache_dir=Path(media_dir) / "cache"
+        )
+        profile = Profile("demo", credentials, base_url, subaccounts)
+        config = AppConfig(profile=profile, settings=settings)
         client = PlivoClient(credentials, base_url=base_url)
         app = RectuiApp(config, client, demo=True, clock=lambda: NOW)
+        # The player's clock stands still, so the bar shows exactly where it was sent.
+        silent = partial(
+            Player, backend=_SilentBackend(), clock=lambda: 0.0, chunk_seconds=(3600.0,)
+        )
+        app.playback = Playback(app, make_player=silent)
 
         async with app.run_test(size=SIZE) as pilot:
             for field in app.query(Input):
@@ -86,6 +126,19 @@ async def take_screenshots(outdir: Path) -> list[Path]:
 
             await shot("help", "question_mark")
             await pilot.press("escape")
+
+            # Playing the newest recording, 30 s in: the player bar with its waveform.
+            async def start_playing() -> None:
+                await pilot.press("p")
+                for _ in range(1000):
+                    await _settle(pilot)
+                    player = app.playback.player
+                    if player is not None and player.state.value == "playing":
+                        break
+                    await asyncio.sleep(0.01)
+
+            await shot("player", "right_square_bracket", before=start_playing)
+            await pilot.press("x")
 
             async def bad_filters() -> None:
                 app.action_focus_filters()

@@ -75,6 +75,11 @@ def test_search_span_defaults_to_the_last_seven_days() -> None:
     assert flt.search_span(NOW) == (upper - timedelta(days=7), upper)
 
 
+def test_a_storage_filter_searches_all_time() -> None:
+    lower, upper = RecordingFilter(recording_storage_duration__gt="90").search_span(NOW)
+    assert upper == NOW and lower.year == 1
+
+
 def test_time_format_round_trip_and_fractions() -> None:
     moment = parse_filter_time("2026-11-25 10:11:12.5")
     assert moment == datetime(2026, 11, 25, 10, 11, 12, 500000, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.pilot import Pilot
 
-from rectui.emulator import Emulator, LoggedRequest, run_emulator_in_thread
+from rectui.emulator import Emulator, LoggedRequest, RunningEmulator
 from rectui.listing import Listing, Unavailable
 from rectui.plivo.auth import Credentials
 from rectui.plivo.client import PlivoClient
@@ -65,20 +65,14 @@ SMALL_DATA = [
 ]
 
 
-@pytest.fixture(scope="module")
-def big() -> Iterator[tuple[Emulator, str]]:
-    emulator = Emulator(seed=5, count=BIG, now=NOW)
-    with run_emulator_in_thread(emulator) as base_url:
-        yield emulator, base_url
-    emulator.close()
+@pytest.fixture
+def big(make_emulator: Callable[..., RunningEmulator]) -> RunningEmulator:
+    return make_emulator(seed=5, count=BIG, now=NOW)
 
 
-@pytest.fixture(scope="module")
-def small() -> Iterator[tuple[Emulator, str]]:
-    emulator = Emulator(data=SMALL_DATA, now=NOW)
-    with run_emulator_in_thread(emulator) as base_url:
-        yield emulator, base_url
-    emulator.close()
+@pytest.fixture
+def small(make_emulator: Callable[..., RunningEmulator]) -> RunningEmulator:
+    return make_emulator(data=SMALL_DATA, now=NOW)
 
 
 async def _no_wait(_: float) -> None:
@@ -86,23 +80,21 @@ async def _no_wait(_: float) -> None:
 
 
 @pytest.fixture
-async def big_client(big: tuple[Emulator, str]) -> AsyncIterator[PlivoClient]:
+async def big_client(big: RunningEmulator) -> AsyncIterator[PlivoClient]:
     async for client in _client(big):
         yield client
 
 
 @pytest.fixture
-async def small_client(small: tuple[Emulator, str]) -> AsyncIterator[PlivoClient]:
+async def small_client(small: RunningEmulator) -> AsyncIterator[PlivoClient]:
     async for client in _client(small):
         yield client
 
 
-async def _client(served: tuple[Emulator, str]) -> AsyncIterator[PlivoClient]:
-    emulator, base_url = served
-    emulator.reset()  # deleted recordings return; faults, latency and the log are cleared
+async def _client(running: RunningEmulator) -> AsyncIterator[PlivoClient]:
     async with PlivoClient(
-        Credentials(*emulator.account),
-        base_url=base_url,
+        Credentials(*running.auth),
+        base_url=running.base_url,
         limiter=RateLimiter(1_000_000, 1.0),
         sleep=_no_wait,
     ) as client:
@@ -172,9 +164,9 @@ def window_start(query: dict[str, str]) -> str | None:
 
 
 async def test_first_screen_shows_placeholders_then_rows(
-    small: tuple[Emulator, str], small_client: PlivoClient
+    small: RunningEmulator, small_client: PlivoClient
 ) -> None:
-    emulator = small[0]
+    emulator = small.emulator
     emulator.latency_ms = 150  # keeps page 2 in flight while the test looks
     listing = Listing(small_client, LAST_WEEK, now=NOW)
     app = Host(listing)
@@ -201,9 +193,9 @@ async def test_first_screen_shows_placeholders_then_rows(
 
 
 async def test_open_failure_is_reported_and_r_retries(
-    small: tuple[Emulator, str], small_client: PlivoClient
+    small: RunningEmulator, small_client: PlivoClient
 ) -> None:
-    emulator = small[0]
+    emulator = small.emulator
     emulator.fail_next("/Recording/", status=503, times=None, method="GET")
     app = Host(Listing(small_client, LAST_WEEK, now=NOW))
     async with app.run_test(size=(100, 12)) as pilot:
@@ -224,7 +216,7 @@ async def test_open_failure_is_reported_and_r_retries(
 
 
 async def test_keys_move_the_cursor_and_the_viewport(
-    big: tuple[Emulator, str], big_client: PlivoClient
+    big: RunningEmulator, big_client: PlivoClient
 ) -> None:
     listing = Listing(big_client, ALL_TIME, now=NOW)
     app = Host(listing)
@@ -273,9 +265,9 @@ async def test_keys_move_the_cursor_and_the_viewport(
 
 
 async def test_end_jump_fetches_only_the_last_pages(
-    big: tuple[Emulator, str], big_client: PlivoClient
+    big: RunningEmulator, big_client: PlivoClient
 ) -> None:
-    emulator = big[0]
+    emulator = big.emulator
     listing = Listing(big_client, ALL_TIME, now=NOW)
     app = Host(listing)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -300,9 +292,7 @@ async def test_end_jump_fetches_only_the_last_pages(
         assert table.current is not None and table.current is listing.get(BIG - 1)
 
 
-async def test_highlighted_and_selected(
-    small: tuple[Emulator, str], small_client: PlivoClient
-) -> None:
+async def test_highlighted_and_selected(small: RunningEmulator, small_client: PlivoClient) -> None:
     listing = Listing(small_client, LAST_WEEK, now=NOW)
     app = Host(listing)
     async with app.run_test(size=(100, 12)) as pilot:
@@ -325,7 +315,7 @@ async def test_highlighted_and_selected(
 
 
 async def test_cursor_row_styled_apart_focused_or_not(
-    small: tuple[Emulator, str], small_client: PlivoClient
+    small: RunningEmulator, small_client: PlivoClient
 ) -> None:
     app = Host(Listing(small_client, LAST_WEEK, now=NOW))
     async with app.run_test(size=(100, 8)) as pilot:
@@ -344,7 +334,7 @@ async def test_cursor_row_styled_apart_focused_or_not(
 
 
 async def test_click_moves_the_cursor_and_double_click_selects(
-    small: tuple[Emulator, str], small_client: PlivoClient
+    small: RunningEmulator, small_client: PlivoClient
 ) -> None:
     app = Host(Listing(small_client, LAST_WEEK, now=NOW))
     async with app.run_test(size=(100, 10)) as pilot:
@@ -363,9 +353,7 @@ async def test_click_moves_the_cursor_and_double_click_selects(
 # -- marks -------------------------------------------------------------------------------------
 
 
-async def test_marks_survive_set_listing(
-    small: tuple[Emulator, str], small_client: PlivoClient
-) -> None:
+async def test_marks_survive_set_listing(small: RunningEmulator, small_client: PlivoClient) -> None:
     listing = Listing(small_client, LAST_WEEK, now=NOW)
     app = Host(listing)
     async with app.run_test(size=(100, 12)) as pilot:
@@ -398,9 +386,9 @@ async def test_marks_survive_set_listing(
 
 
 async def test_unloaded_rows_cannot_be_marked(
-    small: tuple[Emulator, str], small_client: PlivoClient
+    small: RunningEmulator, small_client: PlivoClient
 ) -> None:
-    emulator = small[0]
+    emulator = small.emulator
     listing = Listing(small_client, LAST_WEEK, now=NOW)
     app = Host(listing)
     async with app.run_test(size=(100, 12)) as pilot:
@@ -416,7 +404,7 @@ async def test_unloaded_rows_cannot_be_marked(
 
 
 async def test_set_listing_can_keep_the_cursor(
-    small: tuple[Emulator, str], small_client: PlivoClient
+    small: RunningEmulator, small_client: PlivoClient
 ) -> None:
     app = Host(Listing(small_client, LAST_WEEK, now=NOW))
     async with app.run_test(size=(100, 12)) as pilot:
@@ -431,7 +419,7 @@ async def test_set_listing_can_keep_the_cursor(
 
 
 async def test_remove_recording_keeps_the_cursor_index(
-    small: tuple[Emulator, str], small_client: PlivoClient
+    small: RunningEmulator, small_client: PlivoClient
 ) -> None:
     listing = Listing(small_client, LAST_WEEK, now=NOW)
     app = Host(listing)
@@ -463,7 +451,7 @@ async def test_remove_recording_keeps_the_cursor_index(
 
 
 async def test_server_strings_render_literally(
-    small: tuple[Emulator, str], small_client: PlivoClient
+    small: RunningEmulator, small_client: PlivoClient
 ) -> None:
     app = Host(Listing(small_client, LAST_WEEK, now=NOW))
     async with app.run_test(size=(160, 8)) as pilot:
@@ -487,9 +475,7 @@ async def test_server_strings_render_literally(
         assert not styles["name"].bold and styles["name"].color != styles["name"].parse("red").color
 
 
-async def test_columns_adapt_to_width(
-    small: tuple[Emulator, str], small_client: PlivoClient
-) -> None:
+async def test_columns_adapt_to_width(small: RunningEmulator, small_client: PlivoClient) -> None:
     app = Host(Listing(small_client, LAST_WEEK, now=NOW))
     async with app.run_test(size=(52, 10)) as pilot:  # 80 columns less a 28-column sidebar
         table = app.query_one(RecordingTable)
@@ -500,8 +486,15 @@ async def test_columns_adapt_to_width(
         for title in ("From", "To", "Conference", "Fmt"):
             assert title not in header
         row = screen_lines(table)[4]
-        assert "conference" in row and "1:01" in row and "$0.00" in row
+        assert " conf " in row and "1:01" in row and "$0.00" in row  # "conference", abridged
         assert len(row) == table.size.width
+
+        await pilot.resize_terminal(80, 10)  # the narrow app: the table has the whole width
+        await settle(pilot)
+        header = screen_lines(table)[0]
+        for title in ("Added", "Type", "From", "Conference / MPC", "Duration", "$/month"):
+            assert title in header
+        assert "+14155550100" in screen_lines(table)[4]  # a number is never cut
 
         await pilot.resize_terminal(170, 10)
         await settle(pilot)
@@ -513,7 +506,7 @@ async def test_columns_adapt_to_width(
         assert "standup 3" in row
 
 
-async def test_utc_timestamps(small: tuple[Emulator, str], small_client: PlivoClient) -> None:
+async def test_utc_timestamps(small: RunningEmulator, small_client: PlivoClient) -> None:
     app = Host(Listing(small_client, LAST_WEEK, now=NOW), utc=True)
     async with app.run_test(size=(120, 6)) as pilot:
         table = app.query_one(RecordingTable)
@@ -524,9 +517,9 @@ async def test_utc_timestamps(small: tuple[Emulator, str], small_client: PlivoCl
 
 
 async def test_server_error_posts_load_failed_and_keeps_rows(
-    big: tuple[Emulator, str], big_client: PlivoClient
+    big: RunningEmulator, big_client: PlivoClient
 ) -> None:
-    emulator = big[0]
+    emulator = big.emulator
     listing = Listing(big_client, ALL_TIME, now=NOW)
     app = Host(listing)
     async with app.run_test(size=(120, 20)) as pilot:
@@ -557,10 +550,8 @@ async def test_server_error_posts_load_failed_and_keeps_rows(
         assert table.current is listing.get(BIG - 1)
 
 
-async def test_unavailable_rows_say_why(
-    small: tuple[Emulator, str], small_client: PlivoClient
-) -> None:
-    emulator = small[0]
+async def test_unavailable_rows_say_why(small: RunningEmulator, small_client: PlivoClient) -> None:
+    emulator = small.emulator
     objects = [_object(0), {"recording_id": "broken-1", "add_time": "yesterday"}, _object(2)]
     meta = {"limit": 20, "offset": 0, "next": None, "previous": None, "total_count": 3}
     body = json.dumps({"api_id": "t", "meta": meta, "objects": objects}).encode()

@@ -417,7 +417,9 @@ def waveform(
                 errors.append(trouble)
 
     threads = [
-        threading.Thread(target=scan, args=(bounds[i], bounds[i + 1], i == segments - 1), daemon=True)
+        threading.Thread(
+            target=scan, args=(bounds[i], bounds[i + 1], i == segments - 1), daemon=True
+        )
         for i in range(segments)
     ]
     for thread in threads:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from .rules import DEFAULT_WINDOW, MAX_LIMIT, MAX_WINDOW, format_filter_time, parse_filter_time
 
@@ -125,9 +125,16 @@ class RecordingFilter:
 
     def search_span(self, now: datetime) -> tuple[datetime, datetime]:
         """The add_time span the server searches: a missing upper bound is now, a missing lower
-        bound is the default window before the upper one."""
+        bound is the default window before the upper one.
+
+        A storage-duration filter is a time filter in its own right (it cannot be combined with
+        add_time), so it lifts the 7-day default; otherwise `recording_storage_duration__gt=90`
+        could never match anything, and it is how old, billed recordings are found.
+        """
         lower, upper = self.time_bounds()
         upper = upper or now
+        if lower is None and self.has_storage_filter:
+            return (datetime.min.replace(tzinfo=UTC), upper)
         return (lower or upper - DEFAULT_WINDOW, upper)
 
     def errors(self, *, now: datetime, check_window: bool = True) -> list[FieldError]:

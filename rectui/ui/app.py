@@ -71,13 +71,13 @@ class RectuiApp(PlaybackActions, App[None]):
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("slash", "focus_filters", "Filters", key_display="/"),
         Binding("r", "refresh", "Refresh"),
+        *PLAYBACK_BINDINGS,  # p in the footer, the rest in help (rectui/ui/playback.py)
         Binding("d", "delete", "Delete"),
         Binding("i", "toggle_detail", "Details"),
         Binding("y", "copy_id", "Copy id"),
         Binding("Y", "copy_url", "Copy URL", show=False),
         Binding("C,ctrl+l", "clear_filters", "Clear filters", show=False),
         Binding("escape", "back", "Back to the table; on it, clear marks", show=False),
-        *PLAYBACK_BINDINGS,
     ]
 
     def __init__(
@@ -476,6 +476,7 @@ class RectuiApp(PlaybackActions, App[None]):
         yield SystemCommand(
             "Copy recording URL", "Copy the highlighted recording's URL", self.action_copy_url
         )
+        yield from self.playback_commands()
         for key, label in QUICK_RANGES.items():
             yield SystemCommand(
                 f"Range: {label.lower()}",

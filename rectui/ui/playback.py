@@ -20,11 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
@@ -65,28 +66,30 @@ NO_AUDIO_MESSAGE = f"{NO_OUTPUT} — s saves the file"
 PLAYER_KEYS = Binding.Group("Player")
 """Groups the player's keys in the help screen (which lists a group under its own title)."""
 
+
+def _key(key: str, action: str, description: str, **options: Any) -> Binding:
+    options.setdefault("show", False)
+    return Binding(key, action, description, group=PLAYER_KEYS, **options)
+
+
 PLAYBACK_BINDINGS: list[BindingType] = [
-    Binding("p", "play_pause", "Play/pause", tooltip="Play or pause the highlighted recording",
-            group=PLAYER_KEYS),
-    Binding("x", "stop_playback", "Stop playing", show=False, group=PLAYER_KEYS),
-    Binding("left", f"seek({-SEEK_SHORT_S})", f"Back {SEEK_SHORT_S} s", show=False,
-            group=PLAYER_KEYS),
-    Binding("right", f"seek({SEEK_SHORT_S})", f"Forward {SEEK_SHORT_S} s", show=False,
-            group=PLAYER_KEYS),
-    Binding("left_square_bracket", f"seek({-SEEK_LONG_S})", f"Back {SEEK_LONG_S} s",
-            show=False, key_display="[", group=PLAYER_KEYS),
-    Binding("right_square_bracket", f"seek({SEEK_LONG_S})", f"Forward {SEEK_LONG_S} s",
-            show=False, key_display="]", group=PLAYER_KEYS),
-    Binding("0", "seek_start", "Back to the start", show=False, group=PLAYER_KEYS),
-    Binding("plus,equals_sign", f"volume({VOLUME_STEP})", "Volume up", show=False,
-            key_display="+", group=PLAYER_KEYS),
-    Binding("minus", f"volume({-VOLUME_STEP})", "Volume down", show=False, key_display="-",
-            group=PLAYER_KEYS),
-    Binding("o", "toggle_original", "Original (pre-denoise) or denoised audio", show=False,
-            group=PLAYER_KEYS),
-    Binding("s", "save_audio", "Save the audio to the download folder", show=False,
-            group=PLAYER_KEYS),
-]  # fmt: skip
+    _key("p", "play_pause", "Play", show=True, tooltip="Play or pause the highlighted recording"),
+    _key("x", "stop_playback", "Stop playing"),
+    _key("left", f"seek({-SEEK_SHORT_S})", f"Back {SEEK_SHORT_S} s"),
+    _key("right", f"seek({SEEK_SHORT_S})", f"Forward {SEEK_SHORT_S} s"),
+    _key("left_square_bracket", f"seek({-SEEK_LONG_S})", f"Back {SEEK_LONG_S} s", key_display="["),
+    _key(
+        "right_square_bracket", f"seek({SEEK_LONG_S})", f"Forward {SEEK_LONG_S} s", key_display="]"
+    ),
+    _key("0", "seek_start", "Back to the start"),
+    _key("plus,equals_sign", f"volume({VOLUME_STEP})", "Volume up", key_display="+"),
+    _key("minus", f"volume({-VOLUME_STEP})", "Volume down", key_display="-"),
+    _key(
+        "o", "toggle_original", "Switch between the denoised and the original (pre-denoise) audio"
+    ),
+    _key("s", "save_audio", "Save the highlighted recording to the download folder"),
+]
+"""Only `p` is in the footer (it stays short); the help screen lists them all under "Player"."""
 
 PlayerFactory = Callable[..., Player]
 """Called as `factory(on_change=...)`; tests pass `partial(Player, backend=..., clock=...)`."""
@@ -191,8 +194,7 @@ class Playback:
         if self._ticker is not None:
             self._ticker.stop()
         if self.player is not None:
-            self.player.close(timeout=2.0)
-            self.player.join(2.0)
+            self.player.close(timeout=2.0)  # halts the buffer, then joins the feeder thread
         self._repin(None)
 
     @property
@@ -638,3 +640,20 @@ class PlaybackActions:
 
     def action_save_audio(self) -> None:
         self.playback.save(self.table.current)
+
+    def playback_commands(self) -> Iterable[SystemCommand]:
+        """For the command palette."""
+        yield SystemCommand(
+            "Play / pause", "Play or pause the highlighted recording (p)", self.action_play_pause
+        )
+        yield SystemCommand("Stop playing", "Stop and rewind (x)", self.action_stop_playback)
+        yield SystemCommand(
+            "Original / denoised audio",
+            "Switch what plays between the denoised and the original (pre-denoise) audio (o)",
+            self.action_toggle_original,
+        )
+        yield SystemCommand(
+            "Save audio",
+            "Save the highlighted recording to the download folder (s)",
+            self.action_save_audio,
+        )

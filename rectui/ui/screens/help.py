@@ -48,7 +48,9 @@ def binding_rows(
         for binding in bindings:
             if not binding.description or binding.system or binding.group != group:
                 continue
-            keys = grouped.setdefault((binding.action, binding.description), [])
+            # The footer shows the short description; a tooltip, where there is one, says more.
+            described = binding.tooltip or binding.description
+            keys = grouped.setdefault((binding.action, described), [])
             shown = key_display(binding)
             if shown not in keys:
                 keys.append(shown)

@@ -208,6 +208,9 @@ class FilterSidebar(VerticalScroll):
         # clearing the storage field brings it back.
         self._range_before_storage: str | None = None
         self._range_note = ""
+        # The range the select showed last: a Select posts Changed when it mounts, and that
+        # must not apply the default range a second time.
+        self._range_shown = DEFAULT_RANGE
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -292,7 +295,7 @@ class FilterSidebar(VerticalScroll):
     def load_spec(self, spec: FilterSpec) -> None:
         """Show a spec (after clearing, a preset, a palette quick range) without re-applying."""
         with self.prevent(Input.Changed, Select.Changed):
-            self._select("range").value = spec.range
+            self._select("range").value = self._range_shown = spec.range
             self._select("storage_op").value = spec.storage_op
             self._input("since").value = spec.since
             self._input("until").value = spec.until
@@ -395,6 +398,10 @@ class FilterSidebar(VerticalScroll):
 
     @on(Select.Changed, "#f-range")
     def _range_changed(self) -> None:
+        shown = str(self._select("range").value)
+        if shown == self._range_shown:
+            return
+        self._range_shown = shown
         self._server_errors.pop("range", None)
         self._range_before_storage = None
         # The select's value now, not the event's: a storage filter may have switched it off

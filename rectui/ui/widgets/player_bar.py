@@ -80,6 +80,17 @@ def fit_peaks(peaks: Sequence[float], width: int) -> list[float]:
     return columns
 
 
+def stretch(levels: list[float]) -> list[float]:
+    """Quietest column to the lowest glyph, loudest to the highest: a phone call's peaks sit close
+    together (the line noise never drops to zero), and unstretched they draw a flat block."""
+    if not levels:
+        return levels
+    low, high = min(levels), max(levels)
+    if high - low < 1e-6:
+        return [1.0 if high > 0 else 0.0] * len(levels)
+    return [(level - low) / (high - low) for level in levels]
+
+
 def head_column(position: float, duration: float | None, width: int) -> int:
     """The column of the play head on a track `width` cells wide."""
     if not duration or duration <= 0 or width <= 0:
@@ -200,7 +211,7 @@ class PlayerBar(Widget):
         if not view.variant:
             return Text("")
         if view.peaks:
-            columns = fit_peaks(view.peaks, width)
+            columns = stretch(fit_peaks(view.peaks, width))
             head = head_column(view.position, view.duration, width)
             top = len(WAVE_GLYPHS) - 1
             line = Text()

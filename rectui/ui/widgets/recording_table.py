@@ -125,9 +125,11 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     # key, header, short header, preferred, minimum, priority (0 = kept longest)
     Column("added", "Added", "Added", 19, 16, 0, snap=True),  # seconds only when there is room
-    Column("type", "Type", "Type", 10, 6, 3),
-    Column("from", "From", "From", 13, 10, 5, grow=20),
-    Column("to", "To", "To", 13, 10, 6, grow=24),
+    Column("type", "Type", "Type", 10, 6, 3, snap=True),  # "conf" until "conference" fits
+    # 13 cells hold the E.164 numbers seen in practice (+1 and 10 digits, +44 7…, +91 …);
+    # a cut number is useless, so they never go narrower.
+    Column("from", "From", "From", 13, 13, 5, grow=20),
+    Column("to", "To", "To", 13, 13, 6, grow=24),
     Column("name", "Conference / MPC", "Name", 16, 8, 4, grow=40),
     Column("duration", "Duration", "Dur", 8, 7, 1, right=True),
     Column("format", "Fmt", "Fmt", 4, 3, 8),
@@ -547,7 +549,8 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         removed = listing.remove(recording_id) if listing is not None else False
         if self._marked.pop(recording_id, None) is not None:
             self.post_message(self.MarksChanged(self, len(self._marked)))
-        if removed and listing is not None:
+        # Resync even when this listing no longer held it (Listing.delete() removes it too).
+        if listing is not None and listing.is_open and (removed or listing.total != self._total):
             self._set_total(listing.total)
             self._cursor = self._clamp(self._cursor)
             self._scroll_cursor_into_view()
@@ -794,7 +797,7 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- cursor -----------------------------------------------------------------------------
 
-    def _move_cursor(self, index: int, *, scroll_by: int = 0) -> None:
+    def _move_cursor(self, index: int, *, scroll_by: int = 0, key: bool = False) -> None:
         old = self._cursor
         before = self.scroll_offset.y
         self._cursor = self._clamp(index)
@@ -806,21 +809,25 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
             # scroll repaints the whole viewport by itself).
             self._refresh_row(old)
             self._refresh_row(self._cursor)
-        self._schedule_highlight()
+        self._schedule_highlight(burst=key)
 
-    def _schedule_highlight(self) -> None:
+    def _schedule_highlight(self, *, burst: bool = False) -> None:
         """Tell the app where the cursor is, without letting it slow the cursor down.
 
-        A single move is announced right after its repaint. Moves that follow within
-        HIGHLIGHT_QUIET_S of the last announcement (a held j, a burst of presses) are announced
-        once, when the cursor has rested that long: whatever the app does on Highlighted (the
-        detail pane re-lays itself out) then never sits between a key and its repaint.
+        Announced right after the repaint. But a key move (`burst`) that follows the last
+        announcement within HIGHLIGHT_QUIET_S (a held j, a quick run of presses) is announced
+        once the cursor has rested that long: whatever the app does on Highlighted (the detail
+        pane lays itself out again) then never sits between a key and its repaint. Moves made
+        by the program (cursor_index, rows arriving, a removal) are announced at once.
         """
         if not self._ready:
             return
+        if not burst and self._highlight_timer is not None:
+            self._highlight_timer.stop()
+            self._highlight_timer = None
         if self._highlight_timer is not None:
             self._highlight_timer.reset()
-        elif monotonic() - self._last_highlight_time >= self.HIGHLIGHT_QUIET_S:
+        elif not burst or monotonic() - self._last_highlight_time >= self.HIGHLIGHT_QUIET_S:
             if not self._highlight_scheduled:
                 self._highlight_scheduled = True
                 self.call_after_refresh(self._post_highlighted)
@@ -847,32 +854,32 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.post_message(self.Highlighted(self, recording, self._cursor))
 
     def action_cursor_down(self) -> None:
-        self._move_cursor(self._cursor + 1)
+        self._move_cursor(self._cursor + 1, key=True)
 
     def action_cursor_up(self) -> None:
-        self._move_cursor(self._cursor - 1)
+        self._move_cursor(self._cursor - 1, key=True)
 
     def action_half_page_down(self) -> None:
         step = max(1, self._visible_rows() // 2)
-        self._move_cursor(self._cursor + step, scroll_by=step)
+        self._move_cursor(self._cursor + step, scroll_by=step, key=True)
 
     def action_half_page_up(self) -> None:
         step = max(1, self._visible_rows() // 2)
-        self._move_cursor(self._cursor - step, scroll_by=-step)
+        self._move_cursor(self._cursor - step, scroll_by=-step, key=True)
 
     def action_page_down(self) -> None:
         step = self._visible_rows()
-        self._move_cursor(self._cursor + step, scroll_by=step)
+        self._move_cursor(self._cursor + step, scroll_by=step, key=True)
 
     def action_page_up(self) -> None:
         step = self._visible_rows()
-        self._move_cursor(self._cursor - step, scroll_by=-step)
+        self._move_cursor(self._cursor - step, scroll_by=-step, key=True)
 
     def action_first(self) -> None:
-        self._move_cursor(0, scroll_by=-self.scroll_offset.y)
+        self._move_cursor(0, scroll_by=-self.scroll_offset.y, key=True)
 
     def action_last(self) -> None:
-        self._move_cursor(self._total - 1, scroll_by=self._total)
+        self._move_cursor(self._total - 1, scroll_by=self._total, key=True)
 
     def action_toggle_mark(self) -> None:
         recording = self.current
@@ -886,7 +893,7 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._refresh_row(self._cursor)
         # Like mutt's tag or ranger's space: mark and step on, so a run of rows is a run of
         # presses.
-        self._move_cursor(self._cursor + 1)
+        self._move_cursor(self._cursor + 1, key=True)
 
     def action_select(self) -> None:
         recording = self.current
