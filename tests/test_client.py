@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from rectui.emulator import Emulator, RunningEmulator, run_emulator_in_thread
-from rectui.plivo.auth import Credentials, account_in_url
+from rectui.plivo.auth import Credentials, account_in_url, media_credentials_allowed
 from rectui.plivo.client import PlivoClient
 from rectui.plivo.errors import (
     AuthenticationError,
@@ -250,3 +250,19 @@ async def test_media_credentials_never_go_to_another_host(emulator) -> None:
                 pass
     assert "not sent to this host" in str(info.value)
     assert emulator.auth_token not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://127.0.0.1:8042/v1/Account/MA1/Recording/x.mp3", True),
+        ("http://127.0.0.1:9999/v1/Account/MA1/Recording/x.mp3", False),
+        ("https://127.0.0.1:8042/x.mp3", False),
+        ("https://media.plivo.com/v1/Account/MA1/Recording/x.mp3", True),
+        ("http://media.plivo.com/v1/Account/MA1/Recording/x.mp3", False),
+        ("http://s3.amazonaws.com/recordings_2013/x.mp3", False),
+        ("not a url", False),
+    ],
+)
+def test_credentials_only_go_to_the_api_origin_and_plivos_media_host(url, allowed) -> None:
+    assert media_credentials_allowed(url, "http://127.0.0.1:8042") is allowed

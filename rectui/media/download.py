@@ -41,7 +41,6 @@ CredentialsSource = Callable[[Recording], Credentials | None] | Mapping[str, Cre
 """Who to authenticate as for a recording's media: a callable, or a mapping from auth id
 (`MA…`/`SA…`, as found in the recording's URL or resource_uri) to credentials."""
 
-_ACCOUNT_IN_PATH = re.compile(r"/Account/([^/]+)/")
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 
 
@@ -70,14 +69,6 @@ def media_format(recording: Recording) -> str:
     return "mp3"
 
 
-def account_id_of(recording: Recording) -> str | None:
-    """The auth id owning a recording, from `/Account/{id}/` in its resource_uri or URL."""
-    for text in (recording.resource_uri, recording.recording_url):
-        if text and (match := _ACCOUNT_IN_PATH.search(text)):
-            return match.group(1)
-    return None
-
-
 def resolve_credentials(
     source: CredentialsSource | None, recording: Recording
 ) -> Credentials | None:
@@ -85,7 +76,7 @@ def resolve_credentials(
         return None
     if callable(source):
         return source(recording)
-    account = account_id_of(recording)
+    account = recording.owner_auth_id
     return source.get(account) if account else None
 
 

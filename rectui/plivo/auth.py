@@ -26,15 +26,25 @@ class Credentials:
         return text.replace(self.auth_token, "••••") if self.auth_token else text
 
 
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:  # a malformed port: matches nothing
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port
 
 
 def media_credentials_allowed(media_url: str, api_base_url: str) -> bool:
-    """Basic auth goes to the configured API host and Plivo's media host, never elsewhere:
-    a recording_url may point at a storage bucket that must not learn the account's token."""
-    host = _host(media_url)
-    return bool(host) and host in {_host(api_base_url), PLIVO_MEDIA_HOST}
+    """Basic auth goes to the configured API's own origin and to Plivo's media host over HTTPS,
+    never elsewhere: a recording_url may point at a storage bucket (or another port, or plain
+    HTTP) that must not learn the account's token."""
+    origin = _origin(media_url)
+    return bool(origin[1]) and origin in {
+        _origin(api_base_url),
+        ("https", PLIVO_MEDIA_HOST, 443),
+    }
 
 
 _ACCOUNT_IN_PATH = re.compile(r"/Account/([^/]+)/")

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .auth import account_in_url
+
 _KNOWN_FIELDS = {
     "recording_id", "add_time", "call_uuid", "conference_name", "conference_uuid",
     "recording_url", "resource_uri", "recording_format", "recording_type",
@@ -134,6 +136,12 @@ class Recording:
     @property
     def duration_s(self) -> float | None:
         return None if self.recording_duration_ms is None else self.recording_duration_ms / 1000
+
+    @property
+    def owner_auth_id(self) -> str | None:
+        """The account or subaccount that made the recording, read from its URLs: the object
+        has no field for it, and media behind HTTP auth needs the owner's credentials."""
+        return account_in_url(self.resource_uri) or account_in_url(self.recording_url)
 
     @property
     def meeting_name(self) -> str | None:

@@ -73,8 +73,8 @@ class RectuiApp(PlaybackActions, App[None]):
         Binding("r", "refresh", "Refresh"),
         *PLAYBACK_BINDINGS,  # p in the footer, the rest in help (rectui/ui/playback.py)
         Binding("d", "delete", "Delete"),
-        Binding("i", "toggle_detail", "Details"),
-        Binding("y", "copy_id", "Copy id"),
+        Binding("i", "toggle_detail", "Details", show=False),
+        Binding("y", "copy_id", "Copy id", show=False),
         Binding("Y", "copy_url", "Copy URL", show=False),
         Binding("C,ctrl+l", "clear_filters", "Clear filters", show=False),
         Binding("escape", "back", "Back to the table; on it, clear marks", show=False),

@@ -43,7 +43,7 @@ from rectui.media import (
     silence_alsa_errors,
     waveform,
 )
-from rectui.plivo.auth import Credentials, account_in_url
+from rectui.plivo.auth import Credentials
 from rectui.plivo.errors import PlivoError
 from rectui.plivo.models import Recording
 
@@ -205,12 +205,7 @@ class Playback:
             profile = config.profile
 
             def credentials_for(recording: Recording) -> Credentials:
-                # A subaccount's media needs the subaccount's own credentials; its auth id is in
-                # the media URL (or the resource URI).
-                owner = account_in_url(recording.recording_url) or account_in_url(
-                    recording.resource_uri
-                )
-                return profile.credentials_for(owner)
+                return profile.credentials_for(recording.owner_auth_id)
 
             cache = MediaCache(config.settings.cache_dir / "media", config.settings.cache_max_bytes)
             self._store = MediaStore(self.app.client, cache, credentials_for=credentials_for)

@@ -1,4 +1,5 @@
-"""The delete confirmation: names exactly what will go and what it will save."""
+"""The delete confirmation: names exactly what will go and what it will save, and offers to
+archive the recordings first (each is deleted only once its copy is verified)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from rectui.formatting import format_minutes, format_money
 from rectui.plivo.models import Recording
@@ -50,19 +52,31 @@ class DeleteSummary:
         return cls(len(recordings), minutes, saving, future)
 
 
-class ConfirmDeleteScreen(ModalScreen[bool]):
-    """Answers True to delete. Focus starts on Cancel: Enter alone never deletes."""
+@dataclass(frozen=True, slots=True)
+class DeleteChoice:
+    """What the dialog answered (None: cancel)."""
+
+    archive_dir: Path | None = None
+    """Archive into this directory first; None deletes straight away."""
+
+
+class ConfirmDeleteScreen(ModalScreen[DeleteChoice | None]):
+    """Answers a DeleteChoice, or None. Focus starts on Cancel: Enter alone never deletes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Delete"),
+        Binding("a", "archive", "Archive, then delete"),
         Binding("n,escape", "cancel", "Cancel"),
         Binding("left,right", "app.focus_next", "Switch button", show=False),
     ]
 
-    def __init__(self, recordings: Sequence[Recording], now: datetime) -> None:
+    def __init__(
+        self, recordings: Sequence[Recording], now: datetime, archive_dir: Path | None = None
+    ) -> None:
         super().__init__(id="confirm-delete")
         self.recordings = list(recordings)
         self.summary = DeleteSummary.of(self.recordings, now)
+        self.archive_dir = archive_dir
 
     def compose(self) -> ComposeResult:
         summary = self.summary
@@ -87,17 +101,56 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
                 )
             yield Static(facts, id="confirm-facts")
             yield Label("This cannot be undone.", id="confirm-warning")
+            if self.archive_dir is not None:
+                with Horizontal(id="confirm-archive-row"):
+                    yield Label("Archive to ", id="confirm-archive-label")
+                    yield Input(str(self.archive_dir), id="confirm-archive-dir", compact=True)
+                yield Label(
+                    "Archive, then delete: each recording is downloaded, checked and listed in "
+                    "manifest.jsonl there; only a verified copy is ever deleted.",
+                    id="confirm-archive-note",
+                )
             with Horizontal(id="confirm-buttons"):
                 yield Button("Delete (y)", variant="error", id="confirm-yes")
+                if self.archive_dir is not None:
+                    yield Button(
+                        "Archive, then delete (a)", variant="warning", id="confirm-archive"
+                    )
                 yield Button("Cancel (n)", id="confirm-no")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "archive" or self.archive_dir is not None
+
     @on(Button.Pressed, "#confirm-yes")
     def action_confirm(self) -> None:
-        self.dismiss(True)
+        self.dismiss(DeleteChoice())
+
+    @on(Button.Pressed, "#confirm-archive")
+    def action_archive(self) -> None:
+        if self.archive_dir is None:
+            return
+        field = self.query_one("#confirm-archive-dir", Input)
+        text = field.value.strip()
+        if not text:
+            self.notify("Give a directory to archive to", severity="warning", markup=False)
+            field.focus()
+            return
+        directory = Path(text).expanduser()
+        if directory.exists() and not directory.is_dir():
+            self.notify(f"{directory} is not a directory", severity="error", markup=False)
+            field.focus()
+            return
+        self.dismiss(DeleteChoice(archive_dir=directory))
+
+    @on(Input.Submitted, "#confirm-archive-dir")
+    def _archive_dir_entered(self, event: Input.Submitted) -> None:
+        # Enter in the field never starts anything by itself: it moves to the button.
+        event.stop()
+        self.query_one("#confirm-archive", Button).focus()
 
     @on(Button.Pressed, "#confirm-no")
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self.dismiss(None)

@@ -272,6 +272,15 @@ CHUNK = MAX_LIMIT
 """One API page: the least the table prefetches beyond the viewport."""
 
 
+@dataclass(slots=True)
+class _RangeMark:
+    """A range mark in progress (`v`): rows from `anchor` to the cursor are marked."""
+
+    anchor: int
+    base: dict[str, Recording]
+    """The marks from before `v`: the range is added to them, and esc goes back to them."""
+
+
 class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
     """A virtualized table of recordings backed by a Listing.
 
@@ -289,7 +298,14 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("g,home", "first", "Top", show=False),
         Binding("G,end", "last", "Bottom", show=False),
         Binding("space", "toggle_mark", "Mark", key_display="␣"),
-        Binding("enter", "select", "Open"),
+        Binding(
+            "v",
+            "range_mark",
+            "Range mark",
+            show=False,
+            tooltip="Range mark: moving the cursor extends it; v or space ends it, esc undoes it",
+        ),
+        Binding("enter", "select", "Open", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -430,6 +446,11 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._total = 0
         self._cursor = 0
         self._marked: dict[str, Recording] = {}
+        self._range: _RangeMark | None = None
+        """The range mark in progress (`v`), if any."""
+        self._range_worker: Worker[None] | None = None
+        self._range_pending: tuple[int, int] | None = None
+        """The rows of a range ended (v/space) while they were still loading: marked on arrival."""
         self._generation = 0
         """Bumped by set_listing; results of workers from an older generation are dropped."""
         self._workers: dict[Worker[None], tuple[int, int]] = {}
@@ -508,6 +529,7 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         here, the current one when the table unmounts."""
         self._cancel_loads()
         self._generation += 1
+        self._range = None  # its indexes belong to the old listing; the marks stay
         old = self._listing
         if old is not None and old is not listing:
             old.close()
@@ -537,7 +559,21 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.refresh()
             self._request_fetch()
 
+    def mark(self, recordings: Iterable[Recording]) -> int:
+        """Mark these recordings (kept in marking order); returns how many were newly marked."""
+        added = 0
+        for recording in recordings:
+            if recording.recording_id not in self._marked:
+                self._marked[recording.recording_id] = recording
+                added += 1
+        if added:
+            self._strips.clear()
+            self.refresh()
+            self.post_message(self.MarksChanged(self, len(self._marked)))
+        return added
+
     def clear_marks(self) -> None:
+        self._range = None
         if self._marked:
             self._marked.clear()
             self.refresh()
@@ -547,6 +583,8 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Drop a (deleted) recording: the cursor keeps its index, clamped to the new total."""
         listing = self._listing
         removed = listing.remove(recording_id) if listing is not None else False
+        if self._range is not None:
+            self._range.base.pop(recording_id, None)
         if self._marked.pop(recording_id, None) is not None:
             self.post_message(self.MarksChanged(self, len(self._marked)))
         # Resync even when this listing no longer held it (Listing.delete() removes it too).
@@ -809,6 +847,8 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
             # scroll repaints the whole viewport by itself).
             self._refresh_row(old)
             self._refresh_row(self._cursor)
+        if self._range is not None and self._cursor != old:
+            self._apply_range()
         self._schedule_highlight(burst=key)
 
     def _schedule_highlight(self, *, burst: bool = False) -> None:
@@ -882,6 +922,9 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._move_cursor(self._total - 1, scroll_by=self._total, key=True)
 
     def action_toggle_mark(self) -> None:
+        if self._range is not None:
+            self.end_range_mark()
+            return
         recording = self.current
         if recording is None:
             self.app.bell()
@@ -894,6 +937,113 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         # Like mutt's tag or ranger's space: mark and step on, so a run of rows is a run of
         # presses.
         self._move_cursor(self._cursor + 1, key=True)
+
+    # -- range marking (v) ------------------------------------------------------------------
+
+    @property
+    def range_marking(self) -> bool:
+        """Whether a range mark is in progress (the cursor extends it)."""
+        return self._range is not None
+
+    @property
+    def range_loading(self) -> bool:
+        """Whether rows of a range are still being loaded before they can be marked."""
+        return self._range_worker is not None and not self._range_worker.is_finished
+
+    def action_range_mark(self) -> None:
+        if self._range is not None:
+            self.end_range_mark()
+            return
+        if self._total == 0:
+            self.app.bell()
+            return
+        self._range = _RangeMark(self._cursor, dict(self._marked))
+        self._range_pending = None
+        self._apply_range()
+
+    def end_range_mark(self) -> None:
+        """Keep the range's marks and stop extending it; rows of it still loading are marked
+        when they arrive."""
+        if self._range is None:
+            return
+        span = self._range_span(self._range)
+        self._range = None
+        if self.range_loading:
+            self._range_pending = span
+        self.post_message(self.MarksChanged(self, len(self._marked)))
+
+    def cancel_range_mark(self) -> None:
+        """Undo the range mark in progress: back to the marks from before `v`."""
+        range_mark = self._range
+        if range_mark is None:
+            return
+        self._range = None
+        self._range_pending = None
+        if self._range_worker is not None:
+            self._range_worker.cancel()
+            self._range_worker = None
+        self._marked = range_mark.base
+        self.refresh()
+        self.post_message(self.MarksChanged(self, len(self._marked)))
+
+    def _range_span(self, range_mark: _RangeMark) -> tuple[int, int]:
+        low, high = sorted((range_mark.anchor, self._cursor))
+        return low, min(high + 1, self._total)
+
+    def _collect(self, start: int, stop: int, into: dict[str, Recording]) -> bool:
+        """Add the loaded recordings in [start, stop) to `into`; True if some are not loaded."""
+        listing = self._listing
+        missing = False
+        for index in range(start, stop):
+            row = listing.get(index) if listing is not None else None
+            if isinstance(row, Recording):
+                into.setdefault(row.recording_id, row)
+            elif row is None:
+                missing = True
+        return missing
+
+    def _apply_range(self) -> None:
+        range_mark = self._range
+        if range_mark is None:
+            return
+        start, stop = self._range_span(range_mark)
+        marked = dict(range_mark.base)
+        missing = self._collect(start, stop, marked)
+        self._marked = marked
+        self.refresh()
+        self.post_message(self.MarksChanged(self, len(self._marked)))
+        if missing and self._listing is not None:
+            # Marks are by recording id: the rows must be loaded before they can be marked.
+            self._range_worker = self.run_worker(
+                self._load_range(self._listing, self._generation, start, stop),
+                group="range",
+                exclusive=True,
+                exit_on_error=False,
+                description=f"range rows {start}-{stop}",
+            )
+
+    async def _load_range(
+        self, listing: ListingLike, generation: int, start: int, stop: int
+    ) -> None:
+        try:
+            await listing.ensure(start, stop)
+        except Exception as error:
+            if generation == self._generation:
+                self._range_pending = None
+                self._report_failure(error)
+                self.post_message(self.MarksChanged(self, len(self._marked)))
+            return
+        if generation != self._generation:
+            return
+        self._range_worker = None
+        if self._range is not None:
+            self._apply_range()  # the cursor may have moved meanwhile: mark the latest span
+        elif self._range_pending is not None:
+            pending, self._range_pending = self._range_pending, None
+            found: dict[str, Recording] = {}
+            self._collect(*pending, found)
+            if not self.mark(found.values()):
+                self.post_message(self.MarksChanged(self, len(self._marked)))
 
     def action_select(self) -> None:
         recording = self.current

@@ -21,17 +21,28 @@ class StatusHeader(Horizontal):
         self._total: int | None = None
         self._loading = False
         self._marked = 0
+        self._marked_detail = ""
         self._busy: str = ""
 
     def compose(self) -> ComposeResult:
         yield Label("rectui", id="hdr-brand")
-        kind = "subaccount" if self.auth_id.startswith("SA") else "account"
-        yield Label(f"{kind} {self.auth_id}", id="hdr-account", markup=False)
+        yield Label(self._account_text(), id="hdr-account", markup=False)
         yield Label(f"profile {self.profile}", id="hdr-profile", markup=False)
         if self.demo:
             yield Label("DEMO", id="hdr-demo")
         yield Label("", id="hdr-filter", markup=False)
         yield Label("", id="hdr-count", markup=False)
+
+    def _account_text(self) -> str:
+        kind = "subaccount" if self.auth_id.startswith("SA") else "account"
+        return f"{kind} {self.auth_id}"
+
+    def set_identity(self, auth_id: str, profile: str) -> None:
+        """After a profile switch: the account (never the token) and the profile's name."""
+        self.auth_id = auth_id
+        self.profile = profile
+        self.query_one("#hdr-account", Label).update(self._account_text())
+        self.query_one("#hdr-profile", Label).update(f"profile {profile}")
 
     # Plain setters (not reactives) because the app calls them from several workers and each call
     # only rewrites one short label.
@@ -45,8 +56,10 @@ class StatusHeader(Horizontal):
         self._loading = loading
         self._refresh_count()
 
-    def set_marked(self, count: int) -> None:
+    def set_marked(self, count: int, detail: str = "") -> None:
+        """How many recordings are marked, and optionally what they add up to ("12 min · …")."""
         self._marked = count
+        self._marked_detail = detail
         self._refresh_count()
 
     def set_busy(self, text: str) -> None:
@@ -68,5 +81,8 @@ class StatusHeader(Horizontal):
             noun = "recording" if self._total == 1 else "recordings"
             parts.append(f"{self._total:,} {noun}")
         if self._marked:
-            parts.append(f"{self._marked:,} marked")
+            marked = f"{self._marked:,} marked"
+            if self._marked_detail:
+                marked += f" ({self._marked_detail})"
+            parts.append(marked)
         self.query_one("#hdr-count", Label).update(" · ".join(parts))

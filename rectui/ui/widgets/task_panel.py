@@ -1,0 +1,146 @@
+"""The task panel: a docked strip above the footer for long jobs (bulk delete, archive, export,
+loading every row), so the table stays usable while one runs.
+
+It shows a title, a progress bar with a one-line status, and when the job ends with failures,
+the failed recordings with their reasons plus "Retry failed" and "Close". It holds no job state
+itself: the triage controller (rectui/ui/triage.py) drives it and answers its messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Label, ProgressBar, Static
+
+from .recording_table import safe_text
+
+MAX_FAILURES_SHOWN = 200
+"""Failures listed in the panel; beyond that a count (the retry still covers them all)."""
+
+
+class TaskPanel(Vertical):
+    """Hidden until `start()`; `finish()` leaves it open only when there is something to read."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "escape", "Cancel / close", show=False),
+        Binding("R", "retry", "Retry failed", show=False),
+    ]
+
+    class CancelRequested(Message):
+        """Cancel (or esc on the panel) while the job runs."""
+
+    class RetryRequested(Message):
+        """Retry failed, after a job ended with failures."""
+
+    class Closed(Message):
+        """The panel was closed after its job ended."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.running = False
+        self.can_retry = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="task-top"):
+            yield Label("", id="task-title", markup=False)
+            yield Label("", id="task-status", markup=False)
+        yield ProgressBar(show_eta=False, id="task-progress")
+        with VerticalScroll(id="task-failures"):
+            yield Static("", id="task-failures-table")
+        with Horizontal(id="task-buttons"):
+            yield Button("Cancel (esc)", id="task-cancel", variant="warning", compact=True)
+            yield Button("Retry failed (R)", id="task-retry", variant="primary", compact=True)
+            yield Button("Close (esc)", id="task-close", compact=True)
+
+    # -- driven by the controller ----------------------------------------------------------------
+
+    def start(self, title: str, total: int | None) -> None:
+        self.running = True
+        self.can_retry = False
+        self.add_class("-active")
+        self.remove_class("-failed")
+        self.query_one("#task-title", Label).update(title)
+        self.query_one("#task-status", Label).update("starting…")
+        self.query_one("#task-progress", ProgressBar).update(total=total or 1, progress=0)
+        self.show_failures([], 0)
+        self._buttons()
+
+    def progress(self, done: int, total: int | None, status: str) -> None:
+        bar = self.query_one("#task-progress", ProgressBar)
+        bar.update(total=max(1, total or done or 1), progress=done)
+        self.query_one("#task-status", Label).update(status)
+
+    def set_status(self, status: str) -> None:
+        self.query_one("#task-status", Label).update(status)
+
+    def finish(self, title: str, status: str, *, can_retry: bool = False) -> None:
+        self.running = False
+        self.can_retry = can_retry
+        self.set_class(can_retry, "-failed")
+        self.query_one("#task-title", Label).update(title)
+        self.query_one("#task-status", Label).update(status)
+        self._buttons()
+
+    def show_failures(self, failures: Sequence[tuple[str, str]], not_attempted: int) -> None:
+        """(recording id, reason) per failure; ids and reasons come from the server: plain text."""
+        scroll = self.query_one("#task-failures", VerticalScroll)
+        scroll.display = bool(failures) or bool(not_attempted)
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(style="red")
+        for rid, reason in failures[:MAX_FAILURES_SHOWN]:
+            table.add_row(Text(safe_text(rid)), Text(safe_text(reason)))
+        if len(failures) > MAX_FAILURES_SHOWN:
+            more = len(failures) - MAX_FAILURES_SHOWN
+            table.add_row(Text(f"… {more:,} more", style="dim"), Text(""))
+        if not_attempted:
+            noun = "recording was" if not_attempted == 1 else "recordings were"
+            table.add_row(
+                Text(f"{not_attempted:,} {noun} not attempted", style="dim"),
+                Text("cancelled before they started; R retries them too", style="dim"),
+            )
+        self.query_one("#task-failures-table", Static).update(table)
+
+    def close(self) -> None:
+        self.running = False
+        self.can_retry = False
+        self.remove_class("-active")
+        self.post_message(self.Closed())
+
+    @property
+    def active(self) -> bool:
+        return self.has_class("-active")
+
+    def _buttons(self) -> None:
+        self.query_one("#task-cancel", Button).display = self.running
+        self.query_one("#task-retry", Button).display = self.can_retry and not self.running
+        self.query_one("#task-close", Button).display = not self.running
+
+    # -- input -----------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#task-cancel")
+    def _cancel_pressed(self) -> None:
+        self.post_message(self.CancelRequested())
+
+    @on(Button.Pressed, "#task-retry")
+    def action_retry(self) -> None:
+        if self.can_retry and not self.running:
+            self.post_message(self.RetryRequested())
+
+    @on(Button.Pressed, "#task-close")
+    def _close_pressed(self) -> None:
+        self.close()
+
+    def action_escape(self) -> None:
+        if self.running:
+            self.post_message(self.CancelRequested())
+        else:
+            self.close()
