@@ -26,9 +26,9 @@ APP_NAME = "rectui"
 EXAMPLE_HINT = "see config.example.toml, or try `rectui --demo`"
 
 _TOP_KEYS = {"default_profile", "settings", "profiles", "presets"}
-_SETTINGS_KEYS = {"timezone", "download_dir", "cache_dir", "cache_max_mb", "rate_limit"}
+SETTINGS_KEYS = {"timezone", "download_dir", "cache_dir", "cache_max_mb", "rate_limit"}
 _PROFILE_KEYS = {"auth_id", "auth_token", "api_url", "subaccounts"}
-_PRESET_KEYS = set(RecordingFilter.field_names()) | {"range"}
+PRESET_KEYS = set(RecordingFilter.field_names()) | {"range"}
 
 
 class ConfigError(Exception):
@@ -106,7 +106,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 def _settings(raw: Any, path: Path | None) -> Settings:
     table = _expect(raw, dict, "settings", path)
-    _check_keys(table, _SETTINGS_KEYS, "settings.", path)
+    _check_keys(table, SETTINGS_KEYS, "settings.", path)
     defaults = Settings()
     timezone = _expect(table.get("timezone", "local"), str, "settings.timezone", path)
     if timezone not in ("local", "utc"):
@@ -139,7 +139,7 @@ def _presets(raw: Any, path: Path | None) -> dict[str, dict[str, str]]:
     presets: dict[str, dict[str, str]] = {}
     for name, table in _expect(raw, dict, "presets", path).items():
         _expect(table, dict, f"presets.{name}", path)
-        _check_keys(table, _PRESET_KEYS, f"presets.{name}.", path)
+        _check_keys(table, PRESET_KEYS, f"presets.{name}.", path)
         presets[name] = {k: _expect(v, str, f"presets.{name}.{k}", path) for k, v in table.items()}
     return presets
 
@@ -163,11 +163,33 @@ def _read(path: Path | None) -> tuple[dict[str, Any], Path | None]:
     return {}, None
 
 
+def check_document(
+    data: Mapping[str, Any], path: Path | None = None
+) -> tuple[Settings, dict[str, dict[str, str]], dict[str, dict[str, Any]]]:
+    """Check a configuration document's structure, as read and before it is written back.
+
+    Returns its settings, presets and profile tables. Credentials are not required here: they
+    may come from the environment.
+    """
+    _check_keys(data, _TOP_KEYS, "", path)
+    settings = _settings(data.get("settings", {}), path)
+    presets = _presets(data.get("presets", {}), path)
+    profiles = _expect(data.get("profiles", {}), dict, "profiles", path)
+    for name, table in profiles.items():
+        _expect(table, dict, f"profiles.{name}", path)
+        _check_keys(table, _PROFILE_KEYS, f"profiles.{name}.", path)
+    default_name = data.get("default_profile")
+    if default_name is not None:
+        _expect(default_name, str, "default_profile", path)
+        if default_name not in profiles:
+            raise ConfigError(f"{_where(path)}: default_profile {default_name!r} is not defined")
+    return settings, presets, profiles
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Only the [settings] table: what the demo needs from a user's configuration."""
     data, path = _read(path)
-    _check_keys(data, _TOP_KEYS, "", path)
-    return _settings(data.get("settings", {}), path)
+    return check_document(data, path)[0]
 
 
 def load_config(
@@ -180,23 +202,14 @@ def load_config(
     """Resolve the configuration. `path=None` uses the default path if that file exists."""
     env = os.environ if env is None else env
     data, path = _read(path)
-    _check_keys(data, _TOP_KEYS, "", path)
-    settings = _settings(data.get("settings", {}), path)
-    presets = _presets(data.get("presets", {}), path)
-    profiles = _expect(data.get("profiles", {}), dict, "profiles", path)
+    settings, presets, profiles = check_document(data, path)
     names = list(profiles)
-    default_name = data.get("default_profile")
-    if default_name is not None:
-        _expect(default_name, str, "default_profile", path)
-        if default_name not in profiles:
-            raise ConfigError(f"{_where(path)}: default_profile {default_name!r} is not defined")
-    name = profile or default_name or (names[0] if names else "default")
+    name = profile or data.get("default_profile") or (names[0] if names else "default")
     if profile and profile not in profiles:
         known = ", ".join(names) or "none"
         raise ConfigError(f"profile {profile!r} is not in {_where(path)} (profiles: {known})")
 
-    table = _expect(profiles.get(name, {}), dict, f"profiles.{name}", path)
-    _check_keys(table, _PROFILE_KEYS, f"profiles.{name}.", path)
+    table = profiles.get(name, {})
     auth_id = env.get("PLIVO_AUTH_ID") or _expect(
         table.get("auth_id", ""), str, f"profiles.{name}.auth_id", path
     )

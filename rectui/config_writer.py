@@ -23,14 +23,10 @@ from typing import Any
 import tomli_w
 
 from .config import (
-    _PRESET_KEYS,
-    _PROFILE_KEYS,
-    _SETTINGS_KEYS,
-    _TOP_KEYS,
+    PRESET_KEYS,
+    SETTINGS_KEYS,
     ConfigError,
-    _check_keys,
-    _presets,
-    _settings,
+    check_document,
     default_config_path,
 )
 
@@ -93,24 +89,6 @@ def read_document(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
 
 
-def validate_document(doc: Mapping[str, Any], path: Path | None = None) -> None:
-    """The checks load_config makes on the file's structure (credentials may come from the
-    environment, so their absence is not an error here)."""
-    _check_keys(doc, _TOP_KEYS, "", path)
-    _settings(doc.get("settings", {}), path)
-    _presets(doc.get("presets", {}), path)
-    profiles = doc.get("profiles", {})
-    if not isinstance(profiles, dict):
-        raise ConfigError(f"{path}: `profiles` must be a table")
-    for name, table in profiles.items():
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: `profiles.{name}` must be a table")
-        _check_keys(table, _PROFILE_KEYS, f"profiles.{name}.", path)
-    default = doc.get("default_profile")
-    if default is not None and default not in profiles:
-        raise ConfigError(f"{path}: default_profile {default!r} is not defined")
-
-
 def write_text_atomic(path: Path, text: str) -> None:
     """Replace `path` with `text`: temp file (0600) in the same directory, fsync, rename."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
@@ -141,7 +119,7 @@ def update_config(path: Path | None, change: Callable[[dict[str, Any]], None]) -
     target = path.resolve() if path.is_symlink() else path
     doc = read_document(target)
     change(doc)
-    validate_document(doc, target)
+    check_document(doc, target)
     try:
         write_text_atomic(target, tomli_w.dumps(doc))
     except OSError as exc:
@@ -167,7 +145,7 @@ def save_preset(path: Path | None, name: str, filter_params: Mapping[str, str | 
         raise ConfigError("a preset needs a name")
     params = {k: str(v).strip() for k, v in filter_params.items() if v is not None}
     params = {k: v for k, v in params.items() if v}
-    unknown = sorted(set(params) - _PRESET_KEYS)
+    unknown = sorted(set(params) - PRESET_KEYS)
     if unknown:
         raise ConfigError(f"preset {name!r}: unknown filter {', '.join(unknown)}")
     if not params:
@@ -200,8 +178,8 @@ def delete_preset(path: Path | None, name: str) -> bool:
 
 def set_setting(path: Path | None, key: str, value: str | int) -> Path:
     """Set one `[settings]` key (validated as load_config would: e.g. timezone local/utc)."""
-    if key not in _SETTINGS_KEYS:
-        raise ConfigError(f"unknown setting {key!r}; settings: {', '.join(sorted(_SETTINGS_KEYS))}")
+    if key not in SETTINGS_KEYS:
+        raise ConfigError(f"unknown setting {key!r}; settings: {', '.join(sorted(SETTINGS_KEYS))}")
 
     def change(doc: dict[str, Any]) -> None:
         _table(doc, "settings")[key] = value
