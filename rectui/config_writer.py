@@ -12,9 +12,6 @@ writes the commented starter; later changes from the app drop those comments.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,6 +19,7 @@ from typing import Any
 
 import tomli_w
 
+from .atomic_file import atomic_write
 from .config import (
     PRESET_KEYS,
     SETTINGS_KEYS,
@@ -30,7 +28,6 @@ from .config import (
     default_config_path,
 )
 
-FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 STARTER_CONFIG = """\
@@ -90,26 +87,10 @@ def read_document(path: Path) -> dict[str, Any]:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text`: temp file (0600) in the same directory, fsync, rename."""
+    """Replace `path` with `text`, completely or not at all, private to its owner."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, FILE_MODE)  # mkstemp already uses 0600; say it where it matters
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    with atomic_write(path) as handle:
+        handle.write(text)
 
 
 def update_config(path: Path | None, change: Callable[[dict[str, Any]], None]) -> Path:

@@ -36,9 +36,9 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 def _filter_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "filters",
-        "Times are UTC: YYYY-MM-DD[ HH:MM[:SS]]. Without a time filter Plivo searches the last "
-        "7 days. Spans over 30 days are fetched as 30-day windows. Storage filters cannot be "
-        "combined with times.",
+        "Times are UTC: YYYY-MM-DD[ HH:MM[:SS]]. Without a time or storage filter Plivo searches "
+        "the last 7 days. Spans over 30 days are fetched as 30-day windows. Storage filters "
+        "cannot be combined with times; they search all recordings.",
     )
     group.add_argument("--preset", help="start from a preset saved in the configuration")
     group.add_argument("--since", metavar="AGE", help="added within AGE: 24h, 7d, 2w, 400d, 1y")

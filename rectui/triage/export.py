@@ -12,17 +12,15 @@ Money and rates stay decimal strings (no float rounding): `"0.02304"`.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import os
-import tempfile
 from collections.abc import AsyncIterable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from ..atomic_file import atomic_write
 from ..plivo.models import Recording
 from . import fields
 
@@ -148,16 +146,5 @@ async def export_to_path(
     """Like export_rows into a file that appears only when complete (temp file + rename): a
     cancelled or failed export leaves no half file that looks whole. The file is private
     (0600): it holds phone numbers."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            count = await export_rows(rows, handle, fmt, total=total, progress=progress, now=now)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return count
+    with atomic_write(Path(path), newline="") as handle:
+        return await export_rows(rows, handle, fmt, total=total, progress=progress, now=now)
