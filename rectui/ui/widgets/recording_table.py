@@ -379,54 +379,45 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- messages ---------------------------------------------------------------------------
 
-    class Highlighted(Message):
+    class _TableMessage(Message):
+        """A message about this table; `control` lets handlers use `@on(..., "#table")`."""
+
+        def __init__(self, table: RecordingTable):
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> RecordingTable:
+            return self.table
+
+    class Highlighted(_TableMessage):
         """The cursor moved (or the row under it finished loading). `recording` is None while
         the row is still a placeholder or is unavailable."""
 
         def __init__(self, table: RecordingTable, recording: Recording | None, index: int):
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.recording = recording
             self.index = index
 
-        @property
-        def control(self) -> RecordingTable:
-            return self.table
-
-    class Selected(Message):
+    class Selected(_TableMessage):
         """Enter (or a double click) on a loaded row."""
 
         def __init__(self, table: RecordingTable, recording: Recording, index: int):
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.recording = recording
             self.index = index
 
-        @property
-        def control(self) -> RecordingTable:
-            return self.table
-
-    class LoadFailed(Message):
+    class LoadFailed(_TableMessage):
         """Opening the listing or fetching rows failed; what was loaded stays on screen."""
 
         def __init__(self, table: RecordingTable, error: Exception):
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.error = error
 
-        @property
-        def control(self) -> RecordingTable:
-            return self.table
-
-    class MarksChanged(Message):
+    class MarksChanged(_TableMessage):
         def __init__(self, table: RecordingTable, count: int):
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.count = count
-
-        @property
-        def control(self) -> RecordingTable:
-            return self.table
 
     # -- construction -----------------------------------------------------------------------
 
