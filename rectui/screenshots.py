@@ -82,8 +82,10 @@ async def take_screenshots(outdir: Path) -> list[Path]:
         auth_id, auth_token = emulator.account
         credentials = Credentials(auth_id, auth_token)
         subaccounts = {a.auth_id: Credentials(*a) for a in emulator.subaccounts}
+        # The download folder is shown (the archive and export dialogs propose paths in it), so
+        # it is the same on every machine; nothing is written there while taking screenshots.
         settings = Settings(
-            download_dir=Path(media_dir) / "downloads", cache_dir=Path(media_dir) / "cache"
+            download_dir=Path("~/Downloads/rectui"), cache_dir=Path(media_dir) / "cache"
         )
         profile = Profile("demo", credentials, base_url, subaccounts)
         config = AppConfig(profile=profile, settings=settings)
@@ -150,6 +152,22 @@ async def take_screenshots(outdir: Path) -> list[Path]:
                 app.query_one("#f-from_number", Input).focus()
 
             await shot("filter-errors", before=bad_filters)
+            await pilot.press("escape")  # back to the table
+
+            # The storage-cost view of the last year (every row read), then a bulk delete of
+            # five recordings where two fail: the task panel lists them with their reasons.
+            await shot("costs", "dollar_sign")
+            await pilot.press("escape")
+
+            async def failing_deletes() -> None:
+                app.sidebar.load_spec(app.spec)  # drop the invalid text typed above
+                await pilot.press("g", *["space"] * 5)
+                marked = [r.recording_id for r in app.table.marked_recordings]
+                for rid, status in ((marked[1], 500), (marked[3], 503)):
+                    emulator.fail_next(rid, status=status, method="DELETE", times=None)
+                app.client.max_retries = 1  # fail after one retry, not four
+
+            await shot("bulk-failures", "d", "y", before=failing_deletes)
     return written
 
 

@@ -6,9 +6,8 @@ a one-line notification (with the token redacted) and the table keeps what it al
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -31,6 +30,8 @@ from rectui.plivo.models import Recording
 
 from .playback import PLAYBACK_BINDINGS, Playback, PlaybackActions
 from .screens import ConfirmDeleteScreen, HelpScreen
+from .screens.costs import CostScreen
+from .triage import TRIAGE_BINDINGS, Triage, TriageActions
 from .widgets import (
     DetailPane,
     FilterSidebar,
@@ -40,11 +41,9 @@ from .widgets import (
     StatusHeader,
 )
 from .widgets.filter_sidebar import QUICK_RANGES
+from .widgets.task_panel import TaskPanel
 
 Clock = Callable[[], datetime]
-
-DELETE_CONCURRENCY = 4
-"""Deletes in flight at once: quick for a marked batch, well inside Plivo's 300 requests / 5 s."""
 
 REPEAT_QUIET_S = 5.0
 """The same error is not notified again within this many seconds (one per failing page is noise)."""
@@ -54,7 +53,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class RectuiApp(PlaybackActions, App[None]):
+class RectuiApp(TriageActions, PlaybackActions, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "rectui"
     # Below 120 columns the detail pane stacks under the table; below 100 the filters fold away
@@ -77,7 +76,13 @@ class RectuiApp(PlaybackActions, App[None]):
         Binding("y", "copy_id", "Copy id", show=False),
         Binding("Y", "copy_url", "Copy URL", show=False),
         Binding("C,ctrl+l", "clear_filters", "Clear filters", show=False),
-        Binding("escape", "back", "Back to the table; on it, clear marks", show=False),
+        Binding(
+            "escape",
+            "back",
+            "Back to the table; on it, cancel the running task, else clear marks",
+            show=False,
+        ),
+        *TRIAGE_BINDINGS,  # all in help, none in the footer (rectui/ui/triage.py)
     ]
 
     def __init__(
@@ -100,6 +105,8 @@ class RectuiApp(PlaybackActions, App[None]):
         """(id of the listing, problems already reported) for the malformed-rows warning."""
         self.playback = Playback(self)
         """In-app playback (rectui/ui/playback.py); the player bar shows it."""
+        self.triage = Triage(self)
+        """Marking, bulk delete, export, costs, profiles (rectui/ui/triage.py)."""
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -116,6 +123,7 @@ class RectuiApp(PlaybackActions, App[None]):
             with Container(id="content"):
                 yield RecordingTable(utc=utc, id="table")
                 yield DetailPane(self.clock, utc=utc, id="detail")
+        yield TaskPanel(id="task")
         yield PlayerBar(id="player")
         yield Footer(id="footer")
 
@@ -259,7 +267,7 @@ class RectuiApp(PlaybackActions, App[None]):
 
     @on(RecordingTable.MarksChanged)
     def _marks_changed(self, event: RecordingTable.MarksChanged) -> None:
-        self.header.set_marked(event.count)
+        self.triage.marks_changed(event.count)  # the header: count, minutes, $/month
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # On narrow terminals the filters are an overlay that folds away once focus leaves it.
@@ -316,8 +324,8 @@ class RectuiApp(PlaybackActions, App[None]):
         if focused is not None and focused is not self.table:
             self.screen.remove_class("-filters-open")
             self.table.focus()
-        elif self.table.marked:
-            self.table.clear_marks()
+        else:
+            self.triage.escape()
 
     def action_clear_filters(self) -> None:
         spec = FilterSpec()
@@ -352,6 +360,8 @@ class RectuiApp(PlaybackActions, App[None]):
                     ("Recording table", self.table),
                     ("Filters", self.sidebar),
                     ("Delete dialog", ConfirmDeleteScreen),
+                    ("Task panel (bulk delete, export)", TaskPanel),
+                    ("Storage costs ($)", CostScreen),
                     ("Moving around", self.screen),
                 ]
             )
@@ -387,71 +397,9 @@ class RectuiApp(PlaybackActions, App[None]):
         return [current] if current is not None else []
 
     def action_delete(self) -> None:
-        targets = self._delete_targets()
-        if not targets:
-            self.note("Nothing to delete: highlight or mark (space) recordings first", "warning")
-            return
-
-        def confirmed(answer: bool | None) -> None:
-            if answer:
-                self.delete_recordings(targets)
-
-        self.push_screen(ConfirmDeleteScreen(targets, self.clock()), confirmed)
-
-    @work(group="delete", exit_on_error=False)
-    async def delete_recordings(self, recordings: Sequence[Recording]) -> None:
-        total = len(recordings)
-        gone: list[str] = []
-        already_gone = 0
-        failures: list[tuple[Recording, BaseException]] = []
-        slots = asyncio.Semaphore(DELETE_CONCURRENCY)
-
-        async def delete_one(recording: Recording) -> None:
-            nonlocal already_gone
-            async with slots:
-                try:
-                    deleted = await self.client.delete_recording(recording.recording_id)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    failures.append((recording, exc))
-                    return
-            # 404 means someone (or a lost earlier response) already deleted it: same outcome.
-            already_gone += not deleted
-            gone.append(recording.recording_id)
-            self.table.remove_recording(recording.recording_id)
-            self.header.set_busy(f"deleting {len(gone) + len(failures)}/{total}")
-
-        self.header.set_busy(f"deleting 0/{total}")
-        try:
-            await asyncio.gather(*(delete_one(r) for r in recordings))
-        finally:
-            if self.is_running:
-                self.header.set_busy("")
-                self.header.set_total(self.table.total)
-        self._report_deletes(total, len(gone), already_gone, failures)
-
-    def _report_deletes(
-        self,
-        total: int,
-        deleted: int,
-        already_gone: int,
-        failures: list[tuple[Recording, BaseException]],
-    ) -> None:
-        noun = "recording" if deleted == 1 else "recordings"
-        gone_note = f" ({already_gone} already gone)" if already_gone else ""
-        if not failures:
-            self.note(f"Deleted {deleted} {noun}{gone_note}")
-            return
-        recording, error = failures[0]
-        reason = self.error_text(error)
-        if total == 1:
-            self.note(f"Could not delete {recording.recording_id}: {reason}", "error")
-        else:
-            self.note(
-                f"Deleted {deleted} of {total}{gone_note}; {len(failures)} failed: {reason}",
-                "error",
-            )
+        # Confirm (delete, or archive then delete), then run in the background with progress,
+        # cancel and retry in the task panel: rectui/ui/triage.py.
+        self.triage.delete(self._delete_targets())
 
     # -- command palette ------------------------------------------------------------------------
 
@@ -477,6 +425,7 @@ class RectuiApp(PlaybackActions, App[None]):
             "Copy recording URL", "Copy the highlighted recording's URL", self.action_copy_url
         )
         yield from self.playback_commands()
+        yield from self.triage_commands()
         for key, label in QUICK_RANGES.items():
             yield SystemCommand(
                 f"Range: {label.lower()}",

@@ -197,6 +197,13 @@ class Playback:
             self.player.close(timeout=2.0)  # halts the buffer, then joins the feeder thread
         self._repin(None)
 
+    def account_changed(self) -> None:
+        """Another profile is in force: stop, and let the media store be built anew for the new
+        client and credentials on next use."""
+        self.stop()
+        self._repin(None)
+        self._store = None
+
     @property
     def store(self) -> MediaStore:
         """Created on first use (it creates the cache directory)."""

@@ -30,19 +30,20 @@ SORTS: dict[str, tuple[str, str]] = {
 
 
 def sort_key(name: str, now: datetime) -> SortKey:
-    """A key for `sorted()` that puts the row that matters most first."""
+    """A key for `sorted()` that puts the row that matters most first. Ties keep the server's
+    order (the sort is stable), as the cost view's costliest list does."""
     if name == "cost":
 
         def by_cost(rec: Recording) -> Any:
             computed = compute(rec, now)
             minutes = computed.billable_minutes or Decimal(0)
-            return (-computed.monthly_cost, -minutes, rec.recording_id)
+            return (-computed.monthly_cost, -minutes)
 
         return by_cost
     if name == "duration":
-        return lambda rec: (-(rec.duration_s or 0.0), rec.recording_id)
+        return lambda rec: -(rec.duration_s or 0.0)
     if name == "age":
-        return lambda rec: (rec.add_time, rec.recording_id)
+        return lambda rec: rec.add_time
     raise ValueError(f"unknown sort {name!r}; sorts: {', '.join(SORTS)}")
 
 
@@ -78,7 +79,8 @@ class SortedListing:
 
     @property
     def problems(self) -> list[str]:
-        return list(getattr(self.source, "problems", []))
+        # The source's malformed rows were reported when it loaded them; they are left out here.
+        return []
 
     async def open(self) -> int:
         return self.total

@@ -23,9 +23,13 @@ from rectui.plivo.models import Recording
 from rectui.plivo.pricing import monthly_amount
 
 from ..widgets.detail_pane import storage_cost
+from .export import tilde
 
 SHOWN_IDS = 6
 """How many ids the dialog lists before summarising the rest as a count."""
+SHORT_HEIGHT = 32
+"""Terminals shorter than this get the compact dialog (fewer ids, one-line buttons), so that
+the buttons stay on screen at 80×24."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +85,15 @@ class ConfirmDeleteScreen(ModalScreen[DeleteChoice | None]):
     def compose(self) -> ComposeResult:
         summary = self.summary
         noun = "recording" if summary.count == 1 else "recordings"
+        short = self.app.size.height < SHORT_HEIGHT
+        self.set_class(short, "-short")
+        shown = 3 if short else SHOWN_IDS
         with Vertical(id="confirm-box") as box:
             box.border_title = "Delete"
             yield Label(f"Delete {summary.count:,} {noun}?", id="confirm-title")
-            lines = [Text(f"• {r.recording_id}") for r in self.recordings[:SHOWN_IDS]]
-            if summary.count > SHOWN_IDS:
-                lines.append(Text(f"… and {summary.count - SHOWN_IDS:,} more", style="dim"))
+            lines = [Text(f"• {r.recording_id}") for r in self.recordings[:shown]]
+            if summary.count > shown:
+                lines.append(Text(f"… and {summary.count - shown:,} more", style="dim"))
             ids = Text("\n").join(lines)
             yield Static(ids, id="confirm-ids")
             facts = Text()
@@ -104,19 +111,22 @@ class ConfirmDeleteScreen(ModalScreen[DeleteChoice | None]):
             if self.archive_dir is not None:
                 with Horizontal(id="confirm-archive-row"):
                     yield Label("Archive to ", id="confirm-archive-label")
-                    yield Input(str(self.archive_dir), id="confirm-archive-dir", compact=True)
+                    yield Input(tilde(self.archive_dir), id="confirm-archive-dir", compact=True)
                 yield Label(
                     "Archive, then delete: each recording is downloaded, checked and listed in "
                     "manifest.jsonl there; only a verified copy is ever deleted.",
                     id="confirm-archive-note",
                 )
             with Horizontal(id="confirm-buttons"):
-                yield Button("Delete (y)", variant="error", id="confirm-yes")
+                yield Button("Delete (y)", variant="error", id="confirm-yes", compact=short)
                 if self.archive_dir is not None:
                     yield Button(
-                        "Archive, then delete (a)", variant="warning", id="confirm-archive"
+                        "Archive, then delete (a)",
+                        variant="warning",
+                        id="confirm-archive",
+                        compact=short,
                     )
-                yield Button("Cancel (n)", id="confirm-no")
+                yield Button("Cancel (n)", id="confirm-no", compact=short)
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

@@ -29,6 +29,14 @@ class ExportRequest:
     path: Path
 
 
+def tilde(path: Path) -> str:
+    """A path as people type it: `~/…` under the home directory (expanded again on use)."""
+    try:
+        return "~/" + str(path.expanduser().relative_to(Path.home()))
+    except (ValueError, RuntimeError):
+        return str(path)
+
+
 def default_export_path(directory: Path, now: datetime, fmt: ExportFormat) -> Path:
     stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     return directory / f"rectui-export-{stamp}{EXTENSIONS[fmt]}"
@@ -79,7 +87,9 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                 id="export-format",
             )
             yield Label("File", classes="dialog-caption")
-            yield Input(str(default_export_path(self.directory, self.now, "csv")), id="export-path")
+            yield Input(
+                tilde(default_export_path(self.directory, self.now, "csv")), id="export-path"
+            )
             yield Label("", id="export-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export (enter)", variant="primary", id="export-ok")
