@@ -20,6 +20,11 @@ sys.exit(0 if sys.version_info >= (3, 11)
 }
 
 install_system_packages() {
+    if command -v python3 >/dev/null && ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+        echo "dev.sh: rectui needs Python 3.11 or newer; $(python3 --version) found" \
+            "(Debian 12+ and Ubuntu 24.04+ ship one)" >&2
+        exit 1
+    fi
     # ffmpeg decodes and encodes media; libasound2-dev and a C compiler build simpleaudio.
     local wanted=(ffmpeg libasound2-dev gcc)
     python_ok || wanted+=(python3 python3-dev python3-venv)
@@ -44,7 +49,11 @@ install_python_packages() {
     local stamp=.venv/.installed
     local want
     want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-    [ -x .venv/bin/python ] || python3 -m venv .venv
+    # A .venv left by an older or removed interpreter is rebuilt, not reused.
+    if ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        rm -rf .venv
+        python3 -m venv .venv
+    fi
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         echo "dev.sh: installing Python dependencies into .venv"
         .venv/bin/python -m pip install -q --upgrade pip

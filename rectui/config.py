@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -210,12 +211,18 @@ def load_config(
         raise ConfigError(f"profile {profile!r} is not in {_where(path)} (profiles: {known})")
 
     table = profiles.get(name, {})
-    auth_id = env.get("PLIVO_AUTH_ID") or _expect(
-        table.get("auth_id", ""), str, f"profiles.{name}.auth_id", path
+    file_pair = (
+        _expect(table.get("auth_id", ""), str, f"profiles.{name}.auth_id", path),
+        _expect(table.get("auth_token", ""), str, f"profiles.{name}.auth_token", path),
     )
-    auth_token = env.get("PLIVO_AUTH_TOKEN") or _expect(
-        table.get("auth_token", ""), str, f"profiles.{name}.auth_token", path
-    )
+    env_pair = (env.get("PLIVO_AUTH_ID", ""), env.get("PLIVO_AUTH_TOKEN", ""))
+    if any(env_pair) and not all(env_pair):
+        raise ConfigError("Set both PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, or neither")
+    # Credentials travel as a pair: an id from one place with a token from another would send
+    # the token to the wrong account. The environment wins over the file, except over a
+    # profile named on the command line, which the user asked for explicitly.
+    explicit_profile = profile is not None and all(file_pair)
+    auth_id, auth_token = file_pair if explicit_profile or not all(env_pair) else env_pair
     if not auth_id or not auth_token:
         missing = "auth id" if not auth_id else "auth token"
         raise ConfigError(
@@ -238,6 +245,13 @@ def load_config(
         raise ConfigError(f"API URL {url!r} must start with http:// or https://")
 
     warnings: list[str] = []
+    host = (urlsplit(url).hostname or "").lower()
+    if (
+        url.startswith("http://")
+        and host not in ("localhost", "::1")
+        and not host.startswith("127.")
+    ):
+        warnings.append(f"{url} is plain HTTP: the auth token crosses the network unencrypted")
     token_in_file = bool(table.get("auth_token") or subaccounts)
     if path is not None and token_in_file and _profile_token_readable(path):
         warnings.append(

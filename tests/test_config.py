@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rectui.config import ConfigError, load_config
+from rectui.plivo.auth import Credentials
 
 TOKEN = "s3cr3t-token-value-xyz"
 ENV: dict[str, str] = {}
@@ -54,6 +55,19 @@ api_url = "http://127.0.0.1:8080/"
 
     staging = load_config(path, profile="staging", env=ENV)
     assert staging.profile.api_url == "http://127.0.0.1:8080"
+
+
+def test_a_profile_named_on_the_command_line_wins_over_the_environment(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[profiles.a]\nauth_id = "MAFILE"\nauth_token = "file"\napi_url = "http://10.0.0.5:8080"\n',
+    )
+    env = {"PLIVO_AUTH_ID": "MAENV", "PLIVO_AUTH_TOKEN": "env"}
+    named = load_config(path, profile="a", env=env)
+    assert named.profile.credentials == Credentials("MAFILE", "file")
+    assert any("plain HTTP" in w for w in named.warnings)
+    with pytest.raises(ConfigError, match="both"):
+        load_config(path, env={"PLIVO_AUTH_ID": "MAENV"})
 
 
 def test_environment_wins_over_the_file(tmp_path: Path) -> None:

@@ -83,12 +83,14 @@ def test_invalid_changes_leave_the_file_alone(config_file: Path) -> None:
 def test_settings_and_profiles(config_file: Path) -> None:
     set_setting(config_file, "timezone", "utc")
     set_setting(config_file, "cache_max_mb", 64)
-    save_profile(config_file, "staging", auth_id="MASTAGING", auth_token="tok", api_url="http://x")
+    save_profile(
+        config_file, "staging", auth_id="MASTAGING", auth_token="tok", api_url="http://127.0.0.1:9"
+    )
     set_default_profile(config_file, "staging")
 
     config = load_config(config_file, env={})
     assert config.settings.utc and config.settings.cache_max_bytes == 64 * 2**20
-    assert config.profile.name == "staging" and config.profile.api_url == "http://x"
+    assert config.profile.name == "staging" and config.profile.api_url == "http://127.0.0.1:9"
     assert config.profile_names == ["main", "staging"]
     assert load_config(config_file, profile="main", env={}).profile.credentials.auth_id == (
         "MAXXXXXXXXXXXXXXXXXX"

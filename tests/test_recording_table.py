@@ -167,7 +167,7 @@ async def test_first_screen_shows_placeholders_then_rows(
     small: RunningEmulator, small_client: PlivoClient
 ) -> None:
     emulator = small.emulator
-    emulator.latency_ms = 150  # keeps page 2 in flight while the test looks
+    emulator.latency_ms = 600  # keeps later pages in flight while the test looks, even under load
     listing = Listing(small_client, LAST_WEEK, now=NOW)
     app = Host(listing)
     async with app.run_test(size=(120, 32)) as pilot:

@@ -176,6 +176,7 @@ class PlivoClient:
                 if response.status_code >= 400:
                     await response.aread()
                     text, api_id = _server_error_text(response)
+                    text = self.credentials.redact(creds.redact(text))
                     raise error_for_status(response.status_code, text, api_id)
                 yield response
         except httpx.TransportError as exc:

@@ -28,9 +28,13 @@ def monthly_amount(rate: Decimal, rounded_seconds: int) -> Decimal:
     return rate * billable_minutes(rounded_seconds)
 
 
+def past_free_period(storage_days: int) -> bool:
+    return storage_days > FREE_STORAGE_DAYS
+
+
 def expected_monthly_amount(rate: Decimal, rounded_seconds: int, storage_days: int) -> Decimal:
     """What the monthly amount should be: nothing while storage is still free."""
-    if storage_days <= FREE_STORAGE_DAYS:
+    if not past_free_period(storage_days):
         return Decimal(0)
     return monthly_amount(rate, rounded_seconds)
 

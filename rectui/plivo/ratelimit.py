@@ -11,6 +11,16 @@ from contextlib import asynccontextmanager
 from .rules import RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS
 
 
+class Slot:
+    """One request's place in the window, timed from when it was sent until its answer came."""
+
+    __slots__ = ("at", "settled")
+
+    def __init__(self, at: float):
+        self.at = at
+        self.settled = False
+
+
 class RateLimiter:
     """Allows at most `requests` acquisitions in any `period` seconds.
 
@@ -35,27 +45,29 @@ class RateLimiter:
         self.requests = requests
         self.period = period + slack
         self._clock = clock
-        # One-item lists so that `settle` can move an entry's time after it was queued.
-        self._sent: deque[list[float]] = deque()
+        self._sent: deque[Slot] = deque()
         self._lock = asyncio.Lock()
 
-    async def acquire(self) -> list[float]:
+    async def acquire(self) -> Slot:
         """Wait for room, then take it; the returned slot is handed back to `settle`."""
         async with self._lock:
             while True:
                 now = self._clock()
-                while self._sent and now - self._sent[0][0] >= self.period:
+                while self._sent and now - self._sent[0].at >= self.period:
                     self._sent.popleft()
                 if len(self._sent) < self.requests:
-                    slot = [now]
+                    slot = Slot(now)
                     self._sent.append(slot)
                     return slot
                 # Settled entries can sit out of order; waiting on the oldest is conservative.
-                await asyncio.sleep(max(0.001, self.period - (now - self._sent[0][0])))
+                await asyncio.sleep(max(0.001, self.period - (now - self._sent[0].at)))
 
-    def settle(self, slot: list[float]) -> None:
-        """The response (or failure) for this slot's request has arrived."""
-        slot[0] = max(slot[0], self._clock())
+    def settle(self, slot: Slot) -> None:
+        """The response (or failure) for this slot's request has arrived; later calls (a
+        streamed body finishing) change nothing."""
+        if not slot.settled:
+            slot.at = max(slot.at, self._clock())
+            slot.settled = True
 
     @asynccontextmanager
     async def request(self) -> AsyncIterator[None]:

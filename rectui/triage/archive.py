@@ -264,6 +264,11 @@ class ArchiveDelete(BulkRunner):
         except (PlivoError, MediaError, OSError) as exc:
             raise _NotArchived(one_line(exc), error_kind(exc)) from None
 
+        if announced[0] is None and recording.duration_s is None:
+            # Neither a Content-Length nor a duration to hold the copy against: a body cut at a
+            # frame boundary would still decode cleanly, so this copy cannot be verified.
+            part.unlink(missing_ok=True)
+            raise _NotArchived("cannot verify the copy: no Content-Length and no duration")
         check, (digest, size) = await asyncio.gather(
             self.verifier.check(part, recording.duration_s),
             asyncio.to_thread(sha256_file, part),

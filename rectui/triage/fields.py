@@ -64,7 +64,7 @@ def compute(rec: Recording, now: datetime) -> Computed:
         billable_minutes=None if seconds is None else pricing.billable_minutes(seconds),
         days_stored=days,
         free_until=pricing.free_storage_ends(rec.add_time),
-        past_free=days > pricing.FREE_STORAGE_DAYS,
+        past_free=pricing.past_free_period(days),
         rate=storage_rate(rec),
         monthly_cost=monthly_cost_at(rec, now),
     )

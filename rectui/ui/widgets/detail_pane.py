@@ -28,6 +28,7 @@ from rectui.plivo.pricing import (
     billable_minutes,
     expected_monthly_amount,
     free_storage_ends,
+    past_free_period,
     rounded_duration_seconds,
     storage_days,
 )
@@ -54,7 +55,7 @@ class StorageCost:
 
     @property
     def in_free_period(self) -> bool:
-        return self.days <= FREE_STORAGE_DAYS
+        return not past_free_period(self.days)
 
     @property
     def billable_minutes(self) -> Decimal | None:
