@@ -225,6 +225,23 @@ async def test_a_server_400_is_shown_next_to_the_field_it_names(emu) -> None:
         assert field_error(app, "to_number") == ""
 
 
+async def test_a_server_400_with_markup_in_its_text_is_shown_literally(emu) -> None:
+    app = make_app(emu)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        emu.emulator.fail_next(
+            lambda path: path.endswith("/Recording/"),
+            status=400,
+            method="GET",
+            error="to_number: bad [/red] value [b]here[/b]",
+        )
+        await set_field(pilot, "to_number", "sip:bob@example.com")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "bad [/red] value [b]here[/b]" in field_error(app, "to_number")
+        assert not any("MarkupError" in m for m, _ in notes(app))
+
+
 async def test_a_server_400_naming_no_field_is_a_notification(emu) -> None:
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:

@@ -167,6 +167,14 @@ async def test_keys_play_pause_seek_volume_and_stop(
             await shows(pilot, f"0:{seconds:02d} / ", line=0)
         assert player.state is PlayerState.PLAYING
 
+        # The seek keys work with the detail pane focused too (Enter on the table).
+        await pilot.press("enter")
+        assert app.focused is app.detail
+        await pilot.press("right")
+        await until(pilot, lambda: player.position == 5, "position 5 from the details")
+        await pilot.press("escape", "0")
+        await until(pilot, lambda: player.position == 0, "position 0")
+
         await pilot.press("plus")
         await shows(pilot, "vol 110%", line=0)
         await pilot.press("minus", "minus")

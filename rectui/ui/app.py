@@ -121,7 +121,7 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
         with Horizontal(id="body"):
             yield FilterSidebar(self.clock, id="filters")
             with Container(id="content"):
-                yield RecordingTable(utc=utc, id="table")
+                yield RecordingTable(utc=utc, clock=self.clock, id="table")
                 yield DetailPane(self.clock, utc=utc, id="detail")
         yield TaskPanel(id="task")
         yield PlayerBar(id="player")

@@ -71,7 +71,8 @@ class ConfirmDeleteScreen(ModalScreen[DeleteChoice | None]):
         Binding("y", "confirm", "Delete"),
         Binding("a", "archive", "Archive, then delete"),
         Binding("n,escape", "cancel", "Cancel"),
-        Binding("left,right", "app.focus_next", "Switch button", show=False),
+        Binding("left", "app.focus_previous", "Previous button", show=False),
+        Binding("right", "app.focus_next", "Next button", show=False),
     ]
 
     def __init__(

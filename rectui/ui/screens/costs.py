@@ -180,7 +180,12 @@ class CostScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         yield Label(f"Storage costs · {self.filter_summary}", id="cost-title", markup=False)
         with Vertical(id="cost-loading"):
-            yield Label(f"Reading {self.total:,} recordings… esc stops", id="cost-loading-text")
+            # Error text from the server lands here: never read it as markup.
+            yield Label(
+                f"Reading {self.total:,} recordings… esc stops",
+                id="cost-loading-text",
+                markup=False,
+            )
             yield ProgressBar(total=max(1, self.total), show_eta=False, id="cost-progress")
         with Horizontal(id="cost-top"):
             yield Static("", id="cost-facts")

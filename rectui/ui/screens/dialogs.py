@@ -23,7 +23,8 @@ class ConfirmScreen(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "yes", "Yes"),
         Binding("n,escape", "no", "No"),
-        Binding("left,right", "app.focus_next", "Switch button", show=False),
+        Binding("left", "app.focus_previous", "Previous button", show=False),
+        Binding("right", "app.focus_next", "Next button", show=False),
     ]
 
     def __init__(self, title: str, question: str, body: str = "", *, yes: str = "Yes") -> None:

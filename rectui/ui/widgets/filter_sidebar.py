@@ -167,9 +167,13 @@ class FieldSelect(Select[str], inherit_bindings=False):
 
 
 class FieldMessage(Label):
-    """The one-line problem under a field; hidden while there is none."""
+    """The one-line problem under a field; hidden while there is none. Its text can come from
+    the server (a 400), so it is never read as markup."""
 
     _shown = ""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, markup=False)
 
     def show(self, message: str | None) -> None:
         # Validation runs on every keystroke: touch the widget (and the layout) only on change.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from time import monotonic
@@ -426,6 +426,7 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         listing: ListingLike | None = None,
         *,
         utc: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -434,6 +435,9 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._listing: ListingLike | None = listing
         self._utc = utc
+        self._clock = clock
+        """The app's clock: days stored and costs are computed for the same moment as the
+        detail pane's."""
         self._total = 0
         self._cursor = 0
         self._marked: dict[str, Recording] = {}
@@ -460,7 +464,7 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout = layout_columns(80)
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(self.STRIP_CACHE_SIZE)
         self._header: Strip | None = None
-        self._now = datetime.now().astimezone()
+        self._now = clock()
         self._restore: tuple[int, int] | None = None
         self._ready = False
 
@@ -529,7 +533,7 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._open_error = None
         self._error_reported = False
         self._strips.clear()
-        self._now = datetime.now().astimezone()
+        self._now = self._clock()
         # Where to put the cursor and viewport once the new listing knows its total.
         self._restore = (self._cursor, self.scroll_offset.y) if keep_cursor else (0, 0)
         self._start()
