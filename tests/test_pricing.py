@@ -37,3 +37,29 @@ def test_money_is_shown_with_all_its_digits() -> None:
     assert pricing.format_money(Decimal("0.02304")) == "$0.02304"
     assert pricing.format_money(Decimal("3")) == "$3.00"
     assert pricing.format_money(None) == "—"
+
+
+def test_one_recordings_cost_prefers_the_servers_figures() -> None:
+    from rectui.plivo.models import Recording
+    from rectui.plivo.recording_cost import recording_cost
+
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    billed = Recording.from_api(
+        {"recording_id": "a", "add_time": "2025-01-01 00:00:00+00:00",
+         "recording_duration_ms": "345100.00000", "rounded_recording_duration": "3456",
+         "recording_storage_duration": "723", "recording_storage_rate": "0.0004",
+         "monthly_recording_storage_amount": "0.03"}
+    )  # fmt: skip
+    cost = recording_cost(billed, now)
+    assert (cost.days, cost.days_computed, cost.rounded_seconds) == (723, False, 3456)
+    assert cost.expected_amount == Decimal("0.02304")
+    assert cost.monthly_amount == Decimal("0.03") and cost.mismatch
+
+    bare = Recording.from_api(
+        {"recording_id": "b", "add_time": "2026-11-01 00:00:00+00:00",
+         "recording_duration_ms": "90000"}
+    )  # fmt: skip
+    cost = recording_cost(bare, now)
+    assert (cost.days, cost.days_computed) == (24, True)
+    assert (cost.rounded_seconds, cost.rounded_computed) == (120, True)
+    assert cost.in_free_period and cost.monthly_amount == 0 and not cost.mismatch

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from ..plivo import pricing
 from ..plivo.models import Recording
+from ..plivo.recording_cost import recording_cost, rounded_seconds, storage_rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,30 +22,13 @@ class Computed:
     """The billed duration in seconds; None when the server sent no duration at all."""
     billable_minutes: Decimal | None
     days_stored: int
-    """Whole days since add_time, as of `now` (the server's own count may lag a day)."""
+    """The server's count of days stored; whole days since add_time where it sent none."""
     free_until: datetime
     past_free: bool
     rate: Decimal
     monthly_cost: Decimal
     """rate × billable minutes once the free period is over, else 0: recomputed, not the
     server's `monthly_recording_storage_amount`."""
-
-
-def rounded_seconds(rec: Recording) -> int | None:
-    if rec.rounded_recording_duration is not None:
-        return rec.rounded_recording_duration
-    if rec.recording_duration_ms is not None:
-        return pricing.rounded_duration_seconds(rec.recording_duration_ms)
-    return None
-
-
-def storage_rate(rec: Recording) -> Decimal:
-    """The recording's own rate when the server sent one, else Plivo's published rate."""
-    return (
-        rec.recording_storage_rate
-        if rec.recording_storage_rate is not None
-        else (pricing.STORAGE_RATE)
-    )
 
 
 def monthly_cost_at(rec: Recording, moment: datetime) -> Decimal:
@@ -57,14 +41,13 @@ def monthly_cost_at(rec: Recording, moment: datetime) -> Decimal:
 
 
 def compute(rec: Recording, now: datetime) -> Computed:
-    seconds = rounded_seconds(rec)
-    days = pricing.storage_days(rec.add_time, now)
+    cost = recording_cost(rec, now)
     return Computed(
-        rounded_seconds=seconds,
-        billable_minutes=None if seconds is None else pricing.billable_minutes(seconds),
-        days_stored=days,
-        free_until=pricing.free_storage_ends(rec.add_time),
-        past_free=pricing.past_free_period(days),
-        rate=storage_rate(rec),
-        monthly_cost=monthly_cost_at(rec, now),
+        rounded_seconds=cost.rounded_seconds,
+        billable_minutes=cost.billable_minutes,
+        days_stored=cost.days,
+        free_until=cost.free_until,
+        past_free=not cost.in_free_period,
+        rate=cost.rate,
+        monthly_cost=cost.expected_amount or Decimal(0),
     )

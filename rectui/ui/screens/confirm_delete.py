@@ -22,7 +22,7 @@ from rectui.formatting import format_minutes, format_money
 from rectui.plivo.models import Recording
 from rectui.plivo.pricing import monthly_amount
 
-from ..widgets.detail_pane import storage_cost
+from ...plivo.recording_cost import recording_cost
 from .export import tilde
 
 SHOWN_IDS = 6
@@ -45,7 +45,7 @@ class DeleteSummary:
     def of(cls, recordings: Sequence[Recording], now: datetime) -> DeleteSummary:
         minutes = saving = future = Decimal(0)
         for recording in recordings:
-            cost = storage_cost(recording, now)
+            cost = recording_cost(recording, now)
             if cost.rounded_seconds is None:
                 continue
             minutes += cost.billable_minutes or 0

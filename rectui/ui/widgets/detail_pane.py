@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -24,74 +22,10 @@ from rectui.formatting import format_duration, format_minutes, format_money, for
 from rectui.plivo.models import Recording
 from rectui.plivo.pricing import (
     FREE_STORAGE_DAYS,
-    STORAGE_RATE,
-    billable_minutes,
-    expected_monthly_amount,
-    free_storage_ends,
-    past_free_period,
-    rounded_duration_seconds,
-    storage_days,
 )
+from rectui.plivo.recording_cost import recording_cost
 
 Clock = Callable[[], datetime]
-
-AMOUNT_TOLERANCE = Decimal("0.00001")
-"""Plivo prints amounts to five decimals; a smaller difference is rounding, not a billing error."""
-
-
-@dataclass(frozen=True, slots=True)
-class StorageCost:
-    """The storage arithmetic for one recording, as shown and as tested."""
-
-    days: int
-    days_computed: bool
-    """True when the server did not say how long it has been stored and we counted from add_time."""
-    rounded_seconds: int | None
-    rounded_computed: bool
-    free_until: datetime
-    rate: Decimal
-    server_amount: Decimal | None
-    expected_amount: Decimal | None
-
-    @property
-    def in_free_period(self) -> bool:
-        return not past_free_period(self.days)
-
-    @property
-    def billable_minutes(self) -> Decimal | None:
-        return None if self.rounded_seconds is None else billable_minutes(self.rounded_seconds)
-
-    @property
-    def mismatch(self) -> bool:
-        """The server's monthly amount disagrees with what the pricing rules give."""
-        if self.server_amount is None or self.expected_amount is None:
-            return False
-        return abs(self.server_amount - self.expected_amount) >= AMOUNT_TOLERANCE
-
-
-def storage_cost(recording: Recording, now: datetime) -> StorageCost:
-    days = recording.recording_storage_duration
-    days_computed = days is None
-    if days is None:
-        days = storage_days(recording.add_time, now)
-    rounded = recording.rounded_recording_duration
-    rounded_computed = False
-    if rounded is None and recording.recording_duration_ms is not None:
-        rounded = rounded_duration_seconds(recording.recording_duration_ms)
-        rounded_computed = True
-    rate = recording.recording_storage_rate
-    rate = STORAGE_RATE if rate is None else rate
-    expected = None if rounded is None else expected_monthly_amount(rate, rounded, days)
-    return StorageCost(
-        days=days,
-        days_computed=days_computed,
-        rounded_seconds=rounded,
-        rounded_computed=rounded_computed,
-        free_until=free_storage_ends(recording.add_time),
-        rate=rate,
-        server_amount=recording.monthly_recording_storage_amount,
-        expected_amount=expected,
-    )
 
 
 def _epoch_ms(value: float | None) -> datetime | None:
@@ -118,7 +52,7 @@ def detail_sections(
 ) -> list[tuple[str, list[Row]]]:
     """The pane's content as (section, [(label, value)]) so tests can read it without a screen."""
     rec = recording
-    cost = storage_cost(rec, now)
+    cost = recording_cost(rec, now)
 
     duration = Text(format_duration(rec.duration_s, tenths=True))
     if cost.billable_minutes is not None:

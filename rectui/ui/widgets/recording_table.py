@@ -40,7 +40,8 @@ from textual.worker import Worker, get_current_worker
 from ...formatting import format_duration, format_money, format_time
 from ...plivo.errors import PlivoError
 from ...plivo.models import Recording
-from ...plivo.pricing import STORAGE_RATE, expected_monthly_amount, storage_days
+from ...plivo.pricing import storage_days
+from ...plivo.recording_cost import recording_cost
 from ...plivo.rules import MAX_LIMIT
 
 __all__ = ["COLUMNS", "Column", "ListingLike", "RecordingTable", "layout_columns", "safe_text"]
@@ -218,14 +219,7 @@ def _type_text(value: str | None, width: int) -> str:
 
 def _money(recording: Recording, now: datetime) -> tuple[str, bool]:
     """The monthly storage charge as text, and whether it is non-zero (billed)."""
-    amount = recording.monthly_recording_storage_amount
-    if amount is None and recording.rounded_recording_duration is not None:
-        # Older objects lack the amount; derive it the way Plivo bills it.
-        rate = recording.recording_storage_rate or STORAGE_RATE
-        days = recording.recording_storage_duration
-        if days is None:
-            days = storage_days(recording.add_time, now)
-        amount = expected_monthly_amount(rate, recording.rounded_recording_duration, days)
+    amount = recording_cost(recording, now).monthly_amount
     return format_money(amount), bool(amount)
 
 
