@@ -179,3 +179,17 @@ def iso_z(moment: datetime) -> str:
 
 def days_ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
+
+
+async def until(
+    pilot: Pilot, condition: Callable[[], object], what: str, timeout: float = 30.0
+) -> None:
+    """Let the app run until `condition()` holds; fail after `timeout` seconds (a bound for a
+    loaded machine, not a guess at how long it takes)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause()
+        await asyncio.sleep(0.002)  # let the player's and the emulator's threads run
+    await pilot.pause()

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 FFMPEG = "/usr/bin/ffmpeg" if os.path.exists("/usr/bin/ffmpeg") else "ffmpeg"
 HELPER = Path(__file__).resolve()
@@ -99,12 +100,20 @@ def run_helper(
     *args: str, alsa_config: Path | None, timeout: float = 60
 ) -> tuple[dict[str, object], str]:
     """Run this file's main() in a fresh interpreter; returns (its JSON answer, its stderr)."""
+    return run_fresh(HELPER, *args, alsa_config=alsa_config, timeout=timeout)
+
+
+def run_fresh(
+    script: Path, *args: str, alsa_config: Path | None, timeout: float
+) -> tuple[dict[str, Any], str]:
+    """Run `script` in a fresh interpreter (ALSA reads ALSA_CONFIG_PATH once per process) and
+    return the JSON object its last stdout line holds, and its stderr."""
     env = {k: v for k, v in os.environ.items() if k != "ALSA_CONFIG_PATH"}
     if alsa_config is not None:
         env["ALSA_CONFIG_PATH"] = str(alsa_config)
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "tests")])
     result = subprocess.run(
-        [sys.executable, str(HELPER), *args],
+        [sys.executable, str(script), *args],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -13,11 +13,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import os
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,8 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # when run as a script
     sys.path.insert(0, str(HERE))
 
-from app_helpers import settle  # noqa: E402
+from app_helpers import settle, until  # noqa: E402
+from audio_helpers import run_fresh  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 
 from rectui.config import AppConfig, Profile, Settings  # noqa: E402
@@ -117,19 +115,6 @@ def player_app(
     return app
 
 
-async def until(
-    pilot: Pilot, condition: Callable[[], object], what: str, timeout: float = WAIT
-) -> None:
-    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause()
-        await asyncio.sleep(0.002)  # let the player's and the emulator's threads run
-    await pilot.pause()
-
-
 async def select(
     pilot: Pilot, accept: Callable[[Recording], bool], *, shortest: bool = True
 ) -> Recording:
@@ -187,21 +172,9 @@ def run_script(
     command: str, tmp: Path, *, alsa_config: Path | None, timeout: float = 120
 ) -> tuple[dict[str, Any], str]:
     """Run this file's main() in a fresh interpreter; returns (its JSON answer, its stderr)."""
-    env = {k: v for k, v in os.environ.items() if k != "ALSA_CONFIG_PATH"}
-    if alsa_config is not None:
-        env["ALSA_CONFIG_PATH"] = str(alsa_config)
-    env["PYTHONPATH"] = str(HERE.parent)
-    result = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), command, str(tmp)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        check=False,
+    return run_fresh(
+        Path(__file__).resolve(), command, str(tmp), alsa_config=alsa_config, timeout=timeout
     )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
 
 
 async def _in_app(command: str, tmp: Path) -> dict[str, Any]:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 import tomllib
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from app_helpers import (
     screen_text,
     serve,
     settle,
+    until,
 )
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -58,16 +57,6 @@ def emu(running):
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-
-async def until(
-    pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 10
-) -> None:
-    """Let the app run until `condition()` holds (bounded; no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.01)
 
 
 async def opened(pilot: Pilot, quick: str | None = None) -> RectuiApp:
