@@ -20,6 +20,19 @@ HELPER = Path(__file__).resolve()
 REPO = HELPER.parent.parent
 
 
+class FakeClock:
+    """The Player's clock: time moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def make_audio(
     path: Path,
     *,

@@ -24,7 +24,7 @@ if str(HERE) not in sys.path:  # when run as a script
     sys.path.insert(0, str(HERE))
 
 from app_helpers import settle, until  # noqa: E402
-from audio_helpers import run_fresh  # noqa: E402
+from audio_helpers import FakeClock, run_fresh  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 
 from rectui.config import AppConfig, Profile, Settings  # noqa: E402
@@ -44,19 +44,6 @@ NO_DEVICE = (False, "ALSA cannot open its default device: No such file or direct
 
 async def _no_sleep(_seconds: float) -> None:
     """Client backoff without waiting."""
-
-
-class FakeClock:
-    """The Player's clock: time moves only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class FakeHandle:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from audio_helpers import make_audio
+from audio_helpers import FakeClock, make_audio
 
 from rectui.media import BackendError, Player, PlayerState
 from rectui.media.decode import decode_all
@@ -21,17 +21,6 @@ with warnings.catch_warnings():
 RATE = 8000
 BPS = RATE * 2  # 8 kHz mono 16-bit
 WAIT = 10.0
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class FakeHandle:
