@@ -8,7 +8,7 @@ costs O(log n + page); any other filter scans just the rows inside the window.
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -145,6 +145,16 @@ class RecordingStore:
         """The current rows, newest first: all of them, or one owner's."""
         with self._lock:
             return list(self._all if owner is None else self._by_owner.get(owner, []))
+
+    def add(self, rec: StoredRecording) -> None:
+        """A recording made after the start (as calls keep ending on a live account); it stays
+        until `reset()`."""
+        with self._lock:
+            if rec.recording_id in self._by_id:
+                raise ValueError(f"recording {rec.recording_id} exists")
+            self._by_id[rec.recording_id] = rec
+            for rows in (self._all, self._by_owner.setdefault(rec.owner, [])):
+                insort(rows, rec, key=sort_key)
 
     def delete(self, recording_id: str) -> bool:
         with self._lock:

@@ -1,0 +1,28 @@
+"""The local index: one SQLite file per account that remembers every recording seen and what was
+proven when, so that reopening, sorting, searching and costing need (almost) no requests.
+
+No Textual here; the CLI (`rectui sync`, `rectui list --local`) and the TUI share it.
+
+    store = IndexStore(index_path(settings.cache_dir, auth_id), auth_id)   # store.notice
+    report = await Syncer(store, client, margin=...).refresh(Scope.of(flt), lower, upper)
+    ids = LocalQuery(...).ids(store, now)         # local filters and any sort, in SQL
+    store.load(ids, now)                           # Recording objects, storage fields as of now
+    store.upsert(recs); store.delete(ids)          # write-through, deletes made by rectui
+
+See `sync` for the rule that makes validation cheap, `store` for the file and its concurrency.
+"""
+
+from .scope import ACCOUNT, Scope
+from .store import IndexCorrupt, IndexStore, index_path
+from .sync import DEFAULT_MARGIN, Syncer, SyncReport
+
+__all__ = [
+    "ACCOUNT",
+    "DEFAULT_MARGIN",
+    "IndexCorrupt",
+    "IndexStore",
+    "Scope",
+    "SyncReport",
+    "Syncer",
+    "index_path",
+]

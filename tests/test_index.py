@@ -1,0 +1,228 @@
+"""The local index against the emulator over real HTTP and a real SQLite file, counted by the
+emulator's request log."""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from rectui.emulator import Emulator, RunningEmulator, run_emulator_in_thread
+from rectui.emulator.data import StoredRecording, datetime_to_us
+from rectui.index import ACCOUNT, DEFAULT_MARGIN, IndexStore, Scope, Syncer, index_path
+from rectui.index.store import to_us
+from rectui.plivo.auth import Credentials
+from rectui.plivo.client import PlivoClient
+from rectui.plivo.filters import RecordingFilter
+from rectui.plivo.rules import MAX_LIMIT
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+COUNT = 3000
+SPAN = timedelta(days=400)
+WINDOWS = math.ceil(SPAN / timedelta(days=30))
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[RunningEmulator]:
+    """A frozen server clock, so which windows are closed is exactly computable here."""
+    emulator = Emulator(seed=21, count=COUNT, now=NOW)
+    with run_emulator_in_thread(emulator) as base_url:
+        yield RunningEmulator(base_url, emulator)
+    emulator.close()
+
+
+@pytest.fixture
+def emu(served: RunningEmulator) -> Emulator:
+    served.emulator.reset()
+    return served.emulator
+
+
+@pytest.fixture
+def store(tmp_path: Path, emu: Emulator) -> Iterator[IndexStore]:
+    opened = IndexStore(index_path(tmp_path, emu.account.auth_id), emu.account.auth_id)
+    yield opened
+    opened.close()
+
+
+def client_for(served: RunningEmulator) -> PlivoClient:
+    return PlivoClient(Credentials(served.auth_id, served.auth_token), base_url=served.base_url)
+
+
+async def sync(
+    served: RunningEmulator, store: IndexStore, scope: Scope = ACCOUNT, now: datetime = NOW
+) -> int:
+    """One refresh over the last 400 days; the number of requests the server saw."""
+    before = len(served.emulator.request_log)
+    async with client_for(served) as client:
+        await Syncer(store, client, clock=lambda: now).refresh(scope, now - SPAN)
+    return len(served.emulator.request_log) - before
+
+
+def server_ids(emu: Emulator, since: datetime = NOW - SPAN) -> set[str]:
+    return {r.recording_id for r in emu.store.snapshot() if r.add_time >= since}
+
+
+def index_ids(store: IndexStore) -> set[str]:
+    return store.ids(ACCOUNT, to_us(NOW - SPAN), to_us(NOW))
+
+
+def open_pages(emu: Emulator, now: datetime = NOW, owner: str | None = None) -> int:
+    """Pages of the still-open span (the margin before now): fetched on every refresh."""
+    rows = sum(1 for r in emu.store.snapshot(owner) if r.add_time >= now - DEFAULT_MARGIN)
+    return max(1, math.ceil(rows / MAX_LIMIT))
+
+
+async def test_cold_sync_holds_every_recording_and_warm_refresh_only_validates(
+    served: RunningEmulator, emu: Emulator, store: IndexStore
+) -> None:
+    cold = await sync(served, store)
+    assert index_ids(store) == server_ids(emu)
+    assert cold >= len(server_ids(emu)) / MAX_LIMIT
+
+    warm = await sync(served, store)
+    # One request per closed 30-day window, plus the pages of the span still open.
+    assert warm == WINDOWS + open_pages(emu)
+    assert index_ids(store) == server_ids(emu)
+
+
+async def test_deletions_elsewhere_are_found_with_few_requests(
+    served: RunningEmulator, emu: Emulator, store: IndexStore
+) -> None:
+    await sync(served, store)
+    victims = sorted(server_ids(emu, NOW - SPAN + timedelta(days=2)))[::397][:5]
+    async with client_for(served) as other:  # another client: the index is not told
+        for rid in victims:
+            assert await other.delete_recording(rid)
+    assert set(victims) <= index_ids(store)
+
+    requests = await sync(served, store)
+    assert index_ids(store) == server_ids(emu)
+    assert not set(victims) & index_ids(store)
+    # Each deletion costs one bisection step per halving of a window down to one page.
+    per_window = COUNT // WINDOWS + 1
+    bound = WINDOWS + open_pages(emu) + len(victims) * (math.ceil(math.log2(per_window)) + 2)
+    assert requests <= bound, f"{requests} requests for {len(victims)} deletions"
+
+
+async def test_open_window_picks_up_new_recordings(
+    served: RunningEmulator, emu: Emulator, store: IndexStore
+) -> None:
+    await sync(served, store)
+    later = NOW + timedelta(hours=1)
+    new = StoredRecording("late-one", datetime_to_us(NOW), emu.account.auth_id, "normal", "mp3",
+                          61_000.0)  # fmt: skip
+    emu.store.add(new)
+    await sync(served, store, now=later)
+    assert "late-one" in store.ids(ACCOUNT, to_us(NOW - SPAN), to_us(later))
+
+
+async def test_a_late_recording_in_a_sealed_window_unseals_and_refetches_it(
+    served: RunningEmulator, emu: Emulator, store: IndexStore
+) -> None:
+    await sync(served, store)
+    old = NOW - timedelta(days=100)
+    emu.store.add(StoredRecording("very-late", datetime_to_us(old), emu.account.auth_id,
+                                  "normal", "wav", 5_000.0))  # fmt: skip
+    await sync(served, store)
+    assert index_ids(store) == server_ids(emu)
+    # ...and the refetched window is sealed again: the next refresh only validates.
+    assert await sync(served, store) == WINDOWS + open_pages(emu)
+
+
+async def test_a_filtered_scope_uses_the_account_wide_sync(
+    served: RunningEmulator, emu: Emulator, store: IndexStore
+) -> None:
+    await sync(served, store)
+    owner = emu.subaccounts[0].auth_id
+    scope = Scope.of(RecordingFilter(subaccount=owner))
+    requests = await sync(served, store, scope)
+    assert requests == WINDOWS + open_pages(emu, owner=owner)
+    expected = {r.recording_id for r in emu.store.snapshot(owner) if r.add_time >= NOW - SPAN}
+    assert store.ids(scope, to_us(NOW - SPAN), to_us(NOW)) == expected
+
+
+async def test_cancelled_sync_leaves_an_index_that_opens_and_resumes(
+    served: RunningEmulator, emu: Emulator, tmp_path: Path
+) -> None:
+    path = index_path(tmp_path, emu.account.auth_id)
+    first = IndexStore(path, emu.account.auth_id)
+    async with client_for(served) as client:
+        syncer = Syncer(first, client, clock=lambda: NOW, concurrency=2)
+
+        def stop_midway(done: int, expected: int) -> None:
+            if done == 40:
+                raise Interrupted  # as Ctrl+C or a lost connection stops a running sync
+
+        syncer.progress = stop_midway
+        with pytest.raises(Interrupted):
+            await syncer.refresh(ACCOUNT, NOW - SPAN)
+    first.close()
+
+    again = IndexStore(path, emu.account.auth_id)
+    assert again.notice is None
+    assert 0 < again.total() < len(server_ids(emu))
+    await sync(served, again)
+    assert index_ids(again) == server_ids(emu)
+    again.close()
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_index_file_is_private_and_keyed_by_account(tmp_path: Path) -> None:
+    path = index_path(tmp_path, "MAXXXXXXXXXXXXXXXXX1")
+    IndexStore(path, "MAXXXXXXXXXXXXXXXXX1").close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    other = IndexStore(path, "MAYYYYYYYYYYYYYYYYY2")  # someone else's: never used for them
+    assert other.notice is not None and "another account" in other.notice
+    other.close()
+    assert index_path(tmp_path, "../x").parent == path.parent
+
+
+async def test_truncated_index_is_rebuilt_with_a_notice(
+    served: RunningEmulator, emu: Emulator, tmp_path: Path
+) -> None:
+    path = index_path(tmp_path, emu.account.auth_id)
+    store = IndexStore(path, emu.account.auth_id)
+    await sync(served, store)
+    store.close()
+    for suffix in ("-wal", "-shm"):
+        assert not os.path.exists(f"{path}{suffix}")  # the last close checkpointed
+    with path.open("r+b") as handle:
+        handle.truncate(path.stat().st_size // 2)
+
+    rebuilt = IndexStore(path, emu.account.auth_id)
+    assert rebuilt.notice is not None and "rebuilt" in rebuilt.notice
+    assert "\n" not in rebuilt.notice
+    assert rebuilt.total() == 0
+    await sync(served, rebuilt)
+    assert index_ids(rebuilt) == server_ids(emu)
+    rebuilt.close()
+
+
+def test_index_from_another_version_is_rebuilt(tmp_path: Path) -> None:
+    path = index_path(tmp_path, "MAXXXXXXXXXXXXXXXXX1")
+    IndexStore(path, "MAXXXXXXXXXXXXXXXXX1").close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    db.close()
+    reopened = IndexStore(path, "MAXXXXXXXXXXXXXXXXX1")
+    assert reopened.notice is not None and "another version" in reopened.notice
+    reopened.close()
+
+
+def test_garbage_file_is_rebuilt(tmp_path: Path) -> None:
+    path = index_path(tmp_path, "MAXXXXXXXXXXXXXXXXX1")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a database at all" * 100)
+    reopened = IndexStore(path, "MAXXXXXXXXXXXXXXXXX1")
+    assert reopened.notice is not None
+    assert reopened.total() == 0
+    reopened.close()
