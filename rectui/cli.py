@@ -11,10 +11,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
-from .config import AppConfig, ConfigError, Profile, Settings, load_config, load_settings
+from .config import (
+    AppConfig,
+    ConfigError,
+    Profile,
+    Settings,
+    client_for,
+    load_config,
+    load_settings,
+)
 from .plivo.auth import Credentials
-from .plivo.client import PlivoClient
-from .plivo.ratelimit import RateLimiter
 
 DEMO_COUNT = 5000
 DEMO_SEED = 2026
@@ -84,12 +90,7 @@ def run_tui(argv: list[str]) -> int:
 
         from .ui.app import RectuiApp
 
-        client = PlivoClient(
-            config.profile.credentials,
-            base_url=config.profile.api_url,
-            limiter=RateLimiter(*config.settings.rate_limit),
-        )
-        RectuiApp(config, client, demo=args.demo).run()
+        RectuiApp(config, client_for(config), demo=args.demo).run()
     return 0
 
 

@@ -31,7 +31,7 @@ from textual.widgets import Input
 
 from rectui.config import load_config
 from rectui.formatting import format_minutes, format_money
-from rectui.listing import quick_range
+from rectui.listing import SortedListing, quick_range
 from rectui.plivo import pricing
 from rectui.plivo.client import PlivoClient
 from rectui.triage import Outcome
@@ -40,7 +40,6 @@ from rectui.ui.screens import ConfirmDeleteScreen
 from rectui.ui.screens.costs import CostScreen
 from rectui.ui.screens.dialogs import ConfirmScreen, PromptScreen
 from rectui.ui.screens.export import ExportScreen
-from rectui.ui.sorted_listing import SortedListing
 from rectui.ui.widgets.task_panel import TaskPanel
 
 

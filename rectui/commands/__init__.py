@@ -36,11 +36,11 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ..config import ConfigError, load_config
+from ..error_text import one_line
 from ..media.errors import MediaError
 from ..plivo.errors import PlivoError
 from ..plivo.filters import FilterError
 from ..triage.journal import JournalError
-from ..triage.results import one_line
 from .errors import (
     EXIT_AUTH,
     EXIT_INTERRUPTED,

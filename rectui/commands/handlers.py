@@ -12,36 +12,27 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from ..config import AppConfig
+from ..config import AppConfig, client_for
 from ..config_writer import init_config
+from ..error_text import one_line
 from ..formatting import format_money
 from ..listing import Listing
 from ..media.download import download_file, media_url, resolve_credentials
 from ..media.errors import MediaError
 from ..plivo.auth import Credentials
-from ..plivo.client import PlivoClient
 from ..plivo.errors import PlivoError
 from ..plivo.models import Recording
-from ..plivo.ratelimit import RateLimiter
 from ..triage import fields
 from ..triage.archive import ArchiveDelete, archive_name
 from ..triage.bulk_delete import BulkDelete
 from ..triage.costs import summarize_async
 from ..triage.export import RowWriter, export_to_path
-from ..triage.results import BulkReport, ItemResult, Outcome, error_kind, one_line
+from ..triage.results import BulkReport, ItemResult, Outcome, error_kind
 from ..triage.runner import BulkRunner
 from .errors import EXIT_AUTH, EXIT_OK, EXIT_USAGE, CommandError, items_exit
 from .filters import build_filter
 from .output import Output, isatty
 from .render import TABLE_COLUMNS, costs_json, costs_text, recording_table, table_line, table_row
-
-
-def _client(config: AppConfig) -> PlivoClient:
-    return PlivoClient(
-        config.profile.credentials,
-        base_url=config.profile.api_url,
-        limiter=RateLimiter(*config.settings.rate_limit),
-    )
 
 
 def _media_credentials(config: AppConfig) -> dict[str, Credentials]:
@@ -59,7 +50,7 @@ def _read_ids(ids: list[str]) -> list[str]:
 async def cmd_list(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
     now = datetime.now(UTC)
     flt = build_filter(args, config, now)
-    async with _client(config) as client:
+    async with client_for(config) as client:
         source = Listing(client, flt, now=now)
         total = await source.open()
         limit = args.max if args.max is not None and args.max >= 0 else None
@@ -111,7 +102,7 @@ async def _limited(rows: AsyncIterator[Recording], limit: int | None) -> AsyncIt
 
 
 async def cmd_get(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
-    async with _client(config) as client:
+    async with client_for(config) as client:
         rec = await client.get_recording(args.id)
     if args.format == "json":
         io.out.write(json.dumps(rec.raw, indent=2, ensure_ascii=False) + "\n")
@@ -136,7 +127,7 @@ async def cmd_download(args: argparse.Namespace, config: AppConfig, io: Output) 
     slots = asyncio.Semaphore(4)
     bar = io.progress("downloading", output_on_stdout=False)
 
-    async with _client(config) as client:
+    async with client_for(config) as client:
 
         async def one(rid: str) -> None:
             async with slots:
@@ -201,7 +192,7 @@ async def cmd_delete(args: argparse.Namespace, config: AppConfig, io: Output) ->
             note += f", {failures} failed"
         bar.update(done, total, note)
 
-    async with _client(config) as client:
+    async with client_for(config) as client:
         runner: BulkRunner
         if args.archive is not None:
             runner = ArchiveDelete(
@@ -252,7 +243,7 @@ def _print_report(io: Output, report: BulkReport) -> None:
 async def cmd_costs(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
     now = datetime.now(UTC)
     flt = build_filter(args, config, now)
-    async with _client(config) as client:
+    async with client_for(config) as client:
         source = Listing(client, flt, now=now)
         total = await source.open()
         bar = io.progress("reading", output_on_stdout=False)

@@ -47,20 +47,38 @@ Semantics:
 - `iter_all()` does not wait for every window's total: the pages of a window are queued as soon
   as its own page 0 has arrived, up to 4 × concurrency pages ahead of the consumer.
 - `requests_made` counts page requests sent (for benchmarks and tests).
+
+`SortedListing` (rectui/listing/sorted.py) is a fully loaded listing re-ordered in memory; both
+satisfy `ListingLike` (rectui/listing/protocol.py), which is all the table reads.
 """
 
+from typing import TYPE_CHECKING
+
 from .engine import DEFAULT_CONCURRENCY, PAGE_SIZE, Listing, Row, Unavailable, plan_windows
+from .protocol import ListingLike, is_fully_loaded
 from .ranges import QUICK_RANGE_LABELS, QUICK_RANGES, filter_with_quick_range, quick_range
+from .sorted import SORTS, SortedListing, sort_key
+
+if TYPE_CHECKING:
+    # Held to the protocol by the type checker: a drift in either is an error in CI.
+    def _satisfies(listing: Listing, ordered: SortedListing) -> list[ListingLike]:
+        return [listing, ordered]
+
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "PAGE_SIZE",
     "QUICK_RANGES",
     "QUICK_RANGE_LABELS",
+    "SORTS",
     "Listing",
+    "ListingLike",
     "Row",
+    "SortedListing",
     "Unavailable",
     "filter_with_quick_range",
+    "is_fully_loaded",
     "plan_windows",
     "quick_range",
+    "sort_key",
 ]

@@ -7,6 +7,7 @@ pricing rules applied to add_time and the duration where it did not.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -89,3 +90,32 @@ def recording_cost(rec: Recording, now: datetime) -> RecordingCost:
         if rounded is None
         else pricing.expected_monthly_amount(rate, rounded, days),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteSummary:
+    """What deleting some recordings saves: the delete dialog's figures and the header's for
+    the marked set."""
+
+    count: int
+    minutes: Decimal
+    monthly_saving: Decimal
+    """What the account stops paying per month now."""
+    future_saving: Decimal
+    """What the recordings still in their free period would cost per month once it ends."""
+
+    @classmethod
+    def of(cls, recordings: Iterable[Recording], now: datetime) -> DeleteSummary:
+        count = 0
+        minutes = saving = future = Decimal(0)
+        for recording in recordings:
+            count += 1
+            cost = recording_cost(recording, now)
+            if cost.rounded_seconds is None:
+                continue
+            minutes += cost.billable_minutes or 0
+            if cost.in_free_period:
+                future += pricing.monthly_amount(cost.rate, cost.rounded_seconds)
+            elif cost.expected_amount is not None:
+                saving += cost.expected_amount
+        return cls(count, minutes, saving, future)

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..error_text import one_line
 from ..media.cache import safe_format, safe_stem
 from ..media.download import (
     CredentialsSource,
@@ -55,7 +56,6 @@ from .results import (
     ProgressCallback,
     error_kind,
     failed,
-    one_line,
 )
 from .runner import BulkRunner
 from .verify import DecodeVerifier

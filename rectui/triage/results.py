@@ -6,13 +6,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ..error_text import one_line
 from ..media.errors import DownloadIncompleteError, MediaUnavailableError
 from ..plivo.errors import (
     AuthenticationError,
     BadResponseError,
     NetworkError,
     NotFoundError,
-    PlivoError,
     RateLimitedError,
     ServerError,
 )
@@ -55,14 +55,6 @@ class ItemResult:
 
 ProgressCallback = Callable[[int, int, ItemResult], None]
 """progress(done, total, last_result): called once per finished item, on the event loop."""
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one line without a traceback; PlivoError texts already are one."""
-    if isinstance(exc, PlivoError):
-        return str(exc)
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def error_kind(exc: BaseException) -> str:

@@ -16,7 +16,8 @@ from collections import deque
 from collections.abc import Awaitable, Iterable
 from typing import TypeVar
 
-from .results import BulkReport, ItemResult, Outcome, ProgressCallback, one_line
+from ..error_text import one_line
+from .results import BulkReport, ItemResult, Outcome, ProgressCallback
 
 T = TypeVar("T")
 

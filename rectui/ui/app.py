@@ -23,9 +23,10 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from rectui.config import AppConfig
+from rectui.error_text import is_expected, one_line
 from rectui.listing import Listing
 from rectui.plivo.client import PlivoClient
-from rectui.plivo.errors import PlivoError, ValidationError
+from rectui.plivo.errors import ValidationError
 from rectui.plivo.models import Recording
 
 from .playback import PLAYBACK_BINDINGS, Playback, PlaybackActions
@@ -292,11 +293,8 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
         return text
 
     def error_text(self, error: BaseException) -> str:
-        if isinstance(error, PlivoError):
-            text = str(error)
-        else:
-            text = " ".join(f"Unexpected error: {type(error).__name__}: {error}".split())
-        return self.redact(text)
+        text = one_line(error)
+        return self.redact(text if is_expected(error) else f"Unexpected error: {text}")
 
     def note(self, message: str, severity: SeverityLevel = "information") -> None:
         """Notify, literally (server text is never markup), once per REPEAT_QUIET_S."""

@@ -29,11 +29,11 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
+from rectui.error_text import one_line
 from rectui.media import (
     NO_OUTPUT,
     VOLUME_STEP,
     MediaCache,
-    MediaError,
     MediaStore,
     OriginalNotAvailableError,
     Player,
@@ -44,7 +44,6 @@ from rectui.media import (
     waveform,
 )
 from rectui.plivo.auth import Credentials
-from rectui.plivo.errors import PlivoError
 from rectui.plivo.models import Recording
 
 from .widgets.player_bar import BarView, PlayerBar
@@ -110,20 +109,6 @@ def recording_title(recording: Recording) -> str:
     else:
         label = (recording.recording_type or "recording").capitalize()
     return f"{safe_text(label)} · {short_id(recording)}"
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def failure_text(error: BaseException) -> str:
-    """What went wrong, in one line (the app redacts tokens before showing it)."""
-    if isinstance(error, PlivoError | MediaError):
-        return one_line(str(error))
-    if isinstance(error, OSError) and error.strerror:
-        where = f" ({error.filename})" if error.filename else ""
-        return f"{error.strerror}{where}"
-    return one_line(f"{type(error).__name__}: {error}")
 
 
 @dataclass(slots=True)
@@ -347,7 +332,7 @@ class Playback:
         except Exception as exc:
             if self._subject is recording:
                 self._subject_status = "error"
-            self._say(f"Cannot play {short_id(recording)}: {failure_text(exc)}", "error")
+            self._say(f"Cannot play {short_id(recording)}: {one_line(exc)}", "error")
             return
         finally:
             self._untrack(download)
@@ -373,7 +358,7 @@ class Playback:
             return
         except Exception as exc:
             self.prefer_original = self.current_original
-            self._say(f"Cannot switch variant: {failure_text(exc)}", "error")
+            self._say(f"Cannot switch variant: {one_line(exc)}", "error")
             return
         finally:
             self._untrack(download)
@@ -401,7 +386,7 @@ class Playback:
         except Exception as exc:
             if self._subject is recording and not self._is_current(recording):
                 self._subject_status = "error"
-            self._say(f"Cannot save {short_id(recording)}: {failure_text(exc)}", "error")
+            self._say(f"Cannot save {short_id(recording)}: {one_line(exc)}", "error")
             return
         finally:
             self._untrack(download)
@@ -549,7 +534,7 @@ class Playback:
 
     def _say(self, message: str, level: SeverityLevel = "information") -> None:
         """One line in the bar (if it is showing) and as a notification."""
-        message = self.app.redact(one_line(message))
+        message = self.app.redact(" ".join(message.split()))
         self._message, self._level = message, level
         self.app.note(message, level)
         self._render()

@@ -27,23 +27,22 @@ from typing import TYPE_CHECKING, Any
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
-from rectui.config import AppConfig, ConfigError, default_config_path, load_config
+from rectui.config import AppConfig, ConfigError, client_for, default_config_path, load_config
 from rectui.config_writer import save_preset
+from rectui.error_text import one_line
 from rectui.formatting import format_minutes, format_money
-from rectui.listing import PAGE_SIZE, Listing
+from rectui.listing import PAGE_SIZE, SORTS, Listing, SortedListing, is_fully_loaded
 from rectui.plivo.client import PlivoClient
 from rectui.plivo.models import Recording
-from rectui.plivo.ratelimit import RateLimiter
+from rectui.plivo.recording_cost import DeleteSummary
 from rectui.triage import ArchiveDelete, BulkDelete, BulkReport, ItemResult, Outcome
 from rectui.triage.export import export_to_path
-from rectui.triage.results import one_line
 from rectui.triage.runner import BulkRunner
 
-from .screens.confirm_delete import ConfirmDeleteScreen, DeleteChoice, DeleteSummary
+from .screens.confirm_delete import ConfirmDeleteScreen, DeleteChoice
 from .screens.costs import CostActions, CostScreen
 from .screens.dialogs import ConfirmScreen, PromptScreen
 from .screens.export import ExportRequest, ExportScreen
-from .sorted_listing import SORTS, SortedListing, is_fully_loaded
 from .widgets.filter_sidebar import (
     QUICK_RANGES,
     RANGE_CUSTOM,
@@ -102,15 +101,6 @@ TRIAGE_BINDINGS: list[BindingType] = [
 ClientFactory = Callable[[AppConfig], PlivoClient]
 
 
-def default_client(config: AppConfig) -> PlivoClient:
-    """A client for a profile, built as the command line builds the first one."""
-    return PlivoClient(
-        config.profile.credentials,
-        base_url=config.profile.api_url,
-        limiter=RateLimiter(*config.settings.rate_limit),
-    )
-
-
 def spec_to_preset(spec: FilterSpec) -> dict[str, str]:
     """A filter as a configuration preset (the inverse of `FilterSpec.from_preset`)."""
     params: dict[str, str] = {}
@@ -146,7 +136,7 @@ class Triage:
 
     def __init__(self, app: RectuiApp) -> None:
         self.app = app
-        self.client_factory: ClientFactory = default_client
+        self.client_factory: ClientFactory = client_for
         """How a profile switch builds its client (tests pass one with quick retries)."""
         self._job = ""
         """What runs now: "delete", "archive", "mark", "export", "load" ("" when idle)."""

@@ -1,6 +1,6 @@
 """Modal screens: help and the delete confirmation."""
 
-from .confirm_delete import ConfirmDeleteScreen, DeleteChoice, DeleteSummary
+from .confirm_delete import ConfirmDeleteScreen, DeleteChoice
 from .help import HelpScreen
 
-__all__ = ["ConfirmDeleteScreen", "DeleteChoice", "DeleteSummary", "HelpScreen"]
+__all__ = ["ConfirmDeleteScreen", "DeleteChoice", "HelpScreen"]

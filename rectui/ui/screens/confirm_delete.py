@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,9 +19,8 @@ from textual.widgets import Button, Input, Label, Static
 
 from rectui.formatting import format_minutes, format_money
 from rectui.plivo.models import Recording
-from rectui.plivo.pricing import monthly_amount
+from rectui.plivo.recording_cost import DeleteSummary
 
-from ...plivo.recording_cost import recording_cost
 from .export import tilde
 
 SHOWN_IDS = 6
@@ -30,30 +28,6 @@ SHOWN_IDS = 6
 SHORT_HEIGHT = 32
 """Terminals shorter than this get the compact dialog (fewer ids, one-line buttons), so that
 the buttons stay on screen at 80×24."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeleteSummary:
-    count: int
-    minutes: Decimal
-    monthly_saving: Decimal
-    """What the account stops paying per month now."""
-    future_saving: Decimal
-    """What the recordings still in their free period would cost per month once it ends."""
-
-    @classmethod
-    def of(cls, recordings: Sequence[Recording], now: datetime) -> DeleteSummary:
-        minutes = saving = future = Decimal(0)
-        for recording in recordings:
-            cost = recording_cost(recording, now)
-            if cost.rounded_seconds is None:
-                continue
-            minutes += cost.billable_minutes or 0
-            if cost.in_free_period:
-                future += monthly_amount(cost.rate, cost.rounded_seconds)
-            elif cost.expected_amount is not None:
-                saving += cost.expected_amount
-        return cls(len(recordings), minutes, saving, future)
 
 
 @dataclass(frozen=True, slots=True)

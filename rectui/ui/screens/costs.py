@@ -25,10 +25,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
+from rectui.error_text import one_line
 from rectui.formatting import format_money, format_time
 from rectui.plivo.pricing import FREE_STORAGE_DAYS, storage_days
 from rectui.triage.costs import PROJECTION_DAYS, CostSummary, WeekBucket, summarize_async
-from rectui.triage.results import one_line
 
 from ..widgets.recording_table import safe_text
 

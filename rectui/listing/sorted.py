@@ -16,8 +16,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from rectui.plivo.models import Recording
-from rectui.triage.fields import compute
+from ..plivo.filters import RecordingFilter
+from ..plivo.models import Recording
+from ..plivo.recording_cost import recording_cost
+from .protocol import ListingLike
 
 SortKey = Callable[[Recording], Any]
 
@@ -35,9 +37,9 @@ def sort_key(name: str, now: datetime) -> SortKey:
     if name == "cost":
 
         def by_cost(rec: Recording) -> Any:
-            computed = compute(rec, now)
-            minutes = computed.billable_minutes or Decimal(0)
-            return (-computed.monthly_cost, -minutes)
+            cost = recording_cost(rec, now)
+            minutes = cost.billable_minutes or Decimal(0)
+            return (-(cost.expected_amount or Decimal(0)), -minutes)
 
         return by_cost
     if name == "duration":
@@ -47,24 +49,20 @@ def sort_key(name: str, now: datetime) -> SortKey:
     raise ValueError(f"unknown sort {name!r}; sorts: {', '.join(SORTS)}")
 
 
-def is_fully_loaded(listing: Any) -> bool:
-    """Every row of an open listing is in memory (so sorting needs no request)."""
-    return bool(listing is not None and listing.is_open and listing.is_loaded(0, listing.total))
-
-
 class SortedListing:
-    def __init__(self, rows: list[Recording], *, source: Any = None, sort: str = "") -> None:
+    def __init__(
+        self, rows: list[Recording], *, source: ListingLike | None = None, sort: str = ""
+    ) -> None:
         self._rows = rows
         self._index: dict[str, int] | None = None
         self.source = source
         self.sort = sort
-        self.is_open = True
-        self.closed = False
-        self.filter = getattr(source, "filter", None)
-        self.now = getattr(source, "now", None)
+        self._closed = False
+        self.filter: RecordingFilter | None = getattr(source, "filter", None)
+        self.now: datetime | None = getattr(source, "now", None)
 
     @classmethod
-    def of(cls, listing: Any, sort: str, now: datetime) -> SortedListing:
+    def of(cls, listing: ListingLike, sort: str, now: datetime) -> SortedListing:
         """The loaded recordings of `listing` (a Listing or a SortedListing), sorted."""
         source = listing.source if isinstance(listing, SortedListing) else listing
         rows = [row for i in range(listing.total) if isinstance(row := listing.get(i), Recording)]
@@ -76,6 +74,14 @@ class SortedListing:
     @property
     def total(self) -> int:
         return len(self._rows)
+
+    @property
+    def is_open(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     @property
     def problems(self) -> list[str]:
@@ -115,6 +121,6 @@ class SortedListing:
             yield rec
 
     def close(self) -> None:
-        self.closed = True
+        self._closed = True
         if self.source is not None:
             self.source.close()
