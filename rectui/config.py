@@ -12,12 +12,14 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
 
+from .index.sync import DEFAULT_MARGIN
 from .plivo.auth import PLIVO_API_URL, Credentials
 from .plivo.client import PlivoClient
 from .plivo.filters import RecordingFilter
@@ -28,7 +30,9 @@ APP_NAME = "rectui"
 EXAMPLE_HINT = "see config.example.toml, or try `rectui --demo`"
 
 _TOP_KEYS = {"default_profile", "settings", "profiles", "presets"}
-SETTINGS_KEYS = {"timezone", "download_dir", "cache_dir", "cache_max_mb", "rate_limit"}
+SETTINGS_KEYS = {
+    "timezone", "download_dir", "cache_dir", "cache_max_mb", "rate_limit", "index_margin_hours",
+}  # fmt: skip
 _PROFILE_KEYS = {"auth_id", "auth_token", "api_url", "subaccounts"}
 PRESET_KEYS = set(RecordingFilter.field_names()) | {"range"}
 
@@ -48,6 +52,8 @@ class Settings:
     cache_dir: Path = field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)))
     cache_max_bytes: int = 2048 * 1024 * 1024
     rate_limit: tuple[int, float] = (RATE_LIMIT_REQUESTS, RATE_LIMIT_PERIOD_S)
+    index_margin: timedelta = DEFAULT_MARGIN
+    """How long after a span of add_time ends the index trusts it to gain no recordings."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +134,21 @@ def _settings(raw: Any, path: Path | None) -> Settings:
         rate = parse_rate(rate_text)
     except ValueError as exc:
         raise ConfigError(f"{_where(path)}: `settings.rate_limit`: {exc}") from None
+    margin_hours = _expect(
+        table.get("index_margin_hours", defaults.index_margin // timedelta(hours=1)),
+        int,
+        "settings.index_margin_hours",
+        path,
+    )
+    if margin_hours < 1:
+        raise ConfigError(f"{_where(path)}: `settings.index_margin_hours` must be at least 1")
     return Settings(
         utc=timezone == "utc",
         download_dir=Path(download_dir).expanduser() if download_dir else defaults.download_dir,
         cache_dir=Path(cache_dir).expanduser() if cache_dir else defaults.cache_dir,
         cache_max_bytes=cache_mb * 2**20,
         rate_limit=rate,
+        index_margin=timedelta(hours=margin_hours),
     )
 
 

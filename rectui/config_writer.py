@@ -51,6 +51,9 @@ cache_dir = ""
 cache_max_mb = 2048
 # Requests per seconds for the whole account. Plivo allows 300 per 5 s; rectui stays under it.
 rate_limit = "300/5"
+# The local index (cache_dir/index/<auth id>.sqlite3) trusts a span of add_time to gain no more
+# recordings this many hours after it ended, and then proves it unchanged with one request.
+index_margin_hours = 48
 
 # One table per account or subaccount. auth_id is MA... for accounts and SA... for subaccounts.
 [profiles.main]

@@ -2,7 +2,9 @@
 
     rectui [--config FILE] [--profile NAME] [--api-url URL] COMMAND ...
 
-    list       recordings matching filters, as a table, CSV or JSON lines (every row)
+    list       recordings matching filters, as a table, CSV or JSON lines (every row);
+               --local answers from the local index, with filters and sorts the API lacks
+    sync       bring the local index up to date for filters (default: the last 400 days)
     get        one recording, as JSON (the server's object) or a readable table
     download   recordings' media into a directory, each checked against Content-Length
     delete     recordings, optionally archived (downloaded, verified, journaled) first
@@ -20,6 +22,8 @@ Exit codes (stable, for scripts):
     3  authentication failed (auth id or token rejected)
     4  not found (the recording, or every one asked for, does not exist)
     5  network or server error (unreachable, timeouts, 5xx after retries)
+    6  `list --local`: the index does not hold all of the filter yet (the rows it has are
+       printed; `rectui sync` with the same filters completes it)
     130  interrupted (Ctrl+C); what was done is reported first
 
 Output: results on stdout; errors on stderr as one line each (`rectui: ...`), never a traceback

@@ -21,6 +21,8 @@ EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_NOT_FOUND = 4
 EXIT_NETWORK = 5
+EXIT_NOT_SYNCED = 6
+"""`list --local` answered from an index that does not hold all of the filter yet."""
 EXIT_INTERRUPTED = 130
 
 KIND_EXIT = {

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from ..config import AppConfig
+from ..index.query import LocalFilter
 from ..plivo.filters import FilterError, RecordingFilter
 from ..plivo.rules import format_filter_time, parse_filter_time
 from .errors import EXIT_USAGE, CommandError
 
+T = TypeVar("T")
 _AGE = re.compile(r"^\s*(\d+)\s*([hdwy])\s*$", re.IGNORECASE)
 _AGE_UNITS = {
     "h": timedelta(hours=1),
@@ -87,3 +92,65 @@ def build_filter(
             for e in exc.errors
         )
         raise CommandError(f"invalid filter: {problems}", EXIT_USAGE) from None
+
+
+_LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$", re.IGNORECASE)
+_LENGTH_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}
+LOCAL_OPTIONS = (
+    "min_duration", "max_duration", "format_is", "type", "min_cost", "max_cost", "min_days",
+    "max_days", "search", "sort",
+)  # fmt: skip
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _seconds(name: str, text: str) -> float:
+    match = _LENGTH.match(text)
+    if not match:
+        raise CommandError(f"{_option(name)} {text!r}: use seconds or 90s, 10m, 1h", EXIT_USAGE)
+    return float(match.group(1)) * _LENGTH_UNITS[match.group(2).lower()]
+
+
+def _dollars(name: str, text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip().removeprefix("$"))
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value < 0:
+        raise CommandError(f"{_option(name)} {text!r}: use dollars, such as 0.01", EXIT_USAGE)
+    return value
+
+
+def _days(name: str, text: str) -> int:
+    if not (text.strip().isascii() and text.strip().isdigit()):
+        raise CommandError(f"{_option(name)} {text!r}: use a whole number of days", EXIT_USAGE)
+    return int(text)
+
+
+def _names(text: str | None) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in (text or "").split(",") if part.strip())
+
+
+def build_local_filter(args: argparse.Namespace) -> LocalFilter:
+    """The local-index filters the options describe; usage error if given without --local."""
+    given = [name for name in LOCAL_OPTIONS if getattr(args, name, None) not in (None, "")]
+    if given and not args.local:
+        raise CommandError(f"{_option(given[0])} needs --local (the API cannot do it)", EXIT_USAGE)
+
+    def value(name: str, parse: Callable[[str, str], T]) -> T | None:
+        text = getattr(args, name)
+        return None if text is None else parse(name, text)
+
+    return LocalFilter(
+        min_duration_s=value("min_duration", _seconds),
+        max_duration_s=value("max_duration", _seconds),
+        formats=_names(args.format_is),
+        types=_names(args.type),
+        min_cost=value("min_cost", _dollars),
+        max_cost=value("max_cost", _dollars),
+        min_days=value("min_days", _days),
+        max_days=value("max_days", _days),
+        text=args.search or None,
+    )

@@ -15,24 +15,30 @@ from pathlib import Path
 from ..config import AppConfig, client_for
 from ..config_writer import init_config
 from ..error_text import one_line
-from ..formatting import format_money
+from ..formatting import format_money, format_time
+from ..index import IndexStore, Scope, Syncer
+from ..index.query import LocalFilter, LocalQuery
+from ..index.store import to_us
 from ..listing import Listing
 from ..media.download import download_file, media_url, resolve_credentials
 from ..media.errors import MediaError
 from ..plivo.auth import Credentials
 from ..plivo.errors import PlivoError
+from ..plivo.filters import RecordingFilter
 from ..plivo.models import Recording
 from ..triage import fields
 from ..triage.archive import ArchiveDelete, archive_name
 from ..triage.bulk_delete import BulkDelete
 from ..triage.costs import summarize_async
 from ..triage.export import RowWriter, export_to_path
-from ..triage.results import BulkReport, ItemResult, Outcome, error_kind
+from ..triage.results import DONE, BulkReport, ItemResult, Outcome, error_kind
 from ..triage.runner import BulkRunner
-from .errors import EXIT_AUTH, EXIT_OK, EXIT_USAGE, CommandError, items_exit
-from .filters import build_filter
+from .errors import EXIT_AUTH, EXIT_NOT_SYNCED, EXIT_OK, EXIT_USAGE, CommandError, items_exit
+from .filters import build_filter, build_local_filter
 from .output import Output, isatty
 from .render import TABLE_COLUMNS, costs_json, costs_text, recording_table, table_line, table_row
+
+DEFAULT_SYNC_SPAN = "400d"
 
 
 def _media_credentials(config: AppConfig) -> dict[str, Credentials]:
@@ -50,45 +56,148 @@ def _read_ids(ids: list[str]) -> list[str]:
 async def cmd_list(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
     now = datetime.now(UTC)
     flt = build_filter(args, config, now)
+    local = build_local_filter(args)
+    if args.local:
+        return await _list_local(args, config, io, flt, local, now)
     async with client_for(config) as client:
         source = Listing(client, flt, now=now)
         total = await source.open()
-        limit = args.max if args.max is not None and args.max >= 0 else None
-        expected = total if limit is None else min(total, limit)
-        rows = _limited(source.iter_all(), limit)
-        bar = io.progress("listing", output_on_stdout=args.output is None)
         try:
-            if args.output is not None:
-                fmt = "jsonl" if args.format == "json" else "csv"
-                if args.format == "table":
-                    raise CommandError("--output writes csv or json; add --format", EXIT_USAGE)
-                count = await export_to_path(
-                    rows, args.output, fmt, total=expected, progress=bar.update, now=now
-                )
-                bar.close()
-                io.message(f"wrote {count:,} recordings to {args.output}")
-            elif args.format == "table":
-                heading = [name for name, _, _ in TABLE_COLUMNS]
-                heading[1] += " (UTC)" if config.settings.utc else ""
-                io.out.write(table_line(heading) + "\n")
-                count = 0
-                cost = Decimal(0)
-                async for rec in rows:
-                    io.out.write(table_row(rec, now, config.settings.utc) + "\n")
-                    cost += fields.compute(rec, now).monthly_cost
-                    count += 1
-                io.out.write(f"{count:,} recordings, {format_money(cost)} per month\n")
-            else:
-                writer = RowWriter(io.out, "jsonl" if args.format == "json" else "csv", now=now)
-                async for rec in rows:
-                    writer.write(rec)
-                    bar.update(writer.count, expected)
-                count = writer.count
+            await _write_rows(args, config, io, source.iter_all(), total, now)
         finally:
-            bar.close()
             source.close()
         if source.problems:
             io.message(f"warning: skipped {len(source.problems)} malformed recording objects")
+    return EXIT_OK
+
+
+async def _list_local(
+    args: argparse.Namespace,
+    config: AppConfig,
+    io: Output,
+    flt: RecordingFilter,
+    local: LocalFilter,
+    now: datetime,
+) -> int:
+    query = LocalQuery.for_filter(
+        flt, now, local, sort=args.sort or "added", descending=not args.asc
+    )
+    store = _open_index(config, io)
+    try:
+        ids = query.ids(store, now)
+        missing = query.unsynced(store)
+        as_of = store.validated_at(query.scope.covering())
+
+        async def rows() -> AsyncIterator[Recording]:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                found = store.load(chunk, now)
+                for rid in chunk:
+                    if rid in found:
+                        yield found[rid]
+
+        await _write_rows(args, config, io, rows(), len(ids), now)
+    finally:
+        store.close()
+    if missing:
+        since = "never synced" if as_of is None else f"synced {format_time(as_of, utc=True)}"
+        first, last = missing[0][0], missing[-1][1]
+        io.message(
+            f"not fully synced ({since}): the index lacks recordings added "
+            f"{format_time(first, utc=True)} – {format_time(last, utc=True)}; "
+            "run `rectui sync` with the same filters"
+        )
+        return EXIT_NOT_SYNCED
+    return EXIT_OK
+
+
+def _open_index(config: AppConfig, io: Output) -> IndexStore:
+    store = IndexStore.for_account(config.settings.cache_dir, config.profile.credentials.auth_id)
+    if store.notice:
+        io.message(store.notice)
+    return store
+
+
+async def _write_rows(
+    args: argparse.Namespace,
+    config: AppConfig,
+    io: Output,
+    source: AsyncIterator[Recording],
+    total: int,
+    now: datetime,
+) -> None:
+    limit = args.max if args.max is not None and args.max >= 0 else None
+    expected = total if limit is None else min(total, limit)
+    rows = _limited(source, limit)
+    bar = io.progress("listing", output_on_stdout=args.output is None)
+    try:
+        if args.output is not None:
+            fmt = "jsonl" if args.format == "json" else "csv"
+            if args.format == "table":
+                raise CommandError("--output writes csv or json; add --format", EXIT_USAGE)
+            count = await export_to_path(
+                rows, args.output, fmt, total=expected, progress=bar.update, now=now
+            )
+            bar.close()
+            io.message(f"wrote {count:,} recordings to {args.output}")
+        elif args.format == "table":
+            heading = [name for name, _, _ in TABLE_COLUMNS]
+            heading[1] += " (UTC)" if config.settings.utc else ""
+            io.out.write(table_line(heading) + "\n")
+            count = 0
+            cost = Decimal(0)
+            async for rec in rows:
+                io.out.write(table_row(rec, now, config.settings.utc) + "\n")
+                cost += fields.compute(rec, now).monthly_cost
+                count += 1
+            io.out.write(f"{count:,} recordings, {format_money(cost)} per month\n")
+        else:
+            writer = RowWriter(io.out, "jsonl" if args.format == "json" else "csv", now=now)
+            async for rec in rows:
+                writer.write(rec)
+                bar.update(writer.count, expected)
+    finally:
+        bar.close()
+
+
+async def cmd_sync(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
+    now = datetime.now(UTC)
+    if not (args.since or args.from_time or args.to_time or args.preset):
+        args.since = DEFAULT_SYNC_SPAN
+    flt = build_filter(args, config, now)
+    if flt.has_storage_filter:
+        raise CommandError(
+            "sync takes time filters; ask storage questions with `list --local --min-days N`",
+            EXIT_USAGE,
+        )
+    lower = flt.search_span(now)[0]
+    upper = flt.time_bounds()[1]  # None: up to the moment the sync runs
+    scope = Scope.of(flt)
+    store = _open_index(config, io)
+    bar = io.progress("syncing", output_on_stdout=False)
+    try:
+        async with client_for(config) as client:
+            syncer = Syncer(
+                store,
+                client,
+                margin=config.settings.index_margin,
+                progress=lambda done, expected: bar.update(done, expected, "requests"),
+            )
+            report = await syncer.refresh(scope, lower, upper)
+        held = store.count(scope, to_us(lower), to_us(upper or datetime.now(UTC)))
+    finally:
+        bar.close()
+        store.close()
+    io.out.write(
+        f"{held:,} recordings in the index for this filter; {report.requests:,} requests "
+        f"({report.validated_windows} windows validated, {report.fetched_windows} fetched, "
+        f"{report.dropped:,} deleted elsewhere removed)\n"
+    )
+    if report.unstable_windows:
+        io.message(
+            f"warning: {report.unstable_windows} windows changed while syncing or hold "
+            "unreadable objects; they are fetched again next time"
+        )
     return EXIT_OK
 
 
@@ -214,15 +323,28 @@ async def cmd_delete(args: argparse.Namespace, config: AppConfig, io: Output) ->
             report = await runner.run()
         except asyncio.CancelledError:
             bar.close()
+            _forget_deleted(config, io, runner.report)
             _print_report(io, runner.report)
             raise
         finally:
             bar.close()
+    _forget_deleted(config, io, report)
     _print_report(io, report)
     if report.aborted:
         return EXIT_AUTH
     results = [report.results[rid] for rid in report.ids]
     return items_exit([None if r.ok else (r.kind or "other") for r in results])
+
+
+def _forget_deleted(config: AppConfig, io: Output, report: BulkReport) -> None:
+    """What this run deleted (or found gone) leaves the local index at once."""
+    gone = report.ids_with(list(DONE))
+    if gone:
+        store = _open_index(config, io)
+        try:
+            store.delete(gone)
+        finally:
+            store.close()
 
 
 def _print_report(io: Output, report: BulkReport) -> None:
@@ -276,6 +398,7 @@ def cmd_config(args: argparse.Namespace, io: Output) -> int:
 
 HANDLERS = {
     "list": cmd_list,
+    "sync": cmd_sync,
     "get": cmd_get,
     "download": cmd_download,
     "delete": cmd_delete,

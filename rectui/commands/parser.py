@@ -7,14 +7,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from ..index.query import SORTS
 from .errors import EXIT_USAGE, CommandError
 
-COMMANDS = ("list", "get", "download", "delete", "costs", "config")
+COMMANDS = ("list", "sync", "get", "download", "delete", "costs", "config")
 GLOBAL_VALUE_OPTIONS = ("--config", "--profile", "--api-url")
 
 EXIT_CODES_HELP = """\
 exit codes: 0 ok, 1 some items failed, 2 usage/config error, 3 auth error,
-4 not found, 5 network/server error, 130 interrupted"""
+4 not found, 5 network/server error, 6 (list --local) the index is not fully
+synced for the filter, 130 interrupted"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +58,27 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--storage-lte", metavar="N", help="stored at most N days")
 
 
+def _local_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "local index",
+        "With --local the answer comes from the index alone (no request; `rectui sync` fills "
+        "it), which can also filter and sort what the API cannot. Exit code 6 says the index "
+        "does not hold the whole filter yet.",
+    )
+    group.add_argument("--local", action="store_true", help="answer from the local index")
+    group.add_argument("--min-duration", metavar="LENGTH", help="at least LENGTH: 90s, 10m, 1h")
+    group.add_argument("--max-duration", metavar="LENGTH", help="at most LENGTH")
+    group.add_argument("--format-is", metavar="FMT[,FMT]", help="media format: mp3, wav")
+    group.add_argument("--type", metavar="TYPE[,TYPE]", help="recording type: call, conference…")
+    group.add_argument("--min-cost", metavar="USD", help="monthly storage cost at least USD")
+    group.add_argument("--max-cost", metavar="USD", help="monthly storage cost at most USD")
+    group.add_argument("--min-days", metavar="N", help="stored at least N days")
+    group.add_argument("--max-days", metavar="N", help="stored at most N days")
+    group.add_argument("--search", metavar="TEXT", help="TEXT in any number, name or id")
+    group.add_argument("--sort", choices=tuple(SORTS), help="sort by this column")
+    group.add_argument("--asc", action="store_true", help="ascending (default: descending)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rectui",
@@ -85,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--output", "-o", type=Path, help="write to FILE (complete or not at all)")
     listing.add_argument("--max", type=int, metavar="N", help="stop after N rows")
+    _local_options(listing)
+
+    sync = command(
+        "sync",
+        "bring the local index up to date for the filters (default: the last 400 days)",
+    )
+    _filter_options(sync)
 
     get = command("get", "show one recording")
     get.add_argument("id", metavar="ID")

@@ -145,6 +145,10 @@ class IndexStore:
         """One line for the user when the file had to be rebuilt."""
         self._db = self._open()
 
+    @classmethod
+    def for_account(cls, cache_dir: Path, auth_id: str) -> IndexStore:
+        return cls(index_path(cache_dir, auth_id), auth_id)
+
     # -- opening -------------------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
