@@ -15,12 +15,24 @@ import pytest
 
 from rectui.emulator import Emulator, RunningEmulator, run_emulator_in_thread
 from rectui.emulator.data import StoredRecording, datetime_to_us
-from rectui.index import ACCOUNT, DEFAULT_MARGIN, IndexStore, Scope, Syncer, index_path
+from rectui.index import (
+    ACCOUNT,
+    DEFAULT_MARGIN,
+    IndexedListing,
+    IndexStore,
+    LocalFilter,
+    Scope,
+    Syncer,
+    WriteThroughClient,
+    index_path,
+)
 from rectui.index.store import to_us
+from rectui.plivo import pricing
 from rectui.plivo.auth import Credentials
 from rectui.plivo.client import PlivoClient
 from rectui.plivo.filters import RecordingFilter
-from rectui.plivo.rules import MAX_LIMIT
+from rectui.plivo.models import Recording
+from rectui.plivo.rules import MAX_LIMIT, format_filter_time
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 COUNT = 3000
@@ -226,3 +238,75 @@ def test_garbage_file_is_rebuilt(tmp_path: Path) -> None:
     assert reopened.notice is not None
     assert reopened.total() == 0
     reopened.close()
+
+
+SINCE_400D = RecordingFilter(add_time__gte=format_filter_time(NOW - SPAN))
+
+
+async def test_warm_listing_opens_from_the_index_and_g_costs_nothing(
+    served: RunningEmulator, emu: Emulator, store: IndexStore
+) -> None:
+    await sync(served, store)
+    assert IndexedListing.is_warm(store, SINCE_400D, NOW)
+    async with client_for(served) as client:
+        before = len(emu.request_log)
+        listing = IndexedListing(store, client, SINCE_400D, now=NOW)
+        await listing.open()
+        assert len(emu.request_log) - before == WINDOWS + open_pages(emu)
+        assert listing.total == len(server_ids(emu))
+        opened = len(emu.request_log)
+        await listing.ensure(listing.total - 40, listing.total)  # G
+        last = listing.get(listing.total - 1)
+        assert len(emu.request_log) == opened
+        oldest = min(emu.store.snapshot(), key=lambda r: r.add_us)
+        assert isinstance(last, Recording) and last.recording_id == oldest.recording_id
+        # Storage fields are as of now, not as of the fetch.
+        assert last.recording_storage_duration == pricing.storage_days(last.add_time, NOW)
+
+
+async def test_listing_sorts_and_filters_locally(
+    served: RunningEmulator, emu: Emulator, store: IndexStore
+) -> None:
+    await sync(served, store)
+    local = LocalFilter(min_duration_s=600, formats=("wav",))
+    async with client_for(served) as client:
+        listing = IndexedListing(store, client, SINCE_400D, now=NOW, local=local, sort="duration")
+        await listing.open()
+        rows = [rec async for rec in listing.iter_all()]
+    expected = {
+        r.recording_id
+        for r in emu.store.snapshot()
+        if r.add_time >= NOW - SPAN and r.duration_ms >= 600_000 and r.recording_format == "wav"
+    }
+    assert expected and {r.recording_id for r in rows} == expected
+    durations = [r.recording_duration_ms for r in rows]
+    assert durations == sorted(durations, reverse=True)
+
+
+async def test_a_delete_through_the_listing_leaves_the_index_at_once(
+    served: RunningEmulator, emu: Emulator, store: IndexStore
+) -> None:
+    await sync(served, store)
+    async with client_for(served) as client:
+        listing = IndexedListing(store, client, SINCE_400D, now=NOW)
+        await listing.open()
+        victim = listing.get(5)
+        assert isinstance(victim, Recording)
+        after = listing.get(6)
+        assert await listing.delete(victim.recording_id)
+        assert listing.get(5) == after
+    assert emu.store.get(victim.recording_id) is None
+    assert victim.recording_id not in index_ids(store)
+
+
+async def test_write_through_client_remembers_what_it_lists_and_forgets_deletes(
+    served: RunningEmulator, emu: Emulator, store: IndexStore
+) -> None:
+    credentials = Credentials(served.auth_id, served.auth_token)
+    async with WriteThroughClient(credentials, base_url=served.base_url, index=store) as client:
+        page = await client.list_recordings(RecordingFilter())
+        ids = {rec.recording_id for rec in page.recordings}
+        assert ids and ids <= store.ids(ACCOUNT, 0, to_us(NOW + SPAN))
+        victim = next(iter(ids))
+        await client.delete_recording(victim)
+    assert victim not in store.ids(ACCOUNT, 0, to_us(NOW + SPAN))

@@ -231,3 +231,19 @@ def test_a_truncated_index_is_rebuilt_with_one_line(
     notices = [line for line in done.stderr.splitlines() if "rebuilt" in line]
     assert len(notices) == 1
     assert run(emulator, tmp_path, "sync").returncode == 0
+
+
+def test_damage_inside_the_index_is_one_line_and_starts_it_afresh(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    assert run(emulator, tmp_path, "sync").returncode == 0
+    path = index_file(emulator, tmp_path)
+    size = path.stat().st_size
+    with path.open("r+b") as handle:  # pages in the middle overwritten; the header intact
+        handle.seek(size // 2 // 4096 * 4096)
+        handle.write(b"\xff" * 4096 * 8)
+    damaged = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--sort", "duration")
+    assert damaged.returncode == 1
+    assert len(damaged.stderr.splitlines()) == 1 and "damaged" in damaged.stderr
+    again = run(emulator, tmp_path, "list", "--local", "--since", "400d")
+    assert again.returncode == 6  # an empty index, not an error

@@ -35,12 +35,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from ..config import ConfigError, load_config
 from ..error_text import one_line
+from ..index import IndexStore, index_path
 from ..media.errors import MediaError
 from ..plivo.errors import PlivoError
 from ..plivo.filters import FilterError
@@ -97,6 +99,14 @@ def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None =
         return exit_code_for(exc)
     except JournalError as exc:
         io.message(str(exc))
+        return EXIT_PARTIAL
+    except sqlite3.DatabaseError as exc:
+        # Damage inside the index file shows only where it is read: start it afresh.
+        path = index_path(config.settings.cache_dir, config.profile.credentials.auth_id)
+        IndexStore.discard(path)
+        io.message(
+            f"the local index {path} was damaged ({exc}); removed it, `rectui sync` refills it"
+        )
         return EXIT_PARTIAL
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""

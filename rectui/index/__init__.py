@@ -8,10 +8,16 @@ No Textual here; the CLI (`rectui sync`, `rectui list --local`) and the TUI shar
     ids = LocalQuery(...).ids(store, now)         # local filters and any sort, in SQL
     store.load(ids, now)                           # Recording objects, storage fields as of now
     store.upsert(recs); store.delete(ids)          # write-through, deletes made by rectui
+    listing = IndexedListing(store, client, flt, local=..., sort=...)   # a ListingLike
+    await listing.open()                           # validation only, then every row is local
+    WriteThroughClient(..., index=store)           # a PlivoClient that remembers what it lists
 
 See `sync` for the rule that makes validation cheap, `store` for the file and its concurrency.
 """
 
+from .client import WriteThroughClient
+from .listing import IndexedListing
+from .query import LocalFilter, LocalQuery
 from .scope import ACCOUNT, Scope
 from .store import IndexCorrupt, IndexStore, index_path
 from .sync import DEFAULT_MARGIN, Syncer, SyncReport
@@ -21,8 +27,12 @@ __all__ = [
     "DEFAULT_MARGIN",
     "IndexCorrupt",
     "IndexStore",
+    "IndexedListing",
+    "LocalFilter",
+    "LocalQuery",
     "Scope",
     "SyncReport",
     "Syncer",
+    "WriteThroughClient",
     "index_path",
 ]
