@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+import httpx
 import platformdirs
 
 from .index.sync import DEFAULT_MARGIN
@@ -25,6 +25,7 @@ from .plivo.client import PlivoClient
 from .plivo.filters import RecordingFilter
 from .plivo.ratelimit import RateLimiter, parse_rate
 from .plivo.rules import RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS
+from .plivo.urls import http_url_problem
 
 APP_NAME = "rectui"
 EXAMPLE_HINT = "see config.example.toml, or try `rectui --demo`"
@@ -108,6 +109,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already says "(at line N, column M)".
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
 
@@ -257,11 +260,11 @@ def load_config(
         or env.get("RECTUI_API_URL")
         or _expect(table.get("api_url", PLIVO_API_URL), str, f"profiles.{name}.api_url", path)
     )
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"API URL {url!r} must start with http:// or https://")
+    if (problem := http_url_problem(url)) is not None:
+        raise ConfigError(f"API URL {url!r} cannot be used: {problem}")
 
     warnings: list[str] = []
-    host = (urlsplit(url).hostname or "").lower()
+    host = httpx.URL(url).host.lower()
     if (
         url.startswith("http://")
         and host not in ("localhost", "::1")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .media.errors import MediaError
 from .plivo.errors import PlivoError
+from .server_text import safe_text
 
 
 def one_line(exc: BaseException) -> str:
@@ -18,7 +19,8 @@ def one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         where = f" ({exc.filename})" if exc.filename else ""
         return f"{exc.strerror}{where}"
-    text = " ".join(str(exc).split())
+    # Any other exception may quote server text (an httpx error quotes a URL): made visible.
+    text = safe_text(" ".join(str(exc).split()))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

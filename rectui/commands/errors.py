@@ -8,6 +8,7 @@ from ..config import ConfigError
 from ..media.errors import MediaUnavailableError
 from ..plivo.errors import (
     AuthenticationError,
+    InvalidIdError,
     NotFoundError,
     PlivoError,
     ValidationError,
@@ -27,6 +28,7 @@ EXIT_INTERRUPTED = 130
 
 KIND_EXIT = {
     "auth": EXIT_AUTH,
+    "invalid_id": EXIT_USAGE,
     "not_found": EXIT_NOT_FOUND,
     "network": EXIT_NETWORK,
     "server": EXIT_NETWORK,
@@ -57,7 +59,7 @@ def items_exit(kinds: Sequence[str | None]) -> int:
 def exit_code_for(exc: BaseException) -> int:
     if isinstance(exc, CommandError):
         return exc.code
-    if isinstance(exc, ConfigError | FilterError | ValidationError):
+    if isinstance(exc, ConfigError | FilterError | ValidationError | InvalidIdError):
         return EXIT_USAGE
     if isinstance(exc, AuthenticationError):
         return EXIT_AUTH

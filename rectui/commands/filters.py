@@ -30,12 +30,19 @@ _FILTER_OPTION_NAMES = {
 }
 
 
-def parse_age(text: str) -> timedelta:
+def since_time(text: str, now: datetime) -> datetime:
+    """`now` minus the age `text` (7d, 400d...): the start of a --since range."""
     match = _AGE.match(text)
     if not match:
         hint = "use a number and h, d, w or y (7d, 400d)"
         raise CommandError(f"--since {text!r}: {hint}", EXIT_USAGE)
-    return int(match.group(1)) * _AGE_UNITS[match.group(2).lower()]
+    digits, unit = match.group(1), _AGE_UNITS[match.group(2).lower()]
+    try:
+        if len(digits) > 9:  # more than a billion hours reaches past year 1 anyway
+            raise OverflowError
+        return now - int(digits) * unit
+    except OverflowError:
+        raise CommandError(f"--since {text!r}: that is before year 1", EXIT_USAGE) from None
 
 
 def parse_time_option(option: str, text: str) -> str:
@@ -64,7 +71,7 @@ def build_filter(
         since = since or preset.pop("range", None)
         values.update(preset)
     if since:
-        values["add_time__gte"] = format_filter_time(now - parse_age(since))
+        values["add_time__gte"] = format_filter_time(since_time(since, now))
         values["add_time__gt"] = None
     if args.from_time:
         values["add_time__gte"] = parse_time_option("--from-time", args.from_time)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -26,6 +25,7 @@ from ..plivo.auth import Credentials
 from ..plivo.errors import PlivoError
 from ..plivo.filters import RecordingFilter
 from ..plivo.models import Recording
+from ..server_text import safe_json, safe_text
 from ..triage import fields
 from ..triage.archive import ArchiveDelete, archive_name
 from ..triage.bulk_delete import BulkDelete
@@ -214,11 +214,11 @@ async def cmd_get(args: argparse.Namespace, config: AppConfig, io: Output) -> in
     async with client_for(config) as client:
         rec = await client.get_recording(args.id)
     if args.format == "json":
-        io.out.write(json.dumps(rec.raw, indent=2, ensure_ascii=False) + "\n")
+        io.out.write(safe_json(rec.raw, indent=2) + "\n")
     else:
         pairs = recording_table(rec, datetime.now(UTC), config.settings.utc)
         width = max(len(k) for k, _ in pairs)
-        io.out.writelines(f"{k:<{width}}  {v}\n" for k, v in pairs)
+        io.out.writelines(f"{k:<{width}}  {safe_text(v)}\n" for k, v in pairs)
     return EXIT_OK
 
 
@@ -351,9 +351,9 @@ def _print_report(io: Output, report: BulkReport) -> None:
     """One line per id on stdout (`ID<TAB>outcome[<TAB>reason]`), the summary on stderr."""
     for rid in report.ids:
         result = report.results[rid]
-        line = f"{rid}\t{result.outcome.value}"
+        line = f"{safe_text(rid)}\t{result.outcome.value}"
         if result.reason:
-            line += f"\t{result.reason}"
+            line += f"\t{safe_text(result.reason)}"
         io.out.write(line + "\n")
     io.out.flush()
     io.message(report.summary())
@@ -380,7 +380,7 @@ async def cmd_costs(args: argparse.Namespace, config: AppConfig, io: Output) -> 
             bar.close()
             source.close()
     if args.format == "json":
-        io.out.write(json.dumps(costs_json(summary), indent=2) + "\n")
+        io.out.write(safe_json(costs_json(summary), indent=2) + "\n")
     else:
         io.out.write(costs_text(summary, utc=config.settings.utc))
     return EXIT_OK

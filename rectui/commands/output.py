@@ -7,9 +7,12 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from ..server_text import safe_text
+
 
 class Output:
-    """Where results and messages go; the token is scrubbed from every message."""
+    """Where results and messages go; the token is scrubbed from every message, and server text
+    in it is made visible, never interpreted by the terminal."""
 
     def __init__(self, out: TextIO | None = None, err: TextIO | None = None):
         self.out = out or sys.stdout
@@ -17,7 +20,7 @@ class Output:
         self.redact: Callable[[str], str] = lambda text: text
 
     def message(self, text: str) -> None:
-        self.err.write(f"rectui: {self.redact(' '.join(text.split()))}\n")
+        self.err.write(f"rectui: {safe_text(self.redact(' '.join(text.split())))}\n")
         self.err.flush()
 
     def progress(self, label: str, *, output_on_stdout: bool = True) -> Progress:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..formatting import format_duration, format_money, format_time
 from ..plivo.models import Recording
+from ..server_text import safe_text
 from ..triage import fields
 from ..triage.costs import CostSummary, sparkline
 
@@ -20,6 +21,7 @@ TABLE_COLUMNS: tuple[tuple[str, int, str], ...] = (
 
 
 def _cell(text: str, width: int, align: str) -> str:
+    text = safe_text(text)
     if len(text) > width:
         text = text[: width - 1] + "…"
     return f"{text:{align}{width}}"
@@ -123,7 +125,7 @@ def costs_text(summary: CostSummary, *, utc: bool) -> str:
         for c in summary.costliest:
             added = format_time(c.recording.add_time, utc=utc, seconds=False)
             lines.append(
-                f"  {c.recording.recording_id}  {format_money(c.monthly_cost):>10}/mo  "
+                f"  {safe_text(c.recording.recording_id)}  {format_money(c.monthly_cost):>10}/mo  "
                 f"{c.billable_minutes.normalize():f} min  added {added}"
             )
     return "\n".join(lines) + "\n"

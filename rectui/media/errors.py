@@ -6,12 +6,14 @@ these cover what is specific to fetching, caching, decoding and playing media.
 
 from __future__ import annotations
 
+from ..server_text import safe_text
+
 
 class MediaError(Exception):
     """Base class. `str(error)` is a single line the UI can show as is."""
 
     def __init__(self, message: str):
-        super().__init__(" ".join(message.split()))
+        super().__init__(safe_text(" ".join(message.split())))
 
 
 class MediaUnavailableError(MediaError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import math
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,6 +18,7 @@ from .auth import PLIVO_API_URL, Credentials, media_credentials_allowed
 from .errors import (
     AuthenticationError,
     BadResponseError,
+    InvalidIdError,
     NetworkError,
     NotFoundError,
     PlivoError,
@@ -26,6 +27,7 @@ from .errors import (
 from .filters import RecordingFilter
 from .models import MalformedRecord, Meta, Recording, RecordingPage
 from .ratelimit import RateLimiter
+from .urls import http_url_problem
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
@@ -34,7 +36,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 def _server_error_text(response: httpx.Response) -> tuple[str, str | None]:
     """The `error` text and api_id of an error body, tolerating bodies that are not JSON."""
     try:
-        body = response.json()
+        body = parse_json(response)
     except ValueError:
         return response.text.strip()[:200], None
     if isinstance(body, dict):
@@ -43,6 +45,25 @@ def _server_error_text(response: httpx.Response) -> tuple[str, str | None]:
             error = "; ".join(f"{k}: {v}" for k, v in error.items())
         return str(error), body.get("api_id")
     return str(body)[:200], None
+
+
+def _bounded_int(text: str) -> int | str:
+    # A 5000-digit integer would make the whole page unreadable (Python refuses to convert it);
+    # kept as text, only its field is unavailable (models.py bounds every number).
+    return int(text) if len(text) <= 40 else text
+
+
+def _finite_float(text: str) -> float | str:
+    # 1e400 would be inf, which JSON output cannot hold; kept as the server's text instead.
+    number = float(text)
+    return number if math.isfinite(number) else text
+
+
+def parse_json(response: httpx.Response) -> Any:
+    """The body as JSON, numbers bounded (see _bounded_int); raises ValueError if not JSON."""
+    return response.json(
+        parse_int=_bounded_int, parse_float=_finite_float, parse_constant=lambda text: text
+    )
 
 
 def _retry_after_seconds(response: httpx.Response) -> float | None:
@@ -57,6 +78,24 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
         return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
         return None
+
+
+def recording_id_problem(recording_id: str) -> str | None:
+    """Why `recording_id` cannot be one recording's path segment, or None if it can."""
+    if not recording_id:
+        return "it is empty"
+    if recording_id in (".", ".."):
+        return "it is a relative path"
+    if "/" in recording_id or "\\" in recording_id:
+        return "it contains a path separator"
+    if not recording_id.isprintable():
+        return "it contains control characters"
+    return None
+
+
+def check_recording_id(recording_id: str) -> None:
+    if (problem := recording_id_problem(recording_id)) is not None:
+        raise InvalidIdError(f"recording id {recording_id!r} refused: {problem}")
 
 
 class PlivoClient:
@@ -103,7 +142,15 @@ class PlivoClient:
         return f"/v1/Account/{quote(self.credentials.auth_id, safe='')}/Recording/"
 
     def recording_path(self, recording_id: str) -> str:
-        return f"{self.account_path}{quote(recording_id, safe='')}/"
+        """The one place a recording's URL path is built. An id that would address anything
+        but `/Recording/{id}/` raises InvalidIdError."""
+        check_recording_id(recording_id)
+        path = f"{self.account_path}{quote(recording_id, safe='')}/"
+        # What httpx will send (it resolves dot segments) must still be exactly that path.
+        base = httpx.URL(self.base_url).raw_path.rstrip(b"/")
+        if httpx.URL(self.base_url + path).raw_path != base + path.encode("ascii"):
+            raise InvalidIdError(f"recording id {recording_id!r} does not stay in its path")
+        return path
 
     # -- the API ------------------------------------------------------------------------------
 
@@ -158,6 +205,8 @@ class PlivoClient:
     ) -> AsyncIterator[httpx.Response]:
         """Open a media URL for streaming. A 2xx response is yielded (the caller reads
         `aiter_bytes()`); errors raise. Credentials are sent only where they belong."""
+        if (problem := http_url_problem(url)) is not None:
+            raise BadResponseError(f"The server's media URL cannot be used: {problem}")
         creds = credentials or self.credentials
         auth = creds.basic_auth() if media_credentials_allowed(url, self.base_url) else None
         slot = await self.limiter.acquire()
@@ -189,8 +238,8 @@ class PlivoClient:
     async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response = await self._request(method, path, retry=True, **kwargs)
         try:
-            body = response.json()
-        except (ValueError, json.JSONDecodeError):
+            body = parse_json(response)
+        except ValueError:
             snippet = " ".join(response.text.split())[:80]
             raise BadResponseError(
                 f"The server did not answer with JSON (HTTP {response.status_code}): {snippet!r}"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from ..server_text import safe_text
+
 
 class PlivoError(Exception):
-    """Base class. `str(error)` is a single line fit for a status bar."""
+    """Base class. `str(error)` is a single line fit for a status bar, safe for a terminal
+    (the server's own error text is part of it)."""
 
     status: int | None = None
 
     def __init__(self, message: str, *, status: int | None = None, api_id: str | None = None):
-        super().__init__(" ".join(message.split()))
+        super().__init__(safe_text(" ".join(message.split())))
         if status is not None:
             self.status = status
         self.api_id = api_id
@@ -25,6 +28,11 @@ class AuthenticationError(PlivoError):
     """401/403: wrong auth id or token, or media behind HTTP auth."""
 
     status = 401
+
+
+class InvalidIdError(PlivoError):
+    """A recording id that cannot address one recording (`..`, `a/b`): refused before any
+    request, so it can never reach another resource."""
 
 
 class NotFoundError(PlivoError):

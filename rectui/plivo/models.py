@@ -2,7 +2,8 @@
 
 Plivo's documentation sends numbers as strings (`"345100.00000"`), its SDK fixtures send them as
 numbers, and old objects lack fields newer ones have. Everything is accepted; anything that cannot
-be understood becomes None, except the recording id and add_time, without which a row is useless.
+be understood, or a number out of bounds, becomes None (that field shows as unavailable), except the
+recording id and add_time, without which a row is useless.
 """
 
 from __future__ import annotations
@@ -32,24 +33,54 @@ class MalformedRecord(ValueError):
         self.recording_id = recording_id
 
 
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def parse_add_time(value: Any) -> datetime:
     """Parse `2020-08-05 16:15:15.852059+05:30` (any offset, 1–6 fraction digits); naive is UTC."""
     if not isinstance(value, str):
         raise ValueError("add_time is not a string")
+    if len(value) > 64:
+        raise ValueError("add_time is too long")
     moment = datetime.fromisoformat(value.strip())
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    # Years near 1 or 9999 overflow when converted to another zone (local time, UTC) or when
+    # the free period is added: out of range, not a crash later.
+    if not _EARLIEST <= moment <= _LATEST:
+        raise ValueError("add_time is out of range")
     return moment
 
 
+MAX_NUMBER_TEXT = 40
+"""Longest numeric text parsed: more digits than any real field has (`345100.00000`)."""
+MAX_DIGITS_BEFORE_POINT = 15
+"""Bound on every numeric field: under 1e15 (1e15 ms is 31,000 years; 1e15 days or dollars are
+absurd). A bigger value (`"1e5000"`) would make `int()` take seconds and floats overflow."""
+
+
 def _decimal(value: Any) -> Decimal | None:
+    """A number within bounds, or None (that field is unavailable; the row is kept)."""
     if value is None or value == "" or isinstance(value, bool):
         return None
+    if isinstance(value, int) and value.bit_length() > 64:
+        return None
+    text = value.strip() if isinstance(value, str) else str(value)
+    if len(text) > MAX_NUMBER_TEXT:
+        return None
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(text)
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite():
+        return None
+    if number.is_zero():
+        return Decimal(0)  # not 0E-1000000
+    # adjusted() needs no arithmetic context, so "1e1000000" cannot overflow or take long here.
+    if not -MAX_DIGITS_BEFORE_POINT <= number.adjusted() < MAX_DIGITS_BEFORE_POINT:
+        return None
+    return number
 
 
 def _float(value: Any) -> float | None:

@@ -13,7 +13,6 @@ Money and rates stay decimal strings (no float rounding): `"0.02304"`.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import AsyncIterable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,6 +21,7 @@ from typing import Any, Literal, TextIO
 
 from ..atomic_file import atomic_write
 from ..plivo.models import Recording
+from ..server_text import csv_cell, safe_json, safe_text
 from . import fields
 
 ExportFormat = Literal["csv", "jsonl"]
@@ -79,7 +79,8 @@ def csv_row(rec: Recording, now: datetime) -> list[str]:
         **computed,
     }
     values["past_free_storage"] = "yes" if computed["past_free_storage"] else "no"
-    return ["" if values[k] is None else str(values[k]) for k in CSV_COLUMNS]
+    # Cells are made visible (no raw controls on a terminal) and never run as a formula.
+    return ["" if values[k] is None else csv_cell(safe_text(values[k])) for k in CSV_COLUMNS]
 
 
 def json_row(rec: Recording, now: datetime) -> dict[str, Any]:
@@ -109,7 +110,7 @@ class RowWriter:
         if self._csv is not None:
             self._csv.writerow(csv_row(rec, self.now))
         else:
-            line = json.dumps(json_row(rec, self.now), ensure_ascii=False, separators=(",", ":"))
+            line = safe_json(json_row(rec, self.now), separators=(",", ":"))
             self.out.write(line + "\n")
         self.count += 1
 

@@ -11,6 +11,7 @@ from ..media.errors import DownloadIncompleteError, MediaUnavailableError
 from ..plivo.errors import (
     AuthenticationError,
     BadResponseError,
+    InvalidIdError,
     NetworkError,
     NotFoundError,
     RateLimitedError,
@@ -58,9 +59,11 @@ ProgressCallback = Callable[[int, int, ItemResult], None]
 
 
 def error_kind(exc: BaseException) -> str:
-    """auth | not_found | network | server | other: the classes a caller reacts to."""
+    """auth | invalid_id | not_found | network | server | other: the classes a caller reacts to."""
     if isinstance(exc, AuthenticationError):
         return "auth"
+    if isinstance(exc, InvalidIdError):
+        return "invalid_id"
     if isinstance(exc, NotFoundError | MediaUnavailableError):
         return "not_found"
     if isinstance(exc, NetworkError | DownloadIncompleteError):

@@ -17,7 +17,9 @@ from collections.abc import Awaitable, Iterable
 from typing import TypeVar
 
 from ..error_text import one_line
-from .results import BulkReport, ItemResult, Outcome, ProgressCallback
+from ..plivo.client import check_recording_id
+from ..plivo.errors import InvalidIdError
+from .results import BulkReport, ItemResult, Outcome, ProgressCallback, failed
 
 T = TypeVar("T")
 
@@ -88,7 +90,11 @@ class BulkRunner:
             while queue and not self._stop.is_set():
                 rid = queue.popleft()
                 try:
+                    # Refused here, per item, before any step (a download, a journal line).
+                    check_recording_id(rid)
                     result = await self._process(rid)
+                except InvalidIdError as exc:
+                    result = failed(rid, exc)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # a bug must not leave other workers running alone

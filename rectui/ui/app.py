@@ -28,6 +28,7 @@ from rectui.listing import Listing
 from rectui.plivo.client import PlivoClient
 from rectui.plivo.errors import ValidationError
 from rectui.plivo.models import Recording
+from rectui.server_text import safe_text
 
 from .playback import PLAYBACK_BINDINGS, Playback, PlaybackActions
 from .screens import ConfirmDeleteScreen, HelpScreen
@@ -295,6 +296,21 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
     def error_text(self, error: BaseException) -> str:
         text = one_line(error)
         return self.redact(text if is_expected(error) else f"Unexpected error: {text}")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (the widgets' too) shows its text with controls made visible: messages
+        quote server text, and a raw ESC in one would reach the terminal."""
+        super().notify(
+            safe_text(message), title=title, severity=severity, timeout=timeout, markup=markup
+        )
 
     def note(self, message: str, severity: SeverityLevel = "information") -> None:
         """Notify, literally (server text is never markup), once per REPEAT_QUIET_S."""

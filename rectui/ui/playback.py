@@ -46,8 +46,8 @@ from rectui.media import (
 from rectui.plivo.auth import Credentials
 from rectui.plivo.models import Recording
 
+from ..server_text import safe_text
 from .widgets.player_bar import BarView, PlayerBar
-from .widgets.recording_table import safe_text
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel

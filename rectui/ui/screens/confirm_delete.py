@@ -21,6 +21,7 @@ from rectui.formatting import format_minutes, format_money
 from rectui.plivo.models import Recording
 from rectui.plivo.recording_cost import DeleteSummary
 
+from ...server_text import safe_text
 from .export import tilde
 
 SHOWN_IDS = 6
@@ -66,7 +67,7 @@ class ConfirmDeleteScreen(ModalScreen[DeleteChoice | None]):
         with Vertical(id="confirm-box") as box:
             box.border_title = "Delete"
             yield Label(f"Delete {summary.count:,} {noun}?", id="confirm-title")
-            lines = [Text(f"• {r.recording_id}") for r in self.recordings[:shown]]
+            lines = [Text(f"• {safe_text(r.recording_id)}") for r in self.recordings[:shown]]
             if summary.count > shown:
                 lines.append(Text(f"… and {summary.count - shown:,} more", style="dim"))
             ids = Text("\n").join(lines)

@@ -30,7 +30,7 @@ from rectui.formatting import format_money, format_time
 from rectui.plivo.pricing import FREE_STORAGE_DAYS, storage_days
 from rectui.triage.costs import PROJECTION_DAYS, CostSummary, WeekBucket, summarize_async
 
-from ..widgets.recording_table import safe_text
+from ...server_text import safe_text
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 CHART_ROWS = 6

@@ -1,12 +1,12 @@
 """The detail pane: every field of the highlighted recording, made readable, costs checked.
 
 Everything the server sent is shown through `rich.text.Text`, never as markup: a conference called
-`[red]x[/]` must read exactly like that.
+`[red]x[/]` must read exactly like that; and through `safe_text`, so its control characters are
+shown, never sent to the terminal.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +24,7 @@ from rectui.plivo.pricing import (
     FREE_STORAGE_DAYS,
 )
 from rectui.plivo.recording_cost import recording_cost
+from rectui.server_text import safe_json, safe_text
 
 Clock = Callable[[], datetime]
 
@@ -38,10 +39,10 @@ def _epoch_ms(value: float | None) -> datetime | None:
 
 
 def _text(value: Any, style: str = "") -> Text:
-    """Server text, literally; None becomes a dim dash."""
+    """Server text, literally and with its controls made visible; None becomes a dim dash."""
     if value is None or value == "":
         return Text("—", style="dim")
-    return Text(str(value), style=style)
+    return Text(safe_text(value), style=style)
 
 
 Row = tuple[str, Text]
@@ -121,7 +122,7 @@ def detail_sections(
     if rec.extra:
         extra_rows: list[Row] = []
         for key, value in sorted(rec.extra.items()):
-            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            shown = value if isinstance(value, str) else safe_json(value)
             extra_rows.append((key, _text(shown)))
         sections.append(("Other fields", extra_rows))
     return sections

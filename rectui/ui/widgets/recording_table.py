@@ -17,7 +17,6 @@ rows it skipped.
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +42,7 @@ from ...plivo.models import Recording
 from ...plivo.pricing import storage_days
 from ...plivo.recording_cost import recording_cost
 from ...plivo.rules import MAX_LIMIT
+from ...server_text import safe_text
 
 __all__ = ["COLUMNS", "Column", "ListingLike", "RecordingTable", "layout_columns", "safe_text"]
 
@@ -59,36 +59,6 @@ class ListingLike(Protocol):
     async def ensure(self, start: int, stop: int) -> None: ...
     def remove(self, recording_id: str) -> bool: ...
     def close(self) -> None: ...
-
-
-# -- text safety ------------------------------------------------------------------------------
-
-# C0 controls become their visible "control picture" (ESC -> ␛), so a name like "\x1b[31mred"
-# shows as "␛[31mred": it can neither colour the terminal nor silently hide what was sent.
-_CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u2421"}
-
-
-def safe_text(value: object) -> str:
-    """Text from the server made harmless for a terminal cell, one visible character per char.
-
-    Control characters (C0, DEL, C1), format characters (bidi overrides, zero-width joiners),
-    line/paragraph separators and unassigned code points are replaced; other spaces become " ".
-    The result is used as plain Segment text, so Rich markup in it is never interpreted.
-    """
-    text = value if isinstance(value, str) else str(value)
-    if text.isprintable():  # the fast path: nearly every value
-        return text
-    out: list[str] = []
-    for char in text:
-        if char.isprintable():
-            out.append(char)
-        elif (picture := _CONTROL_PICTURES.get(ord(char))) is not None:
-            out.append(picture)
-        elif unicodedata.category(char) == "Zs":
-            out.append(" ")
-        else:
-            out.append("\ufffd")
-    return "".join(out)
 
 
 def _fit(text: str, width: int, right: bool = False) -> str:

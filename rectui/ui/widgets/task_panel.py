@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Label, ProgressBar, Static
 
-from .recording_table import safe_text
+from ...server_text import safe_text
 
 MAX_FAILURES_SHOWN = 200
 """Failures listed in the panel; beyond that a count (the retry still covers them all)."""
