@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
+import stat
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -130,10 +133,21 @@ def rec(recording_type: str | None = "conference") -> Recording:
 
 def test_readable_name():
     local = datetime(2026, 11, 20, 15, 4, tzinfo=UTC).astimezone().strftime("%Y-%m-%d_%H%M")
-    assert readable_name(rec(), "mp3") == f"{local}_conference_c2186400_1c8c.mp3"
-    assert readable_name(rec(None), "wav", original=True) == (
-        f"{local}_recording_c2186400_1c8c_original.wav"
-    )
+    plain = replace(rec(), recording_id="c2186400-1c8c")
+    assert readable_name(plain, "mp3") == f"{local}_conference_c2186400-1c8c.mp3"
+    # An id that is not a plain name is sanitised, and a hash of it keeps the name unique.
+    name = readable_name(rec(None), "wav", original=True)
+    assert re.fullmatch(rf"{local}_recording_c2186400_1c8c-[0-9a-f]{{16}}_original\.wav", name)
+
+
+def test_two_recordings_never_save_over_each_other(tmp_path: Path):
+    source = tmp_path / "cached.mp3"
+    source.write_bytes(b"ID3 audio")
+    twins = [replace(rec(), recording_id=rid) for rid in ("a/b", "a_b", "a\x1bb")]
+    saved = {save_to(tmp_path / "out", twin, source) for twin in twins}
+    assert len(saved) == 3
+    # Private, like downloads and exports: a call recording.
+    assert {stat.S_IMODE(path.stat().st_mode) for path in saved} == {0o600}
 
 
 def test_save_to_creates_dir_and_copies(tmp_path: Path):

@@ -245,11 +245,33 @@ async def test_lost_answer_to_a_delete_counts_as_done_on_resume(
     report = await ArchiveDelete(client, [rid], tmp_path).run()
 
     assert report.results[rid].outcome == Outcome.ALREADY_GONE
-    assert report.results[rid].reason == "deleted by an earlier run"
+    assert report.results[rid].reason == "deleted in an earlier run (manifest)"
+    # Confirmed by looking (GET: 404) before anything else, and recorded.
     assert manifest(tmp_path)[-1]["status"] == "deleted"
-    lines = request_log(emulator, 2)
-    assert [s for m, _, s in lines if m == "DELETE"] == [204, 404]
-    assert media_gets(lines)[rid] == 1  # the archive was re-hashed, not fetched again
+    assert manifest(tmp_path)[-1]["confirmed"] == "next run"
+    lines = request_log(emulator, 1)
+    assert [s for m, _, s in lines if m == "DELETE"] == [204]
+    assert media_gets(lines)[rid] == 1  # never fetched again
+
+
+async def test_a_sent_delete_is_settled_by_the_next_run_about_other_recordings(
+    emulator: RunningEmulator, client: PlivoClient, tmp_path: Path
+) -> None:
+    gone, kept, other = short_ids(emulator, 3)
+    await ArchiveDelete(client, [gone], tmp_path).run()
+    path = tmp_path / MANIFEST_NAME
+    lines = path.read_text().splitlines()
+    # An interrupted run: `gone` was deleted, its answer lost; `kept`'s DELETE never arrived.
+    kept_line = json.loads(lines[-1]) | {"recording_id": kept, "status": "delete_sent"}
+    path.write_text("".join(line + "\n" for line in [*lines[:-1], json.dumps(kept_line)]))
+
+    report = await ArchiveDelete(client, [other], tmp_path).run()
+
+    assert report.ok and report.deleted == [other]
+    final = {line["recording_id"]: line for line in manifest(tmp_path)}
+    assert final[gone]["status"] == "deleted" and final[gone]["confirmed"] == "next run"
+    assert final[kept]["status"] == "delete_sent"  # it still exists: nothing is assumed
+    assert emulator.emulator.store.get(kept) is not None
 
 
 async def test_damaged_archive_is_fetched_again_before_deleting(

@@ -22,6 +22,7 @@ from ..listing import Listing
 from ..media.download import download_file, media_url, resolve_credentials
 from ..media.errors import MediaError
 from ..plivo.auth import Credentials
+from ..plivo.client import PlivoClient
 from ..plivo.errors import PlivoError
 from ..plivo.filters import RecordingFilter
 from ..plivo.models import Recording
@@ -39,6 +40,13 @@ from .output import Output, isatty
 from .render import TABLE_COLUMNS, costs_json, costs_text, recording_table, table_line, table_row
 
 DEFAULT_SYNC_SPAN = "400d"
+
+
+def _client(config: AppConfig, io: Output) -> PlivoClient:
+    client = client_for(config)
+    # A hung server is otherwise minutes of silence; Ctrl+C stops waiting.
+    client.on_retry = lambda notice: io.message(str(notice))
+    return client
 
 
 def _media_credentials(config: AppConfig) -> dict[str, Credentials]:
@@ -59,7 +67,7 @@ async def cmd_list(args: argparse.Namespace, config: AppConfig, io: Output) -> i
     local = build_local_filter(args)
     if args.local:
         return await _list_local(args, config, io, flt, local, now)
-    async with client_for(config) as client:
+    async with _client(config, io) as client:
         source = Listing(client, flt, now=now)
         total = await source.open()
         try:
@@ -176,7 +184,7 @@ async def cmd_sync(args: argparse.Namespace, config: AppConfig, io: Output) -> i
     store = _open_index(config, io)
     bar = io.progress("syncing", output_on_stdout=False)
     try:
-        async with client_for(config) as client:
+        async with _client(config, io) as client:
             syncer = Syncer(
                 store,
                 client,
@@ -211,7 +219,7 @@ async def _limited(rows: AsyncIterator[Recording], limit: int | None) -> AsyncIt
 
 
 async def cmd_get(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
-    async with client_for(config) as client:
+    async with _client(config, io) as client:
         rec = await client.get_recording(args.id)
     if args.format == "json":
         io.out.write(safe_json(rec.raw, indent=2) + "\n")
@@ -236,7 +244,7 @@ async def cmd_download(args: argparse.Namespace, config: AppConfig, io: Output) 
     slots = asyncio.Semaphore(4)
     bar = io.progress("downloading", output_on_stdout=False)
 
-    async with client_for(config) as client:
+    async with _client(config, io) as client:
 
         async def one(rid: str) -> None:
             async with slots:
@@ -301,7 +309,7 @@ async def cmd_delete(args: argparse.Namespace, config: AppConfig, io: Output) ->
             note += f", {failures} failed"
         bar.update(done, total, note)
 
-    async with client_for(config) as client:
+    async with _client(config, io) as client:
         runner: BulkRunner
         if args.archive is not None:
             runner = ArchiveDelete(
@@ -365,7 +373,7 @@ def _print_report(io: Output, report: BulkReport) -> None:
 async def cmd_costs(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
     now = datetime.now(UTC)
     flt = build_filter(args, config, now)
-    async with client_for(config) as client:
+    async with _client(config, io) as client:
         source = Listing(client, flt, now=now)
         total = await source.open()
         bar = io.progress("reading", output_on_stdout=False)

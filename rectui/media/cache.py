@@ -39,6 +39,18 @@ def safe_stem(text: str, limit: int = 40) -> str:
     return _UNSAFE.sub("_", text).strip("_")[:limit]
 
 
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+
+def id_stem(recording_id: str) -> str:
+    """A file-name stem that is the id itself when it is a plain name, else a sanitised prefix
+    plus a hash of the id: two ids never share a stem (`a/b` and `a_b` would after sanitising)."""
+    if _PLAIN_ID.match(recording_id):
+        return recording_id
+    digest = hashlib.sha256(recording_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{safe_stem(recording_id)}-{digest}"
+
+
 def safe_format(fmt: str | None) -> str:
     cleaned = re.sub(r"[^a-z0-9]", "", (fmt or "").lower())[:8]
     return cleaned or "media"

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from ..plivo.models import Recording
-from .cache import safe_stem
+from .cache import id_stem, safe_stem
 from .errors import MediaError
 
 
@@ -26,10 +26,11 @@ def default_download_dir() -> Path:
 
 def readable_name(recording: Recording, fmt: str, *, original: bool = False) -> str:
     """`2026-11-20_1504_conference_<id>.mp3`: sortable local date and time, the kind, the id.
-    The id is sanitised (no separators, dots or control characters) because the server sent it."""
+    The id is sanitised (no separators, dots or control characters) because the server sent it,
+    and stays unique (see id_stem): two recordings never share a name."""
     when = recording.add_time.astimezone().strftime("%Y-%m-%d_%H%M")
     kind = safe_stem(recording.recording_type or "recording", 20) or "recording"
-    ident = safe_stem(recording.recording_id, 64) or "recording"
+    ident = id_stem(recording.recording_id)
     variant = "_original" if original else ""
     return f"{when}_{kind}_{ident}{variant}.{safe_stem(fmt, 8) or 'media'}"
 
@@ -53,7 +54,7 @@ def save_to(
     try:
         with os.fdopen(fd, "wb") as out, source.open("rb") as src:
             shutil.copyfileobj(src, out, 1024 * 1024)
-        os.chmod(temp_name, 0o644)
+        os.chmod(temp_name, 0o600)  # private like downloads and exports: it is a call
         os.replace(temp_name, target)
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -7,6 +7,7 @@ import math
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -21,7 +22,6 @@ from .errors import (
     InvalidIdError,
     NetworkError,
     NotFoundError,
-    PlivoError,
     error_for_status,
 )
 from .filters import RecordingFilter
@@ -43,7 +43,7 @@ def _server_error_text(response: httpx.Response) -> tuple[str, str | None]:
         error = body.get("error") or body.get("message") or ""
         if isinstance(error, dict):  # Plivo sometimes nests errors per field
             error = "; ".join(f"{k}: {v}" for k, v in error.items())
-        return str(error), body.get("api_id")
+        return str(error)[:200], body.get("api_id")
     return str(body)[:200], None
 
 
@@ -78,6 +78,18 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
         return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryNotice:
+    reason: str
+    """One line: why the last attempt failed."""
+    attempt: int
+    """The attempt about to be made (2 for the first retry)."""
+    attempts: int
+
+    def __str__(self) -> str:
+        return f"{self.reason}; retrying, attempt {self.attempt} of {self.attempts}"
 
 
 def recording_id_problem(recording_id: str) -> str | None:
@@ -120,6 +132,10 @@ class PlivoClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._sleep = sleep
+        self.on_retry: Callable[[RetryNotice], None] | None = None
+        """Called (on the event loop) before each retry of an API request."""
+        self.retrying = 0
+        """How many requests are being retried right now (a UI offers to stop waiting)."""
         self._http = httpx.AsyncClient(
             timeout=timeout,
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
@@ -263,28 +279,45 @@ class PlivoClient:
         # Full jitter: spreads retries from concurrent page loads instead of synchronising them.
         return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
 
+    def _host(self) -> str:
+        return self.base_url.split("://", 1)[-1]
+
     async def _request(
         self, method: str, path: str, *, retry: bool, **kwargs: Any
     ) -> httpx.Response:
         url = self.base_url + path
         attempts = self.max_retries + 1 if retry else 1
-        for attempt in range(attempts):
-            last_attempt = attempt == attempts - 1
-            try:
-                async with self.limiter.request():
-                    response = await self._http.request(
-                        method, url, auth=self.credentials.basic_auth(), **kwargs
-                    )
-            except httpx.TransportError as exc:
-                if last_attempt:
-                    raise NetworkError(self._network_message(exc)) from None
-                await self._sleep(self._backoff(attempt, None))
-                continue
-            if response.status_code in RETRY_STATUSES and not last_attempt:
+        retried = False
+        try:
+            for attempt in range(attempts):
+                last_attempt = attempt == attempts - 1
+                try:
+                    async with self.limiter.request():
+                        response: httpx.Response | None = await self._http.request(
+                            method, url, auth=self.credentials.basic_auth(), **kwargs
+                        )
+                except httpx.TransportError as exc:
+                    if last_attempt:
+                        raise NetworkError(self._network_message(exc)) from None
+                    timed_out = isinstance(exc, httpx.TimeoutException)
+                    reason = "did not answer in time" if timed_out else "cannot be reached"
+                    response = None
+                else:
+                    if response.status_code not in RETRY_STATUSES or last_attempt:
+                        break
+                    reason = f"answered HTTP {response.status_code}"
+                if not retried:
+                    retried = True
+                    self.retrying += 1
+                # Tell the listener first: a slow server must not look like a frozen app.
+                if self.on_retry is not None:
+                    self.on_retry(RetryNotice(f"{self._host()} {reason}", attempt + 2, attempts))
                 await self._sleep(self._backoff(attempt, response))
-                continue
-            if response.status_code >= 400:
-                text, api_id = _server_error_text(response)
-                raise error_for_status(response.status_code, self.credentials.redact(text), api_id)
-            return response
-        raise PlivoError("unreachable")  # pragma: no cover - the loop always returns or raises
+        finally:
+            if retried:
+                self.retrying -= 1
+        assert response is not None  # the last attempt breaks out with one, or raises
+        if response.status_code >= 400:
+            text, api_id = _server_error_text(response)
+            raise error_for_status(response.status_code, self.credentials.redact(text), api_id)
+        return response

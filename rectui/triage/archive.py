@@ -23,13 +23,12 @@ import asyncio
 import hashlib
 import os
 import random
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..error_text import one_line
-from ..media.cache import safe_format, safe_stem
+from ..media.cache import id_stem, safe_format
 from ..media.download import (
     CredentialsSource,
     download_file,
@@ -38,7 +37,7 @@ from ..media.download import (
     resolve_credentials,
 )
 from ..media.errors import DownloadIncompleteError, MediaError
-from ..plivo.client import PlivoClient
+from ..plivo.client import PlivoClient, recording_id_problem
 from ..plivo.errors import (
     AuthenticationError,
     NetworkError,
@@ -70,8 +69,6 @@ connection); each retry resumes the partial file with a Range request. The clien
 JSON requests itself but cannot retry a stream, so archiving does it here."""
 _TRANSIENT = (RateLimitedError, ServerError, NetworkError, DownloadIncompleteError)
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-
 
 @dataclass(frozen=True, slots=True)
 class Archived:
@@ -101,13 +98,8 @@ def sha256_file(path: Path) -> tuple[str, int]:
 def archive_name(recording: Recording, *, original: bool = False) -> str:
     """`<id>.<fmt>`; an id that is not a plain file name is sanitised and made unique with a
     hash (ids come from a server and are never trusted as paths)."""
-    rid = recording.recording_id
-    stem = rid
-    if not _SAFE_ID.match(rid):
-        digest = hashlib.sha256(rid.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        stem = f"{safe_stem(rid)}-{digest}"
     variant = ".original" if original else ""
-    return f"{stem}{variant}.{safe_format(media_format(recording))}"
+    return f"{id_stem(recording.recording_id)}{variant}.{safe_format(media_format(recording))}"
 
 
 class ArchiveDelete(BulkRunner):
@@ -144,9 +136,25 @@ class ArchiveDelete(BulkRunner):
         self.archive_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._journal = Journal.open(self.manifest)
         try:
+            await self._settle_sent_deletes()
             return await super()._run(ids)
         finally:
             self._journal.close()
+
+    async def _settle_sent_deletes(self) -> None:
+        """A DELETE an interrupted run sent without seeing the answer (`delete_sent` is the last
+        line): if the recording is gone now, that DELETE worked, and the manifest says so from
+        here on, whether or not this run was asked about it. Any other answer leaves it."""
+        for entry in self.journal.with_status(DELETE_SENT):
+            rid = entry.recording_id
+            if recording_id_problem(rid) is not None:
+                continue
+            try:
+                await self.client.get_recording(rid)
+            except NotFoundError:
+                await self.journal.append(rid, DELETED, http=404, confirmed="next run")
+            except PlivoError:
+                continue  # still unknown: the next run asks again
 
     @property
     def journal(self) -> Journal:

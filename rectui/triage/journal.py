@@ -5,6 +5,7 @@ One JSON object per line, appended and fsynced before the step it announces is t
     archived     the media is on disk, complete and verified (path, sha256, size)
     delete_sent  the DELETE is about to go out (after a crash its fate is unknown)
     deleted      the server answered 204, or 404 for a DELETE already sent: gone
+                 (or, after an interrupted run, the next run found it gone: 404)
     failed       archiving or deleting failed (reason); nothing was deleted unless an
                  earlier line of the same recording says delete_sent
 
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from ..server_text import safe_json
 
 try:  # POSIX: one rectui at a time may append to a manifest
     import fcntl
@@ -156,6 +159,9 @@ class Journal:
     def state(self, recording_id: str) -> Entry | None:
         return self.entries.get(recording_id)
 
+    def with_status(self, status: str) -> list[Entry]:
+        return [entry for entry in self.entries.values() if entry.status == status]
+
     def build(self, recording_id: str, status: str, **data: Any) -> dict[str, Any]:
         """The line to write: the archive facts already known for this recording carried
         forward (unless `data` replaces them), so each line stands on its own."""
@@ -174,7 +180,8 @@ class Journal:
         if status not in STATUSES:
             raise ValueError(f"unknown journal status {status!r}")
         line = self.build(recording_id, status, **data)
-        encoded = json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        # safe_json: a lone surrogate or a control character in a server field stays escaped.
+        encoded = safe_json(line, separators=(",", ":")).encode() + b"\n"
         with self._lock:
             if self._fd is None:
                 raise JournalError(f"{self.path} is closed")

@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState
 from rectui.config import AppConfig
 from rectui.error_text import is_expected, one_line
 from rectui.listing import Listing
-from rectui.plivo.client import PlivoClient
+from rectui.plivo.client import PlivoClient, RetryNotice
 from rectui.plivo.errors import ValidationError
 from rectui.plivo.models import Recording
 from rectui.server_text import safe_text
@@ -81,7 +81,8 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
         Binding(
             "escape",
             "back",
-            "Back to the table; on it, cancel the running task, else clear marks",
+            "Back to the table; on it, stop waiting for a retried server, cancel the running "
+            "task, else clear marks",
             show=False,
         ),
         *TRIAGE_BINDINGS,  # all in help, none in the footer (rectui/ui/triage.py)
@@ -153,6 +154,7 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
         self.load(self.spec)
         # Pages load in the table's own workers; malformed rows they bring are reported here.
         self.set_interval(1.0, self.check_problems)
+        self.client.on_retry = self._server_retrying
         self.playback.start()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -213,6 +215,22 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
         if listing.total == 0:
             self.detail.show(None)
         self.check_problems()
+
+    def _server_retrying(self, notice: RetryNotice) -> None:
+        self.note(f"{notice} · esc stops waiting", "warning")
+
+    def stop_waiting(self) -> bool:
+        """esc while the server is being retried: stop the loads (r starts them again)."""
+        if not self.client.retrying:
+            return False
+        self.workers.cancel_group(self, "listing")
+        self.table.cancel_loads()
+        listing = self.table.listing
+        self._open_failed(
+            "Stopped waiting for the server · r retries",
+            listing.total if listing is not None and listing.is_open else None,
+        )
+        return True
 
     def _open_failed(self, message: str, previous_total: int | None) -> None:
         """Say why, and leave the table showing what it had (marked as such on its border)."""
@@ -338,7 +356,7 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
         if focused is not None and focused is not self.table:
             self.screen.remove_class("-filters-open")
             self.table.focus()
-        else:
+        elif not self.stop_waiting():
             self.triage.escape()
 
     def action_clear_filters(self) -> None:

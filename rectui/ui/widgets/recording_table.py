@@ -629,6 +629,10 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         with contextlib.suppress(RuntimeError):  # not called from a worker
             self._workers.pop(get_current_worker(), None)
 
+    def cancel_loads(self) -> None:
+        """Stop the page loads in flight (the rows stay unloaded until asked for again)."""
+        self._cancel_loads()
+
     def _cancel_loads(self) -> None:
         if self._ready:
             self.workers.cancel_group(self, "pages")
