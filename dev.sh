@@ -25,8 +25,9 @@ install_system_packages() {
             "(Debian 12+ and Ubuntu 24.04+ ship one)" >&2
         exit 1
     fi
-    # ffmpeg decodes and encodes media; libasound2-dev and a C compiler build simpleaudio.
-    local wanted=(ffmpeg libasound2-dev gcc)
+    # ffmpeg decodes and encodes media; libasound2-dev and a C compiler build simpleaudio;
+    # the hostile-server tests drive the TUI in a real terminal (tmux).
+    local wanted=(ffmpeg libasound2-dev gcc tmux)
     python_ok || wanted+=(python3 python3-dev python3-venv)
     local missing=()
     for pkg in "${wanted[@]}"; do

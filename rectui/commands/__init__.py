@@ -17,8 +17,9 @@ PLIVO_AUTH_TOKEN or the profile, exactly as for the TUI.
 Exit codes (stable, for scripts):
     0  everything asked for was done (deleting something already gone counts as done)
     1  some items failed (the others succeeded), or failures of mixed kinds
-    2  usage or configuration error (bad option, invalid filter, no credentials, refused
-       to delete without --yes when not on a terminal)
+    2  usage or configuration error (bad option, invalid filter, no credentials, an unusable
+       API URL or config file, refused to delete without --yes when not on a terminal, a
+       recording id that is not one path segment such as `..` or `a/b`)
     3  authentication failed (auth id or token rejected)
     4  not found (the recording, or every one asked for, does not exist)
     5  network or server error (unreachable, timeouts, 5xx after retries)

@@ -81,8 +81,7 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
         Binding(
             "escape",
             "back",
-            "Back to the table; on it, stop waiting for a retried server, cancel the running "
-            "task, else clear marks",
+            "Back to the table; on it: stop waiting, cancel the task, or clear marks",
             show=False,
         ),
         *TRIAGE_BINDINGS,  # all in help, none in the footer (rectui/ui/triage.py)
