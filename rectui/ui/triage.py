@@ -619,6 +619,7 @@ class Triage:
         for warning in config.warnings:
             self.note(warning, "warning")
         app.config = config
+        client.on_retry = old.on_retry  # retry notices go on
         app.client = client
         app.playback.account_changed()
         app.table.clear_marks()  # ids of another account
