@@ -25,7 +25,7 @@ from .errors import (
     error_for_status,
 )
 from .filters import RecordingFilter
-from .models import MalformedRecord, Meta, Recording, RecordingPage
+from .models import MAX_NUMBER_TEXT, MalformedRecord, Meta, Recording, RecordingPage
 from .ratelimit import RateLimiter
 from .urls import http_url_problem
 
@@ -50,7 +50,7 @@ def _server_error_text(response: httpx.Response) -> tuple[str, str | None]:
 def _bounded_int(text: str) -> int | str:
     # A 5000-digit integer would make the whole page unreadable (Python refuses to convert it);
     # kept as text, only its field is unavailable (models.py bounds every number).
-    return int(text) if len(text) <= 40 else text
+    return int(text) if len(text) <= MAX_NUMBER_TEXT else text
 
 
 def _finite_float(text: str) -> float | str:
@@ -265,7 +265,7 @@ class PlivoClient:
         return body
 
     def _network_message(self, exc: httpx.TransportError) -> str:
-        host = self.base_url.split("://", 1)[-1]
+        host = self._host()
         if isinstance(exc, httpx.TimeoutException):
             return f"{host} did not answer in time; check the network and retry"
         reason = self.credentials.redact(str(exc)) or type(exc).__name__

@@ -150,10 +150,10 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
             self.notify(warning, severity="warning", markup=False, timeout=10)
         self.table.border_title = "Recordings"
         self.table.focus()
+        self.client.on_retry = self._server_retrying
         self.load(self.spec)
         # Pages load in the table's own workers; malformed rows they bring are reported here.
         self.set_interval(1.0, self.check_problems)
-        self.client.on_retry = self._server_retrying
         self.playback.start()
 
     def on_resize(self, event: events.Resize) -> None:
