@@ -38,11 +38,20 @@ def _epoch_ms(value: float | None) -> datetime | None:
         return None
 
 
+MAX_SHOWN_CHARS = 1000
+"""A longer field (a hostile server's 50,000-character name) is cut: folding all of it into the
+pane would take it seconds on every highlight."""
+
+
 def _text(value: Any, style: str = "") -> Text:
     """Server text, literally and with its controls made visible; None becomes a dim dash."""
     if value is None or value == "":
         return Text("—", style="dim")
-    return Text(safe_text(value), style=style)
+    whole = value if isinstance(value, str) else str(value)
+    text = Text(safe_text(whole[:MAX_SHOWN_CHARS]), style=style)
+    if len(whole) > MAX_SHOWN_CHARS:
+        text.append(f"… ({len(whole) - MAX_SHOWN_CHARS:,} more characters)", style="dim")
+    return text
 
 
 Row = tuple[str, Text]
