@@ -293,7 +293,7 @@ class PlivoClient:
                 last_attempt = attempt == attempts - 1
                 try:
                     async with self.limiter.request():
-                        response: httpx.Response | None = await self._http.request(
+                        response = await self._http.request(
                             method, url, auth=self.credentials.basic_auth(), **kwargs
                         )
                 except httpx.TransportError as exc:
@@ -301,22 +301,23 @@ class PlivoClient:
                         raise NetworkError(self._network_message(exc)) from None
                     timed_out = isinstance(exc, httpx.TimeoutException)
                     reason = "did not answer in time" if timed_out else "cannot be reached"
-                    response = None
+                    hint = None
                 else:
                     if response.status_code not in RETRY_STATUSES or last_attempt:
                         break
                     reason = f"answered HTTP {response.status_code}"
+                    hint = response  # its Retry-After, if any
                 if not retried:
                     retried = True
                     self.retrying += 1
                 # Tell the listener first: a slow server must not look like a frozen app.
                 if self.on_retry is not None:
                     self.on_retry(RetryNotice(f"{self._host()} {reason}", attempt + 2, attempts))
-                await self._sleep(self._backoff(attempt, response))
+                await self._sleep(self._backoff(attempt, hint))
         finally:
             if retried:
                 self.retrying -= 1
-        assert response is not None  # the last attempt breaks out with one, or raises
+        # The last attempt always breaks out of the loop with a response, or raises.
         if response.status_code >= 400:
             text, api_id = _server_error_text(response)
             raise error_for_status(response.status_code, self.credentials.redact(text), api_id)
