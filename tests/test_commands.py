@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from rectui.commands.output import Output
 from rectui.emulator import RunningEmulator
 from rectui.plivo.rules import format_filter_time
 
@@ -356,3 +357,20 @@ def test_help_documents_exit_codes(flag: str, tmp_path: Path) -> None:
         done = run(None, command, flag, tmp_path=tmp_path)
         assert done.returncode == 0
         assert "3 auth error" in done.stdout and "5 network/server error" in done.stdout
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_message_during_a_progress_line_gets_a_line_of_its_own() -> None:
+    err = _Terminal()
+    output = Output(io.StringIO(), err)
+    bar = output.progress("listing", output_on_stdout=False)
+    bar.update(3, 10, force=True)
+    output.message("api.plivo.com did not answer in time; retrying, attempt 2 of 5")
+    assert err.getvalue().endswith(
+        "\r" + " " * len("listing [#######.................] 3/10") + "\r"
+        "rectui: api.plivo.com did not answer in time; retrying, attempt 2 of 5\n"
+    )

@@ -18,8 +18,11 @@ class Output:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.redact: Callable[[str], str] = lambda text: text
+        self._bar: Progress | None = None
 
     def message(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.close()  # a message (a retry notice) gets its own line; the bar redraws
         self.err.write(f"rectui: {safe_text(self.redact(' '.join(text.split())))}\n")
         self.err.flush()
 
@@ -27,7 +30,8 @@ class Output:
         # Only for a person watching: stderr on a terminal, and not over a table on that
         # same terminal (results redirected to a file are fine).
         enabled = isatty(self.err) and not (output_on_stdout and isatty(self.out))
-        return Progress(label, self.err, enabled=enabled)
+        self._bar = Progress(label, self.err, enabled=enabled)
+        return self._bar
 
 
 def isatty(stream: TextIO) -> bool:
