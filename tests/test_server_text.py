@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import time
 
+import httpx
 import pytest
 
 from rectui.plivo.auth import Credentials
-from rectui.plivo.client import PlivoClient, recording_id_problem
+from rectui.plivo.client import PlivoClient, parse_json, recording_id_problem
 from rectui.plivo.errors import InvalidIdError, ServerError
 from rectui.plivo.models import Recording
 from rectui.plivo.urls import http_url_problem
@@ -121,3 +122,12 @@ def test_unusable_urls_are_named(url: str, problem: str) -> None:
 def test_server_error_text_is_made_visible_at_the_source() -> None:
     error = ServerError("Server error (HTTP 500): \x1b]0;PWNED\x07 boom")
     assert str(error) == "Server error (HTTP 500): ␛]0;PWNED␇ boom"
+
+
+def test_json_python_cannot_read_is_a_bad_body_or_a_lost_field() -> None:
+    with pytest.raises(ValueError, match="nested too deeply"):
+        parse_json(httpx.Response(200, content=b"[" * 100_000))
+    huge = b'{"meta": {"total_count": ' + b"9" * 5000 + b'}, "objects": [1e400]}'
+    parsed = parse_json(httpx.Response(200, content=huge))
+    assert parsed["meta"]["total_count"] == "9" * 5000  # kept as text: only that field is lost
+    assert parsed["objects"] == ["1e400"]  # not inf, which JSON output could not hold

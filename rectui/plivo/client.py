@@ -61,9 +61,12 @@ def _finite_float(text: str) -> float | str:
 
 def parse_json(response: httpx.Response) -> Any:
     """The body as JSON, numbers bounded (see _bounded_int); raises ValueError if not JSON."""
-    return response.json(
-        parse_int=_bounded_int, parse_float=_finite_float, parse_constant=lambda text: text
-    )
+    try:
+        return response.json(
+            parse_int=_bounded_int, parse_float=_finite_float, parse_constant=lambda text: text
+        )
+    except RecursionError:  # `[[[[…` nested beyond Python's stack
+        raise ValueError("JSON nested too deeply") from None
 
 
 def _retry_after_seconds(response: httpx.Response) -> float | None:
