@@ -149,8 +149,10 @@ class GatedClient(PlivoClient):
         self.gate_open.set()
         self.arrived = asyncio.Event()
 
-    async def list_recordings(self, flt: RecordingFilter | None = None) -> RecordingPage:
-        page = await super().list_recordings(flt)
+    async def list_recordings(
+        self, flt: RecordingFilter | None = None, **kwargs: Any
+    ) -> RecordingPage:
+        page = await super().list_recordings(flt, **kwargs)
         self.arrived.set()
         await self.gate_open.wait()
         return page
@@ -337,12 +339,14 @@ async def test_iter_all_keeps_at_most_concurrency_requests_in_flight(
     peak = 0
 
     class CountingClient(PlivoClient):
-        async def list_recordings(self, flt: RecordingFilter | None = None) -> RecordingPage:
+        async def list_recordings(
+            self, flt: RecordingFilter | None = None, **kwargs: Any
+        ) -> RecordingPage:
             nonlocal in_flight, peak
             in_flight += 1
             peak = max(peak, in_flight)
             try:
-                return await super().list_recordings(flt)
+                return await super().list_recordings(flt, **kwargs)
             finally:
                 in_flight -= 1
 
@@ -350,7 +354,7 @@ async def test_iter_all_keeps_at_most_concurrency_requests_in_flight(
     async with CountingClient(
         Credentials(*emulator.account), base_url=base_url, limiter=RateLimiter(10**6, 1)
     ) as counting:
-        listing = Listing(counting, last_days(90), now=NOW, concurrency=4)
+        listing = Listing(counting, last_days(90), now=NOW, max_concurrency=4)
         count = sum([1 async for _ in listing.iter_all()])
     assert count == listing.total > 0
     assert 1 < peak <= 4

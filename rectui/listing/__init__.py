@@ -3,7 +3,7 @@ total and random access by index, over Plivo's 20-row pages and 30-day add_time 
 
 No Textual here; the virtualized table reads a `Listing`.
 
-    listing = Listing(client, flt, now=None, concurrency=8)   # FilterError if flt is invalid
+    listing = Listing(client, flt, now=None, max_concurrency=64)   # FilterError if flt is invalid
     total = await listing.open()        # page 0 of every window, concurrently; idempotent
     listing.get(i)                      # Recording | Unavailable | None (not loaded); no I/O
     await listing.ensure(start, stop)   # fetch the pages holding rows [start, stop)
@@ -42,10 +42,15 @@ Semantics:
   AuthenticationError, RateLimitedError, ServerError, ...). Failed pages are not cached: call
   again to retry. Concurrent callers asking for the same page share one request. After
   `close()` they return quietly.
-- Concurrency: at most `concurrency` page requests in flight per listing; the client's rate
-  limiter keeps the account under Plivo's 300 requests / 5 s.
+- Concurrency: adaptive (`rectui.listing.concurrency`): the page requests in flight start at
+  max(8, windows), double per round trip while answers stay as fast as the fastest seen, grow
+  more slowly after the first slow answer, and halve on a 429, 5xx or dropped connection; never
+  above `max_concurrency` nor the rate limiter's requests per period. `listing.concurrency` shows
+  the state (`limit`, `peak`, `shrinks`). The client's rate limiter keeps the account under
+  Plivo's 300 requests / 5 s.
 - `iter_all()` does not wait for every window's total: the pages of a window are queued as soon
-  as its own page 0 has arrived, up to 4 × concurrency pages ahead of the consumer.
+  as its own page 0 has arrived, up to 4 × the current concurrency limit pages ahead of the
+  consumer.
 - `requests_made` counts page requests sent (for benchmarks and tests).
 
 `SortedListing` (rectui/listing/sorted.py) is a fully loaded listing re-ordered in memory; both
@@ -54,7 +59,9 @@ satisfy `ListingLike` (rectui/listing/protocol.py), which is all the table reads
 
 from typing import TYPE_CHECKING
 
-from .engine import DEFAULT_CONCURRENCY, PAGE_SIZE, Listing, Row, Unavailable, plan_windows
+from .concurrency import DEFAULT_MAXIMUM as DEFAULT_MAX_CONCURRENCY
+from .concurrency import AdaptiveConcurrency
+from .engine import PAGE_SIZE, Listing, Row, Unavailable, plan_windows
 from .protocol import ListingLike, is_fully_loaded
 from .ranges import QUICK_RANGE_LABELS, QUICK_RANGES, filter_with_quick_range, quick_range
 from .sorted import SORTS, SortedListing, sort_key
@@ -66,11 +73,12 @@ if TYPE_CHECKING:
 
 
 __all__ = [
-    "DEFAULT_CONCURRENCY",
+    "DEFAULT_MAX_CONCURRENCY",
     "PAGE_SIZE",
     "QUICK_RANGES",
     "QUICK_RANGE_LABELS",
     "SORTS",
+    "AdaptiveConcurrency",
     "Listing",
     "ListingLike",
     "Row",

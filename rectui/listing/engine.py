@@ -27,9 +27,9 @@ from ..plivo.client import PlivoClient
 from ..plivo.filters import TIME_FIELDS, RecordingFilter
 from ..plivo.models import Recording, RecordingPage
 from ..plivo.rules import DEFAULT_WINDOW, MAX_LIMIT, format_filter_time, split_windows
+from .concurrency import DEFAULT_INITIAL, DEFAULT_MAXIMUM, AdaptiveConcurrency
 
 PAGE_SIZE = MAX_LIMIT
-DEFAULT_CONCURRENCY = 8
 
 Bounds = tuple[datetime | None, datetime | None]
 
@@ -118,22 +118,26 @@ class Listing:
         flt: RecordingFilter,
         *,
         now: datetime | None = None,
-        concurrency: int = DEFAULT_CONCURRENCY,
+        max_concurrency: int = DEFAULT_MAXIMUM,
     ):
-        if concurrency < 1:
+        if max_concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.client = client
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
         # FilterError (with a message per field) for anything the server would refuse.
         self.filter = flt.validate(now=self.now, check_window=False)
-        self.concurrency = concurrency
         self._windows = [_Window(bounds, wflt) for bounds, wflt in plan_windows(flt, self.now)]
+        # More in flight than the limiter admits at once would only queue in the limiter; and
+        # every window's first page goes out in the first round trip.
+        maximum = min(max_concurrency, client.limiter.requests)
+        self.concurrency = AdaptiveConcurrency(
+            maximum, initial=max(DEFAULT_INITIAL, len(self._windows))
+        )
         self._starts: list[int] = [0] * len(self._windows)
         self._total = 0
         self._where: dict[str, _Window] = {}
         self._inflight: dict[tuple[int, int], tuple[int, asyncio.Task[None]]] = {}
         self._open_task: asyncio.Task[None] | None = None
-        self._semaphore = asyncio.Semaphore(concurrency)
         self._closed = False
         self.requests_made = 0
         """HTTP page requests this listing has sent (a client-level retry counts once)."""
@@ -251,20 +255,21 @@ class Listing:
 
     async def iter_all(self) -> AsyncIterator[Recording]:
         """Every Recording in order (Unavailable rows are skipped), fetching up to
-        4 × concurrency pages ahead of the consumer. Raises PlivoError like ensure()."""
+        4 × the concurrency limit pages ahead of the consumer. Raises PlivoError like
+        ensure()."""
         if self._closed:
             return
         if not self.is_open and (self._open_task is None or self._open_task.done()):
             # Page 0 of every window is queued first; the pages of a window are queued behind
             # them as soon as its total is known, so no request slot idles while the rest open.
             self._open_task = self._spawn(self._open())
-        ahead = 4 * self.concurrency
         yielded: set[str] = set()
         for w, win in enumerate(self._windows):
             while win.total is None and not self._closed:
                 await self._await_all([self._page_task(w, 0)])
             for page in range(0, win.known_total, PAGE_SIZE):
-                self._prefetch(w, page, ahead)
+                # The limit grows as answers come back: look further ahead as it does.
+                self._prefetch(w, page, 4 * self.concurrency.limit)
                 while not (self._closed or self._page_loaded(w, page)):
                     await self._await_all([self._page_task(w, page)])
                 if self._closed:
@@ -310,12 +315,14 @@ class Listing:
 
     async def _fetch_page(self, w: int, offset: int) -> None:
         win = self._windows[w]
-        async with self._semaphore:
+        async with self.concurrency.slot():
             if self._closed:
                 return
             generation = win.generation
             self.requests_made += 1
-            page = await self.client.list_recordings(win.page_filter(offset))
+            page = await self.client.list_recordings(
+                win.page_filter(offset), observe=self.concurrency.observe
+            )
         if self._closed or win.generation != generation or win.deleting:
             return  # stale: the offsets may predate a deletion, or nobody wants it any more
         self._store(win, offset, page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -30,6 +31,25 @@ from .ratelimit import RateLimiter
 from .urls import http_url_problem
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """How one HTTP attempt ended, for callers that adapt to the server (retries are attempts
+    of their own)."""
+
+    status: int | None
+    """The HTTP status, or None when no answer came (a dropped connection, a timeout)."""
+    sent: float
+    """time.monotonic() when it was sent, after the rate limiter let it go."""
+    answered: float
+
+    @property
+    def seconds(self) -> float:
+        return self.answered - self.sent
+
+
+AttemptObserver = Callable[[Attempt], None]
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
@@ -173,12 +193,15 @@ class PlivoClient:
 
     # -- the API ------------------------------------------------------------------------------
 
-    async def list_recordings(self, flt: RecordingFilter | None = None) -> RecordingPage:
-        """One page. The filter is sent as given; validate it first for field-level messages."""
+    async def list_recordings(
+        self, flt: RecordingFilter | None = None, *, observe: AttemptObserver | None = None
+    ) -> RecordingPage:
+        """One page. The filter is sent as given; validate it first for field-level messages.
+        `observe` hears how each HTTP attempt ended (retries included)."""
         params = (flt or RecordingFilter()).to_params()
         params.setdefault("limit", "20")
         params.setdefault("offset", "0")
-        body = await self._json("GET", self.account_path, params=params)
+        body = await self._json("GET", self.account_path, params=params, observe=observe)
         try:
             meta = Meta.from_api(body.get("meta"))
             objects = body.get("objects")
@@ -254,8 +277,10 @@ class PlivoClient:
 
     # -- plumbing -----------------------------------------------------------------------------
 
-    async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        response = await self._request(method, path, retry=True, **kwargs)
+    async def _json(
+        self, method: str, path: str, *, observe: AttemptObserver | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        response = await self._request(method, path, retry=True, observe=observe, **kwargs)
         try:
             body = parse_json(response)
         except ValueError:
@@ -286,7 +311,13 @@ class PlivoClient:
         return self.base_url.split("://", 1)[-1]
 
     async def _request(
-        self, method: str, path: str, *, retry: bool, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: bool,
+        observe: AttemptObserver | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
         url = self.base_url + path
         attempts = self.max_retries + 1 if retry else 1
@@ -294,18 +325,24 @@ class PlivoClient:
         try:
             for attempt in range(attempts):
                 last_attempt = attempt == attempts - 1
+                sent = time.monotonic()
                 try:
                     async with self.limiter.request():
+                        sent = time.monotonic()
                         response = await self._http.request(
                             method, url, auth=self.credentials.basic_auth(), **kwargs
                         )
                 except httpx.TransportError as exc:
+                    if observe is not None:
+                        observe(Attempt(None, sent, time.monotonic()))
                     if last_attempt:
                         raise NetworkError(self._network_message(exc)) from None
                     timed_out = isinstance(exc, httpx.TimeoutException)
                     reason = "did not answer in time" if timed_out else "cannot be reached"
                     hint = None
                 else:
+                    if observe is not None:
+                        observe(Attempt(response.status_code, sent, time.monotonic()))
                     if response.status_code not in RETRY_STATUSES or last_attempt:
                         break
                     reason = f"answered HTTP {response.status_code}"
