@@ -249,4 +249,4 @@ async def test_quitting_closes_the_client(emu) -> None:
         assert await logged(emu, first_pages, 1)
         await pilot.press("q")
     # The app owns the client: quitting closed its connection pool.
-    assert app.client._http.is_closed
+    assert app.client.is_closed

@@ -25,6 +25,7 @@ import pytest
 from rectui.emulator import Emulator, RunningEmulator, run_emulator_in_thread
 from rectui.emulator.accounts import make_accounts
 from rectui.emulator.audio import profile_for
+from rectui.emulator.cli import build_parser
 from rectui.emulator.cli import main as emulator_main
 from rectui.emulator.data import StoredRecording, read_data_file
 from rectui.plivo import pricing
@@ -822,8 +823,19 @@ def _lines_until(output: queue.Queue[str], marker: str, timeout: float) -> list[
 
 
 def test_command_line_rejects_bad_arguments(capsys) -> None:
-    for argv in (["--rate-limit", "lots"], ["--auth-id", "MAONLY"], ["--count", "-1"]):
+    bad = (["--rate-limit", "lots"], ["--auth-id", "MAONLY"], ["--count", "-1"], ["--now", "soon"])
+    for argv in bad:
         with pytest.raises(SystemExit) as exited:
             emulator_main(argv)
         assert exited.value.code == 2
-    assert "rate limit" in capsys.readouterr().err
+    errors = capsys.readouterr().err
+    assert "rate limit" in errors and "YYYY-MM-DD HH:MM" in errors
+
+
+def test_command_line_freezes_the_clock_at_a_utc_moment() -> None:
+    assert build_parser().parse_args(["--now", "2025-06-01 12:00"]).now == datetime(
+        2025, 6, 1, 12, 0, tzinfo=UTC
+    )
+    assert build_parser().parse_args(["--now", "2025-06-01T14:00+02:00"]).now == datetime(
+        2025, 6, 1, 12, 0, tzinfo=UTC
+    )

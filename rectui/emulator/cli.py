@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from datetime import UTC, datetime
 from types import FrameType
 
 from ..plivo.ratelimit import parse_rate
@@ -54,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--subaccounts", type=_non_negative_int, default=2, help="number of subaccounts"
     )
+    parser.add_argument(
+        "--now",
+        metavar="'YYYY-MM-DD HH:MM'",
+        type=_utc_moment,
+        help="freeze the server's clock at this UTC moment; generated data is relative to it",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser
 
@@ -72,6 +79,14 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _utc_moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use YYYY-MM-DD HH:MM[:SS], in UTC") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _rate(text: str) -> tuple[int, float]:
     try:
         return parse_rate(text)
@@ -79,7 +94,7 @@ def _rate(text: str) -> tuple[int, float]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _banner(emulator: Emulator, base_url: str, source: str) -> str:
+def _banner(emulator: Emulator, base_url: str, source: str, frozen: bool) -> str:
     main = emulator.account
     rate = emulator.rate_limit
     lines = [
@@ -91,6 +106,7 @@ def _banner(emulator: Emulator, base_url: str, source: str) -> str:
         + ("on (each recording needs its owner's credentials)" if emulator.media_auth else "off"),
         f"  rate limit    {f'{rate[0]} requests / {rate[1]:g} s per account' if rate else 'off'}",
         f"  latency       {emulator.latency_ms:g} ms",
+        *([f"  clock         frozen at {emulator.now:%Y-%m-%d %H:%M:%S} UTC"] if frozen else []),
         f"  try: curl -u {main.auth_id}:{main.auth_token} "
         f"{base_url}/v1/Account/{main.auth_id}/Recording/",
         "Press Ctrl+C to stop.",
@@ -120,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             auth_id=args.auth_id,
             auth_token=args.auth_token,
             subaccount_count=args.subaccounts,
+            now=args.now,
         )
     except ValueError as exc:
         parser.error(str(exc))
@@ -132,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         source = f"{len(emulator.store)} from {args.data}"
     else:
         source = f"{len(emulator.store)} generated (seed {args.seed})"
-    print(_banner(emulator, base_url_of(sock), source), flush=True)
+    print(_banner(emulator, base_url_of(sock), source, args.now is not None), flush=True)
 
     def stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it; end like Ctrl+C then.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-from collections.abc import AsyncIterator, Coroutine, Iterable
+from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -264,12 +264,21 @@ class Listing:
             # them as soon as its total is known, so no request slot idles while the rest open.
             self._open_task = self._spawn(self._open())
         yielded: set[str] = set()
+        ahead = self._page_order()
+        queued = consumed = 0  # pages taken from `ahead` / reached by the consumer
         for w, win in enumerate(self._windows):
             while win.total is None and not self._closed:
                 await self._await_all([self._page_task(w, 0)])
             for page in range(0, win.known_total, PAGE_SIZE):
                 # The limit grows as answers come back: look further ahead as it does.
-                self._prefetch(w, page, 4 * self.concurrency.limit)
+                while queued < consumed + 4 * self.concurrency.limit:
+                    nxt = next(ahead, None)
+                    if nxt is None:
+                        break  # the next window's total is not known yet (or no pages left)
+                    queued += 1
+                    if not self._page_loaded(*nxt):
+                        self._page_task(*nxt)
+                consumed += 1
                 while not (self._closed or self._page_loaded(w, page)):
                     await self._await_all([self._page_task(w, page)])
                 if self._closed:
@@ -280,19 +289,14 @@ class Listing:
                         yielded.add(row.recording_id)
                         yield row
 
-    def _prefetch(self, w: int, page: int, count: int) -> None:
-        """Queue the `count` pages from (w, page) on, through every window whose total is known;
-        the consumer awaits them when it gets there."""
-        for w2 in range(w, len(self._windows)):
-            win = self._windows[w2]
-            if win.total is None:
-                return
-            for p in range(page if w2 == w else 0, win.total, PAGE_SIZE):
-                if count <= 0:
-                    return
-                count -= 1
-                if not self._page_loaded(w2, p):
-                    self._page_task(w2, p)
+    def _page_order(self) -> Iterator[tuple[int, int] | None]:
+        """Every (window, offset) page in the order iter_all() consumes them; None while the
+        next window's total is unknown (ask again later: it resumes where it was)."""
+        for w, win in enumerate(self._windows):
+            while win.total is None:
+                yield None
+            for page in range(0, win.total, PAGE_SIZE):
+                yield w, page
 
     def _page_loaded(self, w: int, page: int) -> bool:
         win = self._windows[w]

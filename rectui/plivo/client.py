@@ -26,6 +26,7 @@ from .errors import (
     error_for_status,
 )
 from .filters import RecordingFilter
+from .http_pools import HttpPools
 from .models import MAX_NUMBER_TEXT, MalformedRecord, Meta, Recording, RecordingPage
 from .ratelimit import RateLimiter
 from .urls import http_url_problem
@@ -159,11 +160,7 @@ class PlivoClient:
         """Called (on the event loop) before each retry of an API request."""
         self.retrying = 0
         """How many requests are being retried right now (a UI offers to stop waiting)."""
-        self._http = httpx.AsyncClient(
-            timeout=timeout,
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
-            headers={"User-Agent": "rectui"},
-        )
+        self._http = HttpPools(timeout=timeout, headers={"User-Agent": "rectui"})
 
     async def __aenter__(self) -> PlivoClient:
         return self
@@ -173,6 +170,10 @@ class PlivoClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._http.is_closed
 
     # -- URLs ---------------------------------------------------------------------------------
 
@@ -253,9 +254,12 @@ class PlivoClient:
         auth = creds.basic_auth() if media_credentials_allowed(url, self.base_url) else None
         slot = await self.limiter.acquire()
         try:
-            async with self._http.stream(
-                "GET", url, headers=headers, auth=auth, follow_redirects=True
-            ) as response:
+            async with (
+                self._http.lease() as http,
+                http.stream(
+                    "GET", url, headers=headers, auth=auth, follow_redirects=True
+                ) as response,
+            ):
                 self.limiter.settle(slot)
                 if response.status_code in (401, 403):
                     raise AuthenticationError(
@@ -327,9 +331,9 @@ class PlivoClient:
                 last_attempt = attempt == attempts - 1
                 sent = time.monotonic()
                 try:
-                    async with self.limiter.request():
+                    async with self.limiter.request(), self._http.lease() as http:
                         sent = time.monotonic()
-                        response = await self._http.request(
+                        response = await http.request(
                             method, url, auth=self.credentials.basic_auth(), **kwargs
                         )
                 except httpx.TransportError as exc:

@@ -1,0 +1,50 @@
+"""Several small httpx connection pools behind one client, each request on the least busy one.
+
+httpcore's pool re-examines every connection it holds (and every queued request) each time a
+request starts or ends, and part of that is quadratic in the number of connections. With the
+listing keeping up to 64 requests in flight, one pool of 64 connections spent 8–13 ms of CPU per
+request on a 2-core machine; eight pools of eight spent about 1.5 ms for the same requests. The
+connection limit as a whole is unchanged: POOLS × CONNECTIONS_PER_POOL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+POOLS = 8
+CONNECTIONS_PER_POOL = 8
+
+
+class HttpPools:
+    """`async with pools.lease() as http:` gives the httpx.AsyncClient with the fewest requests
+    in flight; hold the lease until the response (or its stream) is done."""
+
+    def __init__(
+        self, pools: int = POOLS, connections: int = CONNECTIONS_PER_POOL, **client_args: Any
+    ):
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        # One TLS context for all: loading the CA bundle costs ~40 ms of CPU per context.
+        client_args.setdefault("verify", httpx.create_ssl_context())
+        self._clients = [httpx.AsyncClient(limits=limits, **client_args) for _ in range(pools)]
+        self._busy = [0] * pools
+
+    @asynccontextmanager
+    async def lease(self) -> AsyncIterator[httpx.AsyncClient]:
+        index = min(range(len(self._clients)), key=self._busy.__getitem__)
+        self._busy[index] += 1
+        try:
+            yield self._clients[index]
+        finally:
+            self._busy[index] -= 1
+
+    @property
+    def is_closed(self) -> bool:
+        return all(client.is_closed for client in self._clients)
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.aclose()
