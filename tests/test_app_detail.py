@@ -3,15 +3,14 @@ server strings shown literally (never as markup)."""
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from app_helpers import SIZE, days_ago, iso_z, make_app, notes, screen_text, serve, settle
-from rich.console import Console
 from textual.widgets import Static
 
 from rectui.plivo.pricing import FREE_STORAGE_DAYS
+from rectui.ui.widgets.detail_pane import LABEL_WIDTH
 
 MEDIA = "https://media.plivo.com/v1/Account/MAAPPTEST00000000000/Recording"
 
@@ -75,10 +74,10 @@ def emu(running):
 
 
 def detail_text(app) -> str:
-    """The pane's whole content as text, however far it scrolls."""
-    console = Console(width=110, file=io.StringIO(), record=True, color_system=None)
-    console.print(app.detail.query_one("#detail-body", Static).content)
-    return console.export_text()
+    """The pane's whole content as text, however far it scrolls, values folded at the pane's
+    width joined up again."""
+    content = app.detail.query_one("#detail-body", Static).content
+    return content.plain.replace("\n" + " " * (LABEL_WIDTH + 1), "")
 
 
 async def open_app(pilot) -> None:

@@ -7,12 +7,12 @@ shown, never sent to the terminal.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.console import Console
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -137,21 +137,39 @@ def detail_sections(
     return sections
 
 
-def render_details(recording: Recording | None, now: datetime, *, utc: bool) -> RenderableType:
+LABEL_WIDTH = 13
+_GAP = " "
+_WRAPPER = Console(width=200, color_system=None, file=io.StringIO())
+"""Only for wrapping Text (tabs, cell widths); nothing is printed through it."""
+
+
+def render_details(recording: Recording | None, now: datetime, *, utc: bool, width: int) -> Text:
+    """The pane's content as lines already wrapped to `width` columns: a dim label column, then
+    the value (long values such as URLs fold). Plain lines rather than a Rich table, whose
+    measuring was most of what a cursor move cost in bench/table.py's profile; and the height is
+    known without measuring."""
     if recording is None:
         return Text("No recording selected.", style="dim")
-    parts: list[RenderableType] = []
-    for title, rows in detail_sections(recording, now, utc=utc):
-        if parts:
-            parts.append(Text(""))
-        parts.append(Text(title, style="bold underline"))
-        grid = Table.grid(padding=(0, 1), expand=True)
-        grid.add_column(style="dim", no_wrap=True, min_width=13, max_width=13)
-        grid.add_column(ratio=1, overflow="fold")
+    value_width = max(8, width - LABEL_WIDTH - len(_GAP))
+    out = Text()
+    for n, (title, rows) in enumerate(detail_sections(recording, now, utc=utc)):
+        if n:
+            out.append("\n\n")
+        out.append(title, style="bold underline")
         for label, value in rows:
-            grid.add_row(Text(label), value)
-        parts.append(grid)
-    return Group(*parts)
+            for k, line in enumerate(value.wrap(_WRAPPER, value_width, overflow="fold")):
+                out.append("\n")
+                out.append(f"{label if k == 0 else '':<{LABEL_WIDTH}.{LABEL_WIDTH}}", "dim")
+                out.append(_GAP)
+                out.append_text(line)
+    return out
+
+
+class _Body(Static):
+    def on_resize(self) -> None:
+        # A new width (the pane resized, or its scrollbar came or went): wrap again.
+        if isinstance(self.parent, DetailPane):
+            self.parent.rewrap()
 
 
 class DetailPane(VerticalScroll, can_focus=True):
@@ -164,15 +182,25 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.clock = clock
         self.utc = utc
         self.recording: Recording | None = None
+        self._shown: tuple[int, int] = (0, 0)
+        """(width, lines) of what the body shows."""
 
     def compose(self) -> ComposeResult:
-        yield Static(render_details(None, self.clock(), utc=self.utc), id="detail-body")
+        yield _Body(render_details(None, self.clock(), utc=self.utc, width=80), id="detail-body")
 
     def show(self, recording: Recording | None) -> None:
         if recording is self.recording:
             return
         self.recording = recording
-        self.query_one("#detail-body", Static).update(
-            render_details(recording, self.clock(), utc=self.utc)
-        )
+        self.rewrap()
         self.scroll_home(animate=False)
+
+    def rewrap(self) -> None:
+        body = self.query_one("#detail-body", Static)
+        width = body.size.width or self.scrollable_content_region.width
+        text = render_details(self.recording, self.clock(), utc=self.utc, width=max(1, width))
+        shown = (width, text.plain.count("\n") + 1)
+        # Same width and as many lines: nothing moves, so skip the screen's layout pass (which
+        # every other widget pays for too).
+        body.update(text, layout=shown != self._shown or not body.size.width)
+        self._shown = shown

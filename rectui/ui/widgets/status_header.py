@@ -23,6 +23,7 @@ class StatusHeader(Horizontal):
         self._marked = 0
         self._marked_detail = ""
         self._busy: str = ""
+        self._count_text = ""
 
     def compose(self) -> ComposeResult:
         yield Label("rectui", id="hdr-brand")
@@ -85,4 +86,9 @@ class StatusHeader(Horizontal):
             if self._marked_detail:
                 marked += f" ({self._marked_detail})"
             parts.append(marked)
-        self.query_one("#hdr-count", Label).update(" · ".join(parts))
+        text = " · ".join(parts)
+        if text != self._count_text:
+            # An update lays out the whole screen again; the table announces the count on every
+            # cursor move, and it rarely changes.
+            self._count_text = text
+            self.query_one("#hdr-count", Label).update(text)
