@@ -10,6 +10,7 @@ inside the timing. So each bench starts the emulator as a real server would run,
         ...
         server.requests(mark)                      # [(method, path, status)] since the mark
     # or: EmulatorProcess(data=[{...}, ...])       # serve these objects (written to a file)
+    # or: EmulatorProcess(data=lambda base_url: [...])  # objects whose URLs name this server
 
 `await warm_media(client, urls)` downloads every media URL once (so the emulator synthesises it
 before anything is timed, as a real account's media already exists) and returns each one's
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -65,7 +66,7 @@ class EmulatorProcess:
         *,
         seed: int = 0,
         count: int = 1000,
-        data: list[dict[str, Any]] | None = None,
+        data: list[dict[str, Any]] | Callable[[str], list[dict[str, Any]]] | None = None,
         latency_ms: float = 0.0,
         rate_limit: tuple[int, float] | None = None,
         now: datetime | None = None,
@@ -83,7 +84,7 @@ class EmulatorProcess:
         ]  # fmt: skip
         if data is not None:
             data_file = self.workdir / "data.json"
-            data_file.write_text(json.dumps(data))
+            data_file.write_text(json.dumps(data(self.base_url) if callable(data) else data))
             command += ["--data", str(data_file)]
         if rate_limit is not None:
             command += ["--rate-limit", f"{rate_limit[0]}/{rate_limit[1]:g}"]

@@ -2,12 +2,13 @@
 
     .venv/bin/python bench/triage.py [--count 1000] [--latency-ms 50]
 
-Setup (not timed): `rectui emulator` in its own process (as a real server would be: it does not
-share this process's CPU time slices or GIL) serving 1,000 given recordings (`--data`) of 5–20 s,
+Setup (not timed): `rectui emulator` in its own process (bench/_emulator.py; as a real server
+would be, it does not share this process's interpreter) serving 1,000 given recordings of 5–20 s,
 8 kHz mono as phone calls are, mp3 and wav, stored 100–125 days (past the free period), with
 50 ms latency on every response and Plivo's limit of 300 requests per 5 s enforced (429 beyond
-it). Every media file is fetched once first, which makes the emulator synthesise it (a real
-account's media already exists) and gives the true bytes to check archives against. The
+it). Every media file is fetched once first (`warm_media`), which makes the emulator synthesise
+it (a real account's media already exists: synthesis is the emulator's cost, not rectui's) and
+gives the true bytes to check archives against. The
 recordings are then listed through the listing engine, and the bench waits one rate window so
 that the timed part starts with a full budget.
 
@@ -29,43 +30,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
+import os
 import random
-import re
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
+from _emulator import AUTH_ID, EmulatorProcess, warm_media
 
 from rectui.emulator.audio import profile_for
-from rectui.emulator.threaded import bind_socket
 from rectui.listing import Listing
 from rectui.plivo import pricing
-from rectui.plivo.auth import Credentials
-from rectui.plivo.client import PlivoClient
 from rectui.plivo.filters import RecordingFilter
 from rectui.plivo.ratelimit import RateLimiter
 from rectui.triage import ArchiveDelete
 from rectui.triage.archive import sha256_file
 
-AUTH_ID = "MABENCHTRIAGE0000001"
-AUTH_TOKEN = "bench-token-not-secret"
 RATE = (300, 5.0)
-
-
-def free_port() -> int:
-    sock = bind_socket("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def make_data(count: int, base_url: str, now: datetime, seed: int = 7) -> list[dict[str, Any]]:
@@ -105,78 +88,25 @@ def make_data(count: int, base_url: str, now: datetime, seed: int = 7) -> list[d
     return objects
 
 
-ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3})')
-
-
-def start_emulator(data_file: Path, port: int, latency_ms: float, log: Path) -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "rectui", "emulator", "--port", str(port), "--data", str(data_file),
-        "--auth-id", AUTH_ID, "--auth-token", AUTH_TOKEN, "--subaccounts", "0",
-        "--latency-ms", str(latency_ms), "--rate-limit", f"{RATE[0]}/{RATE[1]:g}",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-            return process
-        except httpx.TransportError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"the emulator did not start; see {log}")
-
-
-def access_log(log: Path, after_line: int) -> list[tuple[str, str, int]]:
-    lines = log.read_text(errors="replace").splitlines()[after_line:]
-    found = [ACCESS_LINE.search(line) for line in lines]
-    return [(m["method"], m["path"], int(m["status"])) for m in found if m]
-
-
-async def fetch_truth(client: PlivoClient, objects: list[dict[str, Any]]) -> dict[str, str]:
-    """sha256 of every media file as served (this also makes the emulator synthesise it)."""
-    truth: dict[str, str] = {}
-    slots = asyncio.Semaphore(16)
-
-    async def one(obj: dict[str, Any]) -> None:
-        async with slots:
-            digest = hashlib.sha256()
-            async with client.stream_media(obj["recording_url"]) as response:
-                async for chunk in response.aiter_bytes():
-                    digest.update(chunk)
-            truth[obj["recording_id"]] = digest.hexdigest()
-
-    await asyncio.gather(*(one(obj) for obj in objects))
-    return truth
-
-
-async def run(
-    args: argparse.Namespace,
-    objects: list[dict[str, Any]],
-    base_url: str,
-    now: datetime,
-    log: Path,
-    workdir: Path,
-) -> int:
-    credentials = Credentials(AUTH_ID, AUTH_TOKEN)
-    async with PlivoClient(credentials, base_url=base_url, limiter=RateLimiter(*RATE)) as client:
-        started = time.perf_counter()
-        truth = await fetch_truth(client, objects)
-        took = time.perf_counter() - started
-        print(f"media fetched once in {took:.1f} s (not timed)", file=sys.stderr)
+async def run(args: argparse.Namespace, server: EmulatorProcess, now: datetime) -> int:
+    workdir = server.workdir
+    async with server.client(limiter=RateLimiter(*RATE)) as client:
         flt = RecordingFilter().with_time_range(now - timedelta(days=130), now - timedelta(days=95))
         listing = Listing(client, flt, now=now)
-        await listing.open()
         recordings = [rec async for rec in listing.iter_all()]
         listing.close()
         if len(recordings) != args.count:
             print(f"listed {len(recordings)} recordings, expected {args.count}", file=sys.stderr)
             return 1
+        started = time.perf_counter()
+        urls = [rec.recording_url or "" for rec in recordings]
+        digests = await warm_media(client, urls)
+        truth = {rec.recording_id: digests[rec.recording_url or ""] for rec in recordings}
+        took = time.perf_counter() - started
+        print(f"media synthesised and fetched once in {took:.1f} s (not timed)", file=sys.stderr)
         # Start the timed part with a full budget on both sides: wait out one rate window.
         await asyncio.sleep(RATE[1] + 0.5)
-        log_start = len(log.read_text(errors="replace").splitlines())
+        mark = server.mark()
 
         archive_dir = workdir / "archive"
         last = [0.0]
@@ -193,8 +123,7 @@ async def run(
         if sys.stderr.isatty():
             print(file=sys.stderr)
 
-    await asyncio.sleep(0.5)  # let the emulator's last access-log lines reach the file
-    requests = access_log(log, log_start)
+    requests = server.requests(mark, expect=2 * args.count)
     http_429 = sum(1 for _, _, status in requests if status == 429)
     deleted_ids = [
         path.rstrip("/").rsplit("/", 1)[-1]
@@ -247,23 +176,13 @@ def main() -> int:
 
     args = parser.parse_args()
     now = datetime.now(UTC).replace(microsecond=0)
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    workdir = Path(tempfile.mkdtemp(prefix="rectui-bench-triage-"))
-    objects = make_data(args.count, base_url, now)
-    data_file = workdir / "data.json"
-    data_file.write_text(json.dumps(objects))
-    log = workdir / "emulator.log"
-    process = start_emulator(data_file, port, args.latency_ms, log)
-    try:
-        return asyncio.run(run(args, objects, base_url, now, log, workdir))
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"{os.cpu_count()} cores; the emulator in its own process")
+    with EmulatorProcess(
+        data=lambda base_url: make_data(args.count, base_url, now),
+        latency_ms=args.latency_ms,
+        rate_limit=RATE,
+    ) as server:
+        return asyncio.run(run(args, server, now))
 
 
 if __name__ == "__main__":

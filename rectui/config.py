@@ -21,7 +21,7 @@ import platformdirs
 
 from .index.sync import DEFAULT_MARGIN
 from .plivo.auth import PLIVO_API_URL, Credentials
-from .plivo.client import PlivoClient
+from .plivo.client import DEFAULT_MAX_CONCURRENCY, PlivoClient
 from .plivo.filters import RecordingFilter
 from .plivo.ratelimit import RateLimiter, parse_rate
 from .plivo.rules import RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS
@@ -31,7 +31,7 @@ APP_NAME = "rectui"
 EXAMPLE_HINT = "see config.example.toml, or try `rectui --demo`"
 
 _TOP_KEYS = {"default_profile", "settings", "profiles", "presets"}
-SETTINGS_KEYS = {
+SETTINGS_KEYS = {"max_requests_in_flight",
     "timezone", "download_dir", "cache_dir", "cache_max_mb", "rate_limit", "index_margin_hours",
 }  # fmt: skip
 _PROFILE_KEYS = {"auth_id", "auth_token", "api_url", "subaccounts"}
@@ -53,6 +53,8 @@ class Settings:
     cache_dir: Path = field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)))
     cache_max_bytes: int = 2048 * 1024 * 1024
     rate_limit: tuple[int, float] = (RATE_LIMIT_REQUESTS, RATE_LIMIT_PERIOD_S)
+    max_requests_in_flight: int = DEFAULT_MAX_CONCURRENCY
+    """The most page requests one listing may keep in flight; it finds its own level below."""
     index_margin: timedelta = DEFAULT_MARGIN
     """How long after a span of add_time ends the index trusts it to gain no recordings."""
 
@@ -137,6 +139,14 @@ def _settings(raw: Any, path: Path | None) -> Settings:
         rate = parse_rate(rate_text)
     except ValueError as exc:
         raise ConfigError(f"{_where(path)}: `settings.rate_limit`: {exc}") from None
+    in_flight = _expect(
+        table.get("max_requests_in_flight", defaults.max_requests_in_flight),
+        int,
+        "settings.max_requests_in_flight",
+        path,
+    )
+    if in_flight < 1:
+        raise ConfigError(f"{_where(path)}: `settings.max_requests_in_flight` must be at least 1")
     margin_hours = _expect(
         table.get("index_margin_hours", defaults.index_margin // timedelta(hours=1)),
         int,
@@ -151,6 +161,7 @@ def _settings(raw: Any, path: Path | None) -> Settings:
         cache_dir=Path(cache_dir).expanduser() if cache_dir else defaults.cache_dir,
         cache_max_bytes=cache_mb * 2**20,
         rate_limit=rate,
+        max_requests_in_flight=in_flight,
         index_margin=timedelta(hours=margin_hours),
     )
 
@@ -294,5 +305,6 @@ def client_for(config: AppConfig, **options: Any) -> PlivoClient:
         config.profile.credentials,
         base_url=config.profile.api_url,
         limiter=RateLimiter(*config.settings.rate_limit),
+        max_concurrency=config.settings.max_requests_in_flight,
         **options,
     )

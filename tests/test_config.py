@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rectui.config import ConfigError, load_config
+from rectui.config import ConfigError, client_for, load_config
 from rectui.plivo.auth import Credentials
 
 TOKEN = "s3cr3t-token-value-xyz"
@@ -30,6 +30,7 @@ default_profile = "prod"
 timezone = "utc"
 cache_max_mb = 10
 rate_limit = "100/5"
+max_requests_in_flight = 12
 [profiles.prod]
 auth_id = "MAXXXXXXXXXXXXXXXXXX"
 auth_token = "{TOKEN}"
@@ -49,6 +50,7 @@ api_url = "http://127.0.0.1:8080/"
     assert config.profile.credentials_for("SAunknown").auth_id == "MAXXXXXXXXXXXXXXXXXX"
     assert config.settings.utc and config.settings.cache_max_bytes == 10 * 2**20
     assert config.settings.rate_limit == (100, 5.0)
+    assert client_for(config).max_concurrency == 12  # every listing's ceiling
     assert config.profile_names == ["prod", "staging"]
     assert config.warnings == []
     assert TOKEN not in repr(config)
@@ -88,6 +90,7 @@ def test_environment_wins_over_the_file(tmp_path: Path) -> None:
         ("[settings]\ncache_max_mb = true\n", "settings.cache_max_mb"),
         ('[settings]\ntimezone = "mars"\n', "settings.timezone"),
         ('[settings]\nrate_limit = "fast"\n', "settings.rate_limit"),
+        ("[settings]\nmax_requests_in_flight = 0\n", "settings.max_requests_in_flight"),
         ('[profiles.a]\nauth_id = "MA"\n', "No Plivo auth token"),
         ('default_profile = "nope"\n', "nope"),
         ('[profiles.a]\nauth_id = "MA"\nauth_token = "t"\napi_url = "ftp://x"\n', "http"),

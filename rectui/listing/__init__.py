@@ -3,7 +3,7 @@ total and random access by index, over Plivo's 20-row pages and 30-day add_time 
 
 No Textual here; the virtualized table reads a `Listing`.
 
-    listing = Listing(client, flt, now=None, max_concurrency=64)   # FilterError if flt is invalid
+    listing = Listing(client, flt, now=None, max_concurrency=None)  # FilterError if flt is invalid
     total = await listing.open()        # page 0 of every window, concurrently; idempotent
     listing.get(i)                      # Recording | Unavailable | None (not loaded); no I/O
     await listing.ensure(start, stop)   # fetch the pages holding rows [start, stop)
@@ -45,7 +45,8 @@ Semantics:
 - Concurrency: adaptive (`rectui.listing.concurrency`): the page requests in flight start at
   max(8, windows), double per round trip while answers stay as fast as the fastest seen, grow
   more slowly after the first slow answer, and halve on a 429, 5xx or dropped connection; never
-  above `max_concurrency` nor the rate limiter's requests per period. `listing.concurrency` shows
+  above `max_concurrency` (default: the client's, from `settings.max_requests_in_flight`, 64)
+  nor the rate limiter's requests per period. `listing.concurrency` shows
   the state (`limit`, `peak`, `shrinks`). The client's rate limiter keeps the account under
   Plivo's 300 requests / 5 s.
 - `iter_all()` does not wait for every window's total: the pages of a window are queued as soon
@@ -59,7 +60,7 @@ satisfy `ListingLike` (rectui/listing/protocol.py), which is all the table reads
 
 from typing import TYPE_CHECKING
 
-from .concurrency import DEFAULT_MAXIMUM as DEFAULT_MAX_CONCURRENCY
+from ..plivo.client import DEFAULT_MAX_CONCURRENCY
 from .concurrency import AdaptiveConcurrency
 from .engine import PAGE_SIZE, Listing, Row, Unavailable, plan_windows
 from .protocol import ListingLike, is_fully_loaded

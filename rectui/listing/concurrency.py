@@ -24,10 +24,9 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from ..plivo.client import Attempt
+from ..plivo.client import DEFAULT_MAX_CONCURRENCY, Attempt
 
 DEFAULT_INITIAL = 8
-DEFAULT_MAXIMUM = 64
 SLOW_FACTOR = 2.0
 """An answer this many times slower than the fastest seen means the server (or the path to it)
 is queueing: stop growing."""
@@ -41,7 +40,7 @@ def is_trouble(status: int | None) -> bool:
 class AdaptiveConcurrency:
     """The in-flight window of one listing's page requests."""
 
-    def __init__(self, maximum: int = DEFAULT_MAXIMUM, initial: int = DEFAULT_INITIAL):
+    def __init__(self, maximum: int = DEFAULT_MAX_CONCURRENCY, initial: int = DEFAULT_INITIAL):
         if maximum < 1 or initial < 1:
             raise ValueError("concurrency must be at least 1")
         self.maximum = maximum

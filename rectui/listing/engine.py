@@ -27,7 +27,7 @@ from ..plivo.client import PlivoClient
 from ..plivo.filters import TIME_FIELDS, RecordingFilter
 from ..plivo.models import Recording, RecordingPage
 from ..plivo.rules import DEFAULT_WINDOW, MAX_LIMIT, format_filter_time, split_windows
-from .concurrency import DEFAULT_INITIAL, DEFAULT_MAXIMUM, AdaptiveConcurrency
+from .concurrency import DEFAULT_INITIAL, AdaptiveConcurrency
 
 PAGE_SIZE = MAX_LIMIT
 
@@ -118,8 +118,9 @@ class Listing:
         flt: RecordingFilter,
         *,
         now: datetime | None = None,
-        max_concurrency: int = DEFAULT_MAXIMUM,
+        max_concurrency: int | None = None,
     ):
+        max_concurrency = client.max_concurrency if max_concurrency is None else max_concurrency
         if max_concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.client = client

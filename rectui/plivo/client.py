@@ -32,6 +32,8 @@ from .ratelimit import RateLimiter
 from .urls import http_url_problem
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+DEFAULT_MAX_CONCURRENCY = 64
+"""The most page requests one listing keeps in flight (it probes its way up to it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +150,10 @@ class PlivoClient:
         backoff_base: float = 0.25,
         backoff_cap: float = 8.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     ):
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
         self.credentials = credentials
         self.base_url = base_url.rstrip("/")
         self.limiter = limiter or RateLimiter()
@@ -160,7 +165,11 @@ class PlivoClient:
         """Called (on the event loop) before each retry of an API request."""
         self.retrying = 0
         """How many requests are being retried right now (a UI offers to stop waiting)."""
-        self._http = HttpPools(timeout=timeout, headers={"User-Agent": "rectui"})
+        self.max_concurrency = max_concurrency
+        """Read by each Listing as its ceiling (settings.max_requests_in_flight)."""
+        self._http = HttpPools(
+            connections=max_concurrency, timeout=timeout, headers={"User-Agent": "rectui"}
+        )
 
     async def __aenter__(self) -> PlivoClient:
         return self

@@ -4,18 +4,18 @@ httpcore's pool re-examines every connection it holds (and every queued request)
 request starts or ends, and part of that is quadratic in the number of connections. With the
 listing keeping up to 64 requests in flight, one pool of 64 connections spent 8–13 ms of CPU per
 request on a 2-core machine; eight pools of eight spent about 1.5 ms for the same requests. The
-connection limit as a whole is unchanged: POOLS × CONNECTIONS_PER_POOL.
+connections are split into pools of at most CONNECTIONS_PER_POOL.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 
-POOLS = 8
 CONNECTIONS_PER_POOL = 8
 
 
@@ -23,10 +23,10 @@ class HttpPools:
     """`async with pools.lease() as http:` gives the httpx.AsyncClient with the fewest requests
     in flight; hold the lease until the response (or its stream) is done."""
 
-    def __init__(
-        self, pools: int = POOLS, connections: int = CONNECTIONS_PER_POOL, **client_args: Any
-    ):
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    def __init__(self, connections: int = 64, **client_args: Any):
+        pools = max(1, math.ceil(connections / CONNECTIONS_PER_POOL))
+        per_pool = math.ceil(connections / pools)
+        limits = httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool)
         # One TLS context for all: loading the CA bundle costs ~40 ms of CPU per context.
         client_args.setdefault("verify", httpx.create_ssl_context())
         self._clients = [httpx.AsyncClient(limits=limits, **client_args) for _ in range(pools)]
