@@ -7,7 +7,7 @@ import asyncio
 import io
 import socket
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -84,36 +84,47 @@ async def settle(pilot: Pilot) -> None:
     raise AssertionError("workers did not settle")
 
 
+def is_api(request: LoggedRequest, method: str = "GET") -> bool:
+    """A Recording API request (not media) of `method`."""
+    return (
+        request.method == method
+        and "/Recording/" in request.path
+        and not request.path.endswith((".mp3", ".wav"))
+    )
+
+
+def is_delete(request: LoggedRequest) -> bool:
+    return is_api(request, "DELETE")
+
+
+def is_list(request: LoggedRequest) -> bool:
+    return is_api(request) and request.path.endswith("/Recording/")
+
+
+def is_first_page(request: LoggedRequest) -> bool:
+    """A listing request for a window's first page: one per window each time a filter is applied
+    (the table's prefetching of later pages left out)."""
+    return is_list(request) and request.query.get("offset", "0") == "0"
+
+
 def requests(running: RunningEmulator, method: str = "GET") -> list[LoggedRequest]:
-    return [
-        r
-        for r in running.emulator.request_log
-        if r.method == method and "/Recording/" in r.path and not r.path.endswith((".mp3", ".wav"))
-    ]
+    return [r for r in running.emulator.request_log if is_api(r, method)]
 
 
 def list_requests(running: RunningEmulator) -> list[LoggedRequest]:
-    return [r for r in requests(running) if r.path.endswith("/Recording/")]
+    return [r for r in running.emulator.request_log if is_list(r)]
 
 
 def first_pages(running: RunningEmulator) -> list[LoggedRequest]:
-    """Listing requests for a window's first page: one per window each time a filter is applied
-    (the table's prefetching of later pages left out)."""
-    return [r for r in list_requests(running) if r.query.get("offset", "0") == "0"]
+    return [r for r in running.emulator.request_log if is_first_page(r)]
 
 
 async def logged(
-    running: RunningEmulator, pick: Callable[[RunningEmulator], Sequence[LoggedRequest]], count: int
+    running: RunningEmulator, where: Callable[[LoggedRequest], bool], count: int
 ) -> list[LoggedRequest]:
-    """The picked requests once at least `count` are logged. The emulator writes its log after the
-    response has gone out, on its own thread, so the newest entry can trail the app by a moment;
-    wait for it (bounded) rather than for a guessed delay."""
-    deadline = time.monotonic() + 5
-    while len(pick(running)) < count and time.monotonic() < deadline:
-        await asyncio.sleep(0.005)
-    found = list(pick(running))
-    assert len(found) >= count, found
-    return found
+    """The requests `where` picks, once at least `count` are logged (the app may not have sent
+    the last one yet, so its event loop keeps running while this waits)."""
+    return await running.emulator.request_log.until_logged(count, where=where)
 
 
 def screen_text(app: RectuiApp) -> str:

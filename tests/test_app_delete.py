@@ -9,6 +9,7 @@ import pytest
 from app_helpers import (
     SIZE,
     first_pages,
+    is_delete,
     logged,
     make_app,
     notes,
@@ -63,7 +64,7 @@ async def test_delete_204_removes_the_row_and_updates_the_count_without_a_reload
 
         await pilot.press("y")
         await settle(pilot)
-        (sent,) = await logged(emu, deletes, 1)
+        (sent,) = await logged(emu, is_delete, 1)
         assert sent.path.endswith(f"/{target.recording_id}/")
         assert sent.status == 204
         assert emu.emulator.store.get(target.recording_id) is None
@@ -83,7 +84,7 @@ async def test_delete_404_counts_as_already_gone(emu) -> None:
         emu.emulator.fail_next(target.recording_id, status=404, method="DELETE", error="not found")
         await pilot.press("d", "y")
         await settle(pilot)
-        (sent,) = await logged(emu, deletes, 1)
+        (sent,) = await logged(emu, is_delete, 1)
         assert sent.status == 404
         assert app.table.total == total - 1
         assert app.table.listing.index_of(target.recording_id) is None
@@ -98,7 +99,7 @@ async def test_delete_500_keeps_the_row_and_says_why(emu) -> None:
         emu.emulator.fail_next(target.recording_id, status=500, method="DELETE", times=None)
         await pilot.press("d", "y")
         await settle(pilot)
-        await logged(emu, deletes, 2)  # the client retried once, then gave up
+        await logged(emu, is_delete, 2)  # the client retried once, then gave up
         assert app.table.total == total
         assert app.table.listing.index_of(target.recording_id) == 0
         assert emu.emulator.store.get(target.recording_id) is not None
@@ -130,7 +131,7 @@ async def test_marked_recordings_are_deleted_together(emu) -> None:
 
         await pilot.press("y")
         await settle(pilot)
-        sent = await logged(emu, deletes, 3)
+        sent = await logged(emu, is_delete, 3)
         assert {s.path.rstrip("/").rsplit("/", 1)[1] for s in sent} == {
             r.recording_id for r in marked
         }

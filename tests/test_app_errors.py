@@ -12,7 +12,7 @@ from app_helpers import (
     SIZE,
     closed_port_url,
     days_ago,
-    first_pages,
+    is_first_page,
     iso_z,
     logged,
     make_app,
@@ -90,7 +90,7 @@ async def test_network_down_is_one_line_and_the_app_stays_responsive(emu) -> Non
 
 
 async def test_a_timeout_says_the_server_did_not_answer(emu) -> None:
-    emu.emulator.latency_ms = 1000
+    emu.emulator.hold()  # a hung server: nothing is answered until the test's reset
     app = make_app(emu, max_retries=0, timeout=httpx.Timeout(0.2))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -246,7 +246,7 @@ async def test_quitting_closes_the_client(emu) -> None:
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert await logged(emu, first_pages, 1)
+        assert await logged(emu, is_first_page, 1)
         await pilot.press("q")
     # The app owns the client: quitting closed its connection pool.
     assert app.client.is_closed

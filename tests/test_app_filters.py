@@ -12,6 +12,7 @@ from app_helpers import (
     choose,
     field_error,
     first_pages,
+    is_first_page,
     logged,
     make_app,
     notes,
@@ -47,7 +48,7 @@ async def test_opens_on_the_last_seven_days_with_the_count_in_the_header(emu) ->
     app = make_app(emu, demo=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        (first, *others) = await logged(emu, first_pages, 1)
+        (first, *others) = await logged(emu, is_first_page, 1)
         assert others == [], "the default range is opened once, not again when the form mounts"
         assert first.query["add_time__gte"] == format_filter_time(NOW - timedelta(days=7))
         assert first.query["add_time__lt"] == format_filter_time(NOW)
@@ -84,7 +85,7 @@ async def test_every_text_field_reaches_the_server_as_its_query_param(emu) -> No
                 await set_field(pilot, key, value)
         await pilot.press("enter")
         await settle(pilot)
-        sent = (await logged(emu, first_pages, before + 2))[-1]
+        sent = (await logged(emu, is_first_page, before + 2))[-1]
         assert {k: sent.query[k] for k in typed} == typed
         assert sent.query["add_time__gte"] == format_filter_time(NOW - timedelta(hours=24))
         assert sent.query["add_time__lt"] == format_filter_time(NOW)
@@ -101,7 +102,7 @@ async def test_custom_range_is_sent_as_typed_and_switches_the_range_to_custom(em
         await set_field(pilot, "until", "2026-02-15 12:30")
         await pilot.press("enter")
         await settle(pilot)
-        sent = (await logged(emu, first_pages, 2))[-1]
+        sent = (await logged(emu, is_first_page, 2))[-1]
         # The engine sends the bounds in Plivo's full form (seconds included).
         assert sent.query["add_time__gte"] == "2026-02-01 00:00:00"
         assert sent.query["add_time__lt"] == "2026-02-15 12:30:00"
@@ -132,7 +133,7 @@ async def test_storage_duration_and_its_comparison_reach_the_server_without_a_ti
         assert "cannot combine a storage duration with a time range" in note
         await pilot.press("enter")
         await settle(pilot)
-        sent = (await logged(emu, first_pages, 2))[-1]
+        sent = (await logged(emu, is_first_page, 2))[-1]
         assert sent.query[param] == "3"
         assert not set(TIME_FIELDS) & set(sent.query)
         assert sent.status == 200
@@ -160,7 +161,7 @@ async def test_validation_messages_sit_under_their_fields_and_nothing_is_sent(em
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        sent_before = len(await logged(emu, first_pages, 1))
+        sent_before = len(await logged(emu, is_first_page, 1))
 
         await set_field(pilot, "from_number", "+1 415 CALL-ME")
         assert "E.164" in field_error(app, "from_number")
@@ -191,7 +192,7 @@ async def test_storage_with_a_time_range_is_refused_under_the_storage_field(emu)
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        sent_before = len(await logged(emu, first_pages, 1))
+        sent_before = len(await logged(emu, is_first_page, 1))
         await set_field(pilot, "storage_days", "abc")
         assert "whole number of days" in field_error(app, "storage_days")
         await set_field(pilot, "storage_days", "90")
@@ -265,11 +266,11 @@ async def test_clear_filters_resets_the_form_and_reloads_the_default(emu) -> Non
         await set_field(pilot, "conference_name", "standup")
         await choose(pilot, "range", "30d")
         await settle(pilot)
-        assert (await logged(emu, first_pages, 2))[-1].query["conference_name"] == "standup"
+        assert (await logged(emu, is_first_page, 2))[-1].query["conference_name"] == "standup"
         count = len(first_pages(emu))
         await pilot.press("ctrl+l")  # from inside the sidebar
         await settle(pilot)
-        sent = (await logged(emu, first_pages, count + 1))[-1]
+        sent = (await logged(emu, is_first_page, count + 1))[-1]
         assert "conference_name" not in sent.query
         assert sent.query["add_time__gte"] == format_filter_time(NOW - timedelta(days=7))
         assert app.query_one("#f-conference_name").value == ""
@@ -279,7 +280,7 @@ async def test_clear_filters_resets_the_form_and_reloads_the_default(emu) -> Non
         assert app.focused is app.table
         await pilot.press("C")
         await settle(pilot)
-        assert len(await logged(emu, first_pages, count + 2)) == count + 2
+        assert len(await logged(emu, is_first_page, count + 2)) == count + 2
 
 
 async def test_slash_jumps_to_the_filters_and_escape_returns_to_the_table(emu) -> None:
@@ -304,12 +305,12 @@ async def test_palette_quick_ranges_and_presets(emu) -> None:
             assert title in commands
         commands["Range: last 30 days"].callback()
         await settle(pilot)
-        sent = (await logged(emu, first_pages, 2))[-1]
+        sent = (await logged(emu, is_first_page, 2))[-1]
         assert sent.query["add_time__gte"] == format_filter_time(NOW - timedelta(days=30))
         assert app.query_one("#f-range", Select).value == "30d"
         commands["Preset: long-stored"].callback()
         await settle(pilot)
-        sent = (await logged(emu, first_pages, 3))[-1]
+        sent = (await logged(emu, is_first_page, 3))[-1]
         assert sent.query["recording_storage_duration__gt"] == "90"
         assert not set(TIME_FIELDS) & set(sent.query)
 
@@ -319,10 +320,10 @@ async def test_refresh_reloads_the_same_filter_and_keeps_the_cursor(emu) -> None
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("j", "j", "j")
-        first = (await logged(emu, first_pages, 1))[0]
+        first = (await logged(emu, is_first_page, 1))[0]
         count = len(first_pages(emu))
         await pilot.press("r")
         await settle(pilot)
-        again = (await logged(emu, first_pages, count + 1))[count]
+        again = (await logged(emu, is_first_page, count + 1))[count]
         assert again.query == first.query
         assert app.table.cursor_index == 3

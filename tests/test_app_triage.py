@@ -34,7 +34,6 @@ from rectui.formatting import format_minutes, format_money
 from rectui.listing import SortedListing, quick_range
 from rectui.plivo import pricing
 from rectui.plivo.client import PlivoClient
-from rectui.plivo.ratelimit import RateLimiter
 from rectui.triage import Outcome
 from rectui.ui.app import RectuiApp
 from rectui.ui.screens import ConfirmDeleteScreen
@@ -85,6 +84,10 @@ def panel(app: RectuiApp) -> TaskPanel:
 def stored_in_range(emu, key: str):
     start, end = quick_range(key, NOW)
     return [r for r in emu.emulator.store.snapshot() if start <= r.add_time < end]
+
+
+def is_listing_path(path: str) -> bool:
+    return path.endswith("/Recording/")
 
 
 def in_store(emu, rid: str) -> bool:
@@ -160,24 +163,19 @@ async def test_mark_all_asks_with_the_count_then_marks_every_matching_recording(
         assert app.table.marked == set()
 
 
-def hold_further_requests(app: RectuiApp) -> None:
-    """Reading every row stops midway, whatever the machine's speed: the client may send one
-    more request, then waits out an hour-long rate window. (The listing adapts its concurrency,
-    so latency alone no longer makes a read of every row slow.)"""
-    app.client.limiter = RateLimiter(1, 3600.0)
-
-
 async def test_mark_all_can_be_cancelled_while_it_loads(emu) -> None:
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, "1y")
-        hold_further_requests(app)
+        gate = emu.emulator.hold(is_listing_path)  # reading every row stops at the server
         await pilot.press("ctrl+a")
         assert "Every row is loaded first" in screen_text(app)
         await pilot.press("y")
+        await gate.until_held(1)
         await until(pilot, lambda: panel(app).active, "the task panel")
         assert "Marking all" in screen_text(app)
         await pilot.press("escape")
+        gate.release()
         await settle(pilot)
         assert app.table.marked == set()
         assert not panel(app).active and not app.triage.running
@@ -270,27 +268,27 @@ async def test_cancel_midway_leaves_the_table_as_the_server_is(emu) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, "1y")
         total = app.table.total
-        await pilot.press("v", *["j"] * 39, "v")
-        await settle(pilot)
+        await pilot.press("v")
+        app.table.cursor_index = 39  # the range follows the cursor (key by key: test above)
+        await pilot.press("v")
         marked = [r.recording_id for r in app.table.marked_recordings]
         assert len(marked) == 40
-        emu.emulator.latency_ms = 150  # slow enough to stop half-way (40 deletes take ~1.5 s)
+        gate = emu.emulator.hold(method="DELETE", after=4)  # four go through, then the server waits
 
         await pilot.press("d", "y")
         report = app.triage.report
-
-        def some_done() -> bool:
-            return sum(1 for r in report.results.values() if r.ok) >= 4
-
-        await until(pilot, some_done, "a few deletes")
+        await gate.until_held(1)
+        await until(pilot, lambda: len(report.deleted) == 4, "the first four deletes")
         assert app.triage.running
         await pilot.press("escape")  # cancels the run (the table has focus)
+        gate.release()  # the deletes already sent finish; nothing new is sent
         await settle(pilot)
 
         assert report.cancelled
         deleted = set(report.deleted)
         not_attempted = set(report.ids_with([Outcome.NOT_ATTEMPTED]))
-        assert 4 <= len(deleted) < 40 and not_attempted
+        assert len(deleted) == gate.seen  # the four, and every one the server held at the cancel
+        assert 4 < len(deleted) < 40 and not_attempted
         assert deleted | not_attempted == set(marked)  # nothing left in doubt
         for rid in marked:
             assert in_store(emu, rid) == (app.table.listing.index_of(rid) is not None), rid
@@ -462,11 +460,14 @@ async def test_escape_stops_the_cost_view_while_it_loads(emu) -> None:
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, "1y")
-        hold_further_requests(app)
+        gate = emu.emulator.hold(is_listing_path)  # reading every row stops at the server
         await pilot.press("dollar_sign")
         assert isinstance(app.screen, CostScreen)
+        await gate.until_held(1)
         assert "Reading" in screen_text(app)
         await pilot.press("escape")
+        assert not isinstance(app.screen, CostScreen)  # at once, with the reads still held
+        gate.release()
         await settle(pilot)
         assert not isinstance(app.screen, CostScreen)
         await pilot.press("j")  # still usable

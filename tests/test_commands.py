@@ -58,19 +58,12 @@ def run(
     return done
 
 
-def deletes(emulator: RunningEmulator) -> list[tuple[str, int | None]]:
+def deletes(emulator: RunningEmulator, at_least: int = 0) -> list[tuple[str, int | None]]:
+    """(id, status) of the logged DELETEs, once `at_least` of them are there (bounded)."""
     return [
         (r.path.rstrip("/").rsplit("/", 1)[-1], r.status)
-        for r in emulator.emulator.request_log
-        if r.method == "DELETE"
+        for r in emulator.emulator.request_log.wait_logged(at_least, method="DELETE")
     ]
-
-
-def settled_deletes(emulator: RunningEmulator, expected: int) -> list[tuple[str, int | None]]:
-    deadline = time.monotonic() + 5  # the server logs a request just after answering it
-    while len(found := deletes(emulator)) < expected and time.monotonic() < deadline:
-        time.sleep(0.001)
-    return found
 
 
 def span(emulator: RunningEmulator, days: int) -> tuple[str, str, list[str]]:
@@ -201,7 +194,7 @@ def test_delete_results_and_exit_codes(emulator: RunningEmulator, tmp_path: Path
         f"{UNKNOWN}\talready_gone\tnot found (already deleted)",
     ]
     assert "3 deleted, 1 already gone" in done.stderr
-    assert Counter(r for r, s in settled_deletes(emulator, 4) if s == 204) == Counter(ids)
+    assert Counter(r for r, s in deletes(emulator, 4) if s == 204) == Counter(ids)
 
     again = run(emulator, "delete", "-", "--yes", tmp_path=tmp_path, stdin=" ".join(ids))
     assert again.returncode == 0 and again.stdout.count("already_gone") == 3
@@ -228,7 +221,7 @@ def test_delete_with_archive_resumes_from_its_manifest(
     done = run(emulator, "delete", *ids, "--archive", str(archive), "--yes", tmp_path=tmp_path)
     assert done.returncode == 1
     assert f"{ids[0]}\tfailed\tnot archived, not deleted" in done.stdout
-    assert ids[0] not in {rid for rid, _ in settled_deletes(emulator, 3)}
+    assert ids[0] not in {rid for rid, _ in deletes(emulator, 3)}
 
     emulator.emulator.clear_faults()
     emulator.emulator.request_log.clear()

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from audio_helpers import FakeClock
 
 from rectui.emulator import Emulator, RunningEmulator, run_emulator_in_thread
 from rectui.emulator.accounts import make_accounts
@@ -584,25 +585,95 @@ def test_rate_limit_counts_every_endpoint_per_account(emulator) -> None:
         assert client.get(list_path(sub.auth_id)).status_code == 200  # its own budget
 
 
-def test_rate_limit_window_slides(emulator) -> None:
-    emulator.emulator.rate_limit = (2, 0.3)
-    with client_for(emulator) as client:
-        statuses = [client.get(list_path(emulator.auth_id)).status_code for _ in range(3)]
-        assert statuses == [200, 200, 429]
-        time.sleep(0.35)  # one full window: the limit is a sliding count, nothing to guess
-        assert client.get(list_path(emulator.auth_id)).status_code == 200
+def test_rate_limit_window_slides(make_emulator) -> None:
+    clock = FakeClock()
+    running = make_emulator(count=5, now=NOW, monotonic=clock, rate_limit=(2, 0.5))
+    with client_for(running) as client:
+
+        def status() -> int:
+            return client.get(list_path(running.auth_id)).status_code
+
+        assert [status(), status(), status()] == [200, 200, 429]
+        clock.advance(0.25)
+        assert status() == 429  # both requests are still inside the window
+        clock.advance(0.25)  # the first two leave the window together
+        assert [status(), status(), status()] == [200, 200, 429]
 
 
 async def test_latency_delays_each_request_without_serialising_them(emulator) -> None:
     emulator.emulator.latency_ms = 300
+    # The gate sits after the latency: ten requests can all reach it only if their delays ran
+    # side by side, since a serialised server would keep the second behind the first, held one.
+    gate = emulator.emulator.hold("/Recording/")
     async with httpx.AsyncClient(base_url=emulator.base_url, auth=emulator.auth) as client:
         started = time.perf_counter()
-        responses = await asyncio.gather(
-            *(client.get(list_path(emulator.auth_id)) for _ in range(10))
-        )
-        elapsed = time.perf_counter() - started
+        sent = [asyncio.create_task(client.get(list_path(emulator.auth_id))) for _ in range(10)]
+        await gate.until_held(10)
+        assert time.perf_counter() - started >= 0.3  # each one waited out the latency
+        assert not any(task.done() for task in sent)
+        gate.release()
+        responses = await asyncio.gather(*sent)
     assert [r.status_code for r in responses] == [200] * 10
-    assert 0.3 <= elapsed < 2.0  # one after another would take 3 s
+
+
+def test_hold_keeps_matching_requests_waiting_until_released(emulator) -> None:
+    rec = emulator.emulator.store.snapshot(emulator.auth_id)[0]
+    one = f"{list_path(emulator.auth_id)}{rec.recording_id}/"
+    gate = emulator.emulator.hold("/Recording/", method="GET", after=2)
+    answers: queue.Queue[int] = queue.Queue()
+
+    def get() -> None:
+        with client_for(emulator) as client:
+            answers.put(client.get(one).status_code)
+
+    with client_for(emulator) as client:
+        assert [client.get(one).status_code for _ in range(2)] == [200, 200]  # the first two pass
+        assert client.delete(one).status_code == 204  # another method is not held
+        waiting = [threading.Thread(target=get) for _ in range(3)]
+        for thread in waiting:
+            thread.start()
+        gate.wait_held(3)
+        assert answers.empty() and gate.held == 3
+        assert len(emulator.emulator.request_log) == 3  # held requests are not answered yet
+        gate.release()
+        for thread in waiting:
+            thread.join(30)
+        assert sorted(answers.get_nowait() for _ in range(3)) == [404, 404, 404]  # deleted
+        assert client.get(one).status_code == 404  # an open gate lets everything through
+    assert gate.held == 0 and gate.seen == 6
+    with pytest.raises(AssertionError, match="never saw 7 held"):
+        gate.wait_held(7, timeout=0.01)
+
+
+def test_reset_releases_held_requests(emulator) -> None:
+    gate = emulator.emulator.hold(method="GET")
+    answer: list[int] = []
+
+    def get() -> None:
+        with client_for(emulator) as client:
+            answer.append(client.get(list_path(emulator.auth_id)).status_code)
+
+    thread = threading.Thread(target=get)
+    thread.start()
+    gate.wait_held(1)
+    emulator.emulator.reset()  # a test that stops midway never leaves the server stuck
+    thread.join(30)
+    assert answer == [200]
+    with client_for(emulator) as client:
+        assert client.get(list_path(emulator.auth_id)).status_code == 200  # the hold is gone
+
+
+def test_wait_logged_counts_matching_requests_and_names_what_never_came(emulator) -> None:
+    with client_for(emulator) as client:
+        client.get(list_path(emulator.auth_id))
+        client.get(list_path(emulator.auth_id) + "nope/")
+    found = emulator.emulator.request_log.wait_logged(
+        1, method="GET", match=lambda p: p.endswith("nope/")
+    )
+    assert [entry.status for entry in found] == [404]
+    assert len(emulator.emulator.request_log.wait_logged(2, method="GET")) == 2
+    with pytest.raises(AssertionError, match="logged 0 of 1 DELETE"):
+        emulator.emulator.request_log.wait_logged(1, method="DELETE", timeout=0.01)
 
 
 def test_fail_next_answers_errors_then_recovers(emulator) -> None:

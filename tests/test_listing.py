@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from rectui.emulator import Emulator, LoggedRequest, RunningEmulator, run_emulator_in_thread
@@ -51,23 +48,7 @@ def served() -> Iterator[RunningEmulator]:
 def emu(served: RunningEmulator) -> Iterator[Emulator]:
     emulator = served.emulator
     emulator.reset()  # deleted recordings return, faults and the log are cleared
-    yield emulator
-    drain_log(served)
-
-
-def drain_log(served: RunningEmulator) -> None:
-    """Make sure this test's requests are all in the log before the next test resets it.
-
-    The emulator logs a request just after its response went out, so the last entry of a test
-    can land after the next test's reset. One more request, logged only once it has been
-    answered, comes after every earlier one has finished.
-    """
-    marker = f"/drain/{uuid.uuid4()}"
-    httpx.get(served.base_url + marker, timeout=10)
-    deadline = time.monotonic() + 5.0
-    while not any(r.path == marker for r in served.emulator.request_log):
-        assert time.monotonic() < deadline, "the emulator never logged the drain request"
-        time.sleep(0.001)
+    return emulator
 
 
 def make_client(served: RunningEmulator, **kwargs: Any) -> PlivoClient:
@@ -92,16 +73,11 @@ def list_requests(emulator: Emulator) -> list[LoggedRequest]:
 
 
 async def settled(emulator: Emulator, sent: int) -> list[LoggedRequest]:
-    """The listing requests in the emulator's log once all `sent` of them are in it.
-
-    The emulator appends to its log after the response has gone out, on its own thread, so the
-    last entries can trail the client's view by a moment. We know exactly how many requests were
-    sent, so wait (bounded) for that count instead of guessing a delay.
-    """
-    deadline = time.monotonic() + 5.0
-    while len(list_requests(emulator)) < sent and time.monotonic() < deadline:
-        await asyncio.sleep(0.002)
-    requests = list_requests(emulator)
+    """The listing requests in the emulator's log, once all `sent` of them are there: a listing
+    that was cancelled leaves requests the server answers after the client moved on."""
+    requests = await emulator.request_log.until_logged(
+        sent, method="GET", match=lambda path: path.endswith("/Recording/")
+    )
     assert len(requests) == sent
     return requests
 

@@ -167,7 +167,7 @@ async def test_first_screen_shows_placeholders_then_rows(
     small: RunningEmulator, small_client: PlivoClient
 ) -> None:
     emulator = small.emulator
-    emulator.latency_ms = 600  # keeps later pages in flight while the test looks, even under load
+    gate = emulator.hold("/Recording/", method="GET")  # pages come when the test says
     listing = Listing(small_client, LAST_WEEK, now=NOW)
     app = Host(listing)
     async with app.run_test(size=(120, 32)) as pilot:
@@ -175,6 +175,8 @@ async def test_first_screen_shows_placeholders_then_rows(
         await pilot.pause()
         assert "Loading recordings…" in screen_lines(table)[1]
 
+        await gate.until_held(1)
+        gate.release(1)  # the first page only
         await listing.open()  # shared with the table's own open: returns when it has
         await pilot.pause()
         lines = screen_lines(table)
@@ -183,6 +185,8 @@ async def test_first_screen_shows_placeholders_then_rows(
         assert all("loading…" in line for line in lines[21:]), lines[21:]
         assert table.is_loading
 
+        await gate.until_held(1)
+        gate.release()
         await settle(pilot)
         lines = screen_lines(table)
         assert "standup 20" in lines[21] and "standup 30" in lines[31]

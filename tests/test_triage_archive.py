@@ -11,7 +11,6 @@ import asyncio
 import hashlib
 import json
 import stat
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -70,17 +69,10 @@ def manifest(directory: Path) -> list[dict[str, Any]]:
 
 
 def request_log(emulator: RunningEmulator, settle_on: int = 0) -> list[tuple[str, str, int | None]]:
-    """(method, last path part, status); waits (bounded) until `settle_on` DELETEs are logged,
-    since the server thread logs a request just after answering it."""
-    deadline = time.monotonic() + 5
-    while True:
-        lines = [
-            (r.method, r.path.rstrip("/").rsplit("/", 1)[-1], r.status)
-            for r in emulator.emulator.request_log
-        ]
-        if sum(m == "DELETE" for m, _, _ in lines) >= settle_on or time.monotonic() > deadline:
-            return lines
-        time.sleep(0.001)
+    """(method, last path part, status) of every request, once `settle_on` DELETEs are logged."""
+    log = emulator.emulator.request_log
+    log.wait_logged(settle_on, method="DELETE")
+    return [(r.method, r.path.rstrip("/").rsplit("/", 1)[-1], r.status) for r in log]
 
 
 def deleted_on_server(lines: list[tuple[str, str, int | None]]) -> Counter[str]:

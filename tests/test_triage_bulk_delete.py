@@ -6,7 +6,6 @@ What the server actually did is read from the emulator's request log, never from
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -39,18 +38,12 @@ def some_ids(emulator: RunningEmulator, count: int) -> list[str]:
 
 
 def settled_log(emulator: RunningEmulator, expected: int) -> list[tuple[str, str, int | None]]:
-    """The log's DELETE lines once `expected` of them are there. The server thread appends a
-    line just after sending its response, so the client can be a moment ahead of the log."""
-    deadline = time.monotonic() + 5
-    while True:
-        lines = [
-            (r.method, r.path.rstrip("/").rsplit("/", 1)[-1], r.status)
-            for r in emulator.emulator.request_log
-            if r.method == "DELETE"
-        ]
-        if len(lines) >= expected or time.monotonic() > deadline:
-            return lines
-        time.sleep(0.001)
+    """(method, id, status) of the logged DELETEs, once `expected` of them are there: DELETEs
+    in flight when a job was cancelled are answered after the client moved on."""
+    return [
+        (r.method, r.path.rstrip("/").rsplit("/", 1)[-1], r.status)
+        for r in emulator.emulator.request_log.wait_logged(expected, method="DELETE")
+    ]
 
 
 def deletes_204(lines: list[tuple[str, str, int | None]]) -> Counter[str]:

@@ -12,7 +12,8 @@ it in-process:
         httpx.get(f"{base_url}/v1/Account/{auth_id}/Recording/", auth=(auth_id, auth_token))
 
 `Emulator(*, seed=0, count=1000, latency_ms=0, rate_limit=None, media_auth=False, data=None,
-now=None, auth_id=None, auth_token=None, subaccount_count=2, ffmpeg=None)`
+now=None, auth_id=None, auth_token=None, subaccount_count=2, ffmpeg=None,
+monotonic=time.monotonic)`
 
 - `seed`/`count`: generated recordings (deterministic for the same seed, count and `now`).
   `data`: a list of recording objects to serve exactly as given instead (their recording_url
@@ -27,15 +28,25 @@ now=None, auth_id=None, auth_token=None, subaccount_count=2, ffmpeg=None)`
   and `.media_auth` may be changed at any time.
 - `.request_log`: `LoggedRequest(method, path, query, status)` for every request, in order
   (status None: the connection was dropped); clear it with `.request_log.clear()`. An entry is
-  appended when the response starts, so it is there before the client sees any byte.
+  appended when the response starts, so it is there before the client sees any byte: once the
+  client has an answer, its request is in the log. `.request_log.wait_logged(n, method=None,
+  match=None, where=None)` (`await .until_logged(...)` from a test with its own event loop)
+  returns the matching entries once n are logged (for requests a client gave up on, which can
+  still arrive), failing after a bound with what never arrived.
+- `.hold(match=None, method=None, after=0)` keeps matching requests (after the first `after`)
+  waiting inside the server until the returned gate's `.release()`; `.wait_held(n)` (or
+  `await .until_held(n)` from a test with its own event loop) returns once n wait there. A test
+  that needs the server midway stops it there instead of racing it.
+- `monotonic=`: the server's clock for the rate window (default `time.monotonic`), so a test
+  can step time instead of sleeping.
 - Failure injection, each matching by a recording id / path substring, a path predicate or None
   for every request, and used up after `times` (None: until `.clear_faults()`):
   `.fail_next(match, status=500, times=1, method=None, error=None, body=None, headers=None)`
   answers with that status instead; `.drop_connection_for(match, times=1)` closes the connection
   without a response; `.truncate_media_for(recording_id, keep_bytes=None, times=1)` sends full
   headers but only part of the media body, then closes the connection.
-- `.reset()`: deleted recordings return, faults and log cleared, settings back to the
-  constructor's. `.close()`: stop media synthesis and delete the media cache.
+- `.reset()`: deleted recordings return, faults and log cleared, holds released, settings back
+  to the constructor's. `.close()`: stop media synthesis and delete the media cache.
 - `.store` (`RecordingStore`: `snapshot(owner=None)`, `get(id)`) and
   `.recording_object(id, base_url)` show what the API serves, for tests.
 
@@ -49,7 +60,8 @@ base URL; `EmulatorThread(emulator).start()` / `.stop()` is the same without a `
 """
 
 from .accounts import AccountCredentials
-from .server import Emulator, LoggedRequest
+from .request_log import LoggedRequest
+from .server import Emulator
 from .threaded import EmulatorThread, RunningEmulator, run_emulator_in_thread
 
 __all__ = [

@@ -1,21 +1,23 @@
 """The emulator itself: Plivo's Recording API as an ASGI app, controllable in-process.
 
-Every request goes through `Emulator.__call__`, which applies the injected latency and scheduled
-faults and records the request in `request_log`; the Starlette app behind it authenticates,
-applies the per-account rate limit and answers. Query validation is `RecordingFilter.errors()`
-and prices come from `rectui.plivo.pricing`, so the emulator cannot drift from the client's
-idea of the rules.
+Every request goes through `Emulator.__call__`, which applies the injected latency, holds and
+scheduled faults and records the request in `request_log`; the Starlette app behind it
+authenticates, applies the per-account rate limit and answers. Query validation is
+`RecordingFilter.errors()` and prices come from `rectui.plivo.pricing`, so the emulator cannot
+drift from the client's idea of the rules.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import threading
+import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
@@ -30,29 +32,16 @@ from ..plivo.rules import MAX_LIMIT
 from .accounts import AccountCredentials, basic_credentials, make_accounts
 from .audio import MediaLibrary, MediaUnavailable
 from .data import StoredRecording, generate_recordings, load_recordings, render_recording
-from .faults import DropConnection, Fault, FaultPlan, PathMatch
+from .faults import DropConnection, Fault, FaultPlan, Hold, PathMatch
 from .media_response import FileSliceResponse, UnsatisfiableRange, parse_range
 from .rate_limit import RequestCounter
+from .request_log import LoggedRequest, RequestLog
 from .store import RecordingStore, TimeWindow, filter_predicate
 
 DEFAULT_LIMIT = MAX_LIMIT
 """Without a limit parameter Plivo returns a full page of 20."""
 
 CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
-
-REQUEST_LOG_LIMIT = 100_000
-"""The log keeps at most this many entries (the oldest half goes), so a long demo stays small."""
-
-
-class LoggedRequest(NamedTuple):
-    method: str
-    path: str
-    query: dict[str, str]
-    status: int | None
-    """The status sent; None when the connection was dropped before any response.
-
-    Entries are appended when the response starts, so they are in the log before the client
-    has seen anything."""
 
 
 class ApiError(Exception):
@@ -95,6 +84,7 @@ class Emulator:
         auth_token: str | None = None,
         subaccount_count: int = 2,
         ffmpeg: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         self.seed = seed
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
@@ -118,9 +108,13 @@ class Emulator:
         self.store = RecordingStore(records)
         self.media = MediaLibrary(ffmpeg)
         self.faults = FaultPlan()
-        self.request_log: list[LoggedRequest] = []
+        self.request_log = RequestLog()
+        self._in_flight = 0
+        self._idle = threading.Condition()
         self.latency_ms = latency_ms
         self.media_auth = media_auth
+        self._monotonic = monotonic
+        """The server's clock for the rate window: a test steps it instead of sleeping."""
         self._rate_counter: RequestCounter | None = None
         self.rate_limit = rate_limit
         self._defaults = (latency_ms, rate_limit, media_auth)
@@ -136,7 +130,9 @@ class Emulator:
 
     @rate_limit.setter
     def rate_limit(self, value: tuple[int, float] | None) -> None:
-        self._rate_counter = None if value is None else RequestCounter(*value)
+        self._rate_counter = (
+            None if value is None else RequestCounter(*value, clock=self._monotonic)
+        )
 
     @property
     def accounts(self) -> list[AccountCredentials]:
@@ -196,17 +192,46 @@ class Emulator:
             Fault("truncate", recording_id, method="GET", remaining=times, keep_bytes=keep_bytes)
         )
 
+    def hold(self, match: PathMatch = None, *, method: str | None = None, after: int = 0) -> Hold:
+        """Keep matching requests waiting, after the first `after` pass, until `.release()`.
+
+        Held requests wait after the latency and before faults, the API and the log, so a test
+        can stop the server midway (`hold.wait_held(n)`, or `await hold.until_held(n)` from an
+        app test), look, and let it go on.
+        """
+        gate = Hold(match, method, after)
+        self.faults.add_hold(gate)
+        return gate
+
     def clear_faults(self) -> None:
+        """Drop every fault, and release and drop every hold."""
         self.faults.clear()
 
     def reset(self) -> None:
         """Back to the state after construction: deleted recordings return, faults and the log
-        are cleared, latency, rate limit and media auth are the constructor's. Media stays
-        cached."""
-        self.store.reset()
+        are cleared, holds released, latency, rate limit and media auth are the constructor's.
+        Media stays cached.
+
+        Requests still in flight (a cancelled job's, or held ones) are let finish first, so none
+        of them lands in the log or the store after the reset.
+        """
         self.faults.clear()
+        self.wait_idle()
+        self.store.reset()
         self.request_log.clear()
         self.latency_ms, self.rate_limit, self.media_auth = self._defaults
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Block until no request is being served (a bound for a loaded machine)."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._in_flight:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"the emulator still serves {self._in_flight} request(s) after {timeout} s"
+                    )
+                self._idle.wait(left)
 
     def close(self) -> None:
         """Stop media synthesis and delete cached media. The emulator cannot serve media after."""
@@ -225,6 +250,16 @@ class Emulator:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        with self._idle:
+            self._in_flight += 1
+        try:
+            await self._serve(scope, receive, send)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         method, path = scope["method"], scope["path"]
         query = dict(
             parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
@@ -238,8 +273,6 @@ class Emulator:
             if not logged:
                 logged = True
                 self.request_log.append(LoggedRequest(method, path, query, status))
-                if len(self.request_log) > REQUEST_LOG_LIMIT:
-                    del self.request_log[: REQUEST_LOG_LIMIT // 2]
 
         async def send_and_log(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -249,6 +282,7 @@ class Emulator:
         try:
             if self.latency_ms > 0:
                 await asyncio.sleep(self.latency_ms / 1000)
+            await self.faults.pass_holds(method, path)
             fault = self.faults.take(("drop", "fail"), method, path)
             if fault is not None and fault.kind == "drop":
                 raise DropConnection

@@ -106,6 +106,7 @@ class EmulatorThread:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
+        self.emulator.faults.clear()  # held requests go on, so none outlives the server
         server.should_exit = True
         # A long synthesis would otherwise hold the event loop's executor, and so the thread.
         self.emulator.media.cancel_running()
