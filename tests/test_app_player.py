@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -107,9 +109,18 @@ def test_no_sound_card_says_so_and_alsa_stays_quiet(tmp_path: Path) -> None:
 # -- no audio device (an SSH session) ------------------------------------------------------------
 
 
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A download folder whose scp line fits the player bar whatever pytest's own tmp path is
+    (pytest-xdist's are longer)."""
+    with tempfile.TemporaryDirectory(prefix="rt", dir="/tmp") as name:
+        yield Path(name)
+
+
 async def test_without_audio_p_says_so_and_s_saves_with_an_scp_line(
-    emulator: RunningEmulator, tmp_path: Path
+    emulator: RunningEmulator, short_tmp: Path
 ) -> None:
+    tmp_path = short_tmp
     backend = FakeBackend(NO_DEVICE)
     app = player_app(emulator, tmp_path, make_player=fake_player(backend, FakeClock()))
     async with app.run_test(size=SIZE) as pilot:
