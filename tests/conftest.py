@@ -7,6 +7,8 @@
   limit and media auth are back to the defaults. Generated media stays cached between tests.
 - `make_emulator(**kwargs)`: start a fresh emulator with `Emulator(**kwargs)` (custom data,
   media auth, a frozen `now`, ...) and get its `RunningEmulator`; stopped after the test.
+- Every notification an app posts is kept in `app.posted_notes` (message, severity), since a
+  toast can time out on a loaded machine before a test reads the screen.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from textual.app import App
 
 from rectui.emulator import Emulator, EmulatorThread, RunningEmulator
 
@@ -54,3 +57,15 @@ def make_emulator() -> Iterator[Callable[..., RunningEmulator]]:
     for thread, emulator in reversed(started):
         thread.stop()
         emulator.close()
+
+
+@pytest.fixture(autouse=True)
+def record_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
+    notify = App.notify
+
+    def recording_notify(self: App[Any], message: str, **options: Any) -> None:
+        posted = self.__dict__.setdefault("posted_notes", [])
+        posted.append((message, options.get("severity", "information")))
+        notify(self, message, **options)
+
+    monkeypatch.setattr(App, "notify", recording_notify)

@@ -28,6 +28,9 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(address)
+        # Listening at once, so a client that read the URL (the CLI prints it before uvicorn
+        # starts) connects instead of being refused.
+        sock.listen(socket.SOMAXCONN)
     except OSError:
         sock.close()
         raise
