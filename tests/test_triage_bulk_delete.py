@@ -122,11 +122,12 @@ async def test_cancelling_the_task_finishes_deletes_in_flight(
     emulator: RunningEmulator, client: PlivoClient
 ) -> None:
     ids = some_ids(emulator, 40)
-    emulator.emulator.latency_ms = 20
+    gate = emulator.emulator.hold(method="DELETE", after=3)
     runner = BulkDelete(client, ids, concurrency=6)
     task = asyncio.create_task(runner.run())
-    runner.progress = lambda done, total, result: task.cancel() if done == 3 else None
-
+    await gate.until_held(1)  # three answered or on their way, at least one more on the wire
+    task.cancel()
+    gate.release()
     with pytest.raises(asyncio.CancelledError):
         await task
 
@@ -134,6 +135,7 @@ async def test_cancelling_the_task_finishes_deletes_in_flight(
     assert report.cancelled
     deleted = set(report.deleted)
     # Cancelled with other DELETEs on the wire: they finished and are reported as deleted.
+    assert len(deleted) == gate.seen
     assert 3 < len(deleted) < len(ids)
     assert not report.ids_with([Outcome.UNKNOWN, Outcome.FAILED])
     lines = settled_log(emulator, len(deleted))
