@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import base64
 import os
 from collections.abc import Iterator
@@ -140,7 +141,9 @@ async def test_cancelled_download_keeps_part_and_resumes(server: MediaServer, tm
     progress: list[int] = []
     task = asyncio.create_task(store.fetch(rec, progress=lambda d, t: progress.append(d)))
     await asyncio.to_thread(server.stalled.wait, 10)
+    deadline = time.monotonic() + 30
     while not progress or progress[-1] < 120_000:  # the stalled bytes are on their way
+        assert time.monotonic() < deadline, f"the first 120,000 bytes never arrived: {progress}"
         await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
