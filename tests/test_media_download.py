@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import base64
 import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
