@@ -134,18 +134,10 @@ def test_killed_mid_sync_the_index_opens_and_resumes(
 ) -> None:
     emulator = make_emulator(seed=7, count=2000)
     served = emulator.emulator
-    calls = 0
-
-    def stall_after_60(path: str) -> bool:
-        # The server asks this of each request before answering it. From the 60th on, every
-        # new request waits an hour first (asynchronously, as a hung network would), so the
-        # sync is stopped midway for as long as the test needs. 60 requests are enough for at
-        # least the first window (at most 20 pages) after the 14 windows' first pages.
-        nonlocal calls
-        calls += 1
-        if calls == 60:
-            served.latency_ms = 3_600_000
-        return False
+    # From the 60th request on, the server holds every request, so the sync is stopped midway
+    # for as long as the test needs. 60 requests are enough for at least the first window (at
+    # most 20 pages) after the 14 windows' first pages.
+    gate = served.hold(after=59)
 
     def sealed_windows() -> int:
         path = index_file(emulator, tmp_path)
@@ -157,7 +149,6 @@ def test_killed_mid_sync_the_index_opens_and_resumes(
             except sqlite3.OperationalError:  # not created yet
                 return 0
 
-    served.fail_next(stall_after_60, times=None)
     process = subprocess.Popen(
         command(emulator, "sync"),
         env=environment(emulator, tmp_path),
@@ -171,8 +162,8 @@ def test_killed_mid_sync_the_index_opens_and_resumes(
         process.send_signal(signal.SIGKILL)
         process.wait(TIMEOUT)
     finally:
-        served.clear_faults()
-        served.latency_ms = 0
+        gate.release()  # the killed sync's held requests are answered into the void
+        served.wait_idle()
     killed_after = len(served.request_log)
 
     resumed = run(emulator, tmp_path, "sync")
