@@ -641,7 +641,7 @@ def test_hold_keeps_matching_requests_waiting_until_released(emulator) -> None:
         assert sorted(answers.get_nowait() for _ in range(3)) == [404, 404, 404]  # deleted
         assert client.get(one).status_code == 404  # an open gate lets everything through
     assert gate.held == 0 and gate.seen == 6
-    with pytest.raises(AssertionError, match="never saw 7 held"):
+    with pytest.raises(AssertionError, match="never held 7 request"):
         gate.wait_held(7, timeout=0.01)
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+
+from .waiting import wait_until
 
 PathMatch = str | Callable[[str], bool] | None
 """A substring of the request path, a predicate on the path, or None for every request."""
@@ -163,26 +164,21 @@ class Hold:
             loop.call_soon_threadsafe(_resolve, gate)
 
     def wait_held(self, count: int = 1, timeout: float = 30.0) -> None:
-        """Block until at least `count` requests wait at the gate (a bound for a loaded machine,
-        not a guess at how long it takes)."""
-        self._wait(lambda: self.held >= count, f"{count} held request(s)", timeout)
+        """Block until at least `count` requests wait at the gate."""
+        wait_until(
+            self._changed,
+            lambda: self.held >= count,
+            lambda: (
+                f"the emulator never held {count} request(s) (matching seen: {self.seen}, "
+                f"held: {self.held})"
+            ),
+            timeout,
+        )
 
     async def until_held(self, count: int = 1, timeout: float = 30.0) -> None:
         """`wait_held` for a test running an event loop the requests come from (an app test):
         the loop keeps running while the wait blocks a worker thread."""
         await asyncio.to_thread(self.wait_held, count, timeout)
-
-    def _wait(self, done: Callable[[], bool], what: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not done():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"the emulator never saw {what} (matching seen: {self.seen}, "
-                        f"held: {self.held})"
-                    )
-                self._changed.wait(left)
 
 
 def _resolve(gate: asyncio.Future[None]) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import NamedTuple, overload
 
 from .faults import PathMatch, request_matches
+from .waiting import wait_until
 
 REQUEST_LOG_LIMIT = 100_000
 """The log keeps at most this many entries (the oldest half goes), so a long demo stays small."""
@@ -65,19 +65,16 @@ class RequestLog:
         def wanted(e: LoggedRequest) -> bool:
             return request_matches(match, method, e.method, e.path) and (where is None or where(e))
 
-        deadline = time.monotonic() + timeout
+        def found() -> list[LoggedRequest]:
+            return [e for e in self._entries if wanted(e)]
+
+        def failure() -> str:
+            what = " ".join(str(part) for part in (method, match) if part is not None)
+            return f"the emulator logged {len(found())} of {count} {what or 'requests'}"
+
+        wait_until(self._changed, lambda: len(found()) >= count, failure, timeout)
         with self._changed:
-            while True:
-                found = [e for e in self._entries if wanted(e)]
-                if len(found) >= count:
-                    return found
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    what = " ".join(str(part) for part in (method, match) if part is not None)
-                    raise AssertionError(
-                        f"the emulator logged {len(found)} of {count} {what or 'requests'}".rstrip()
-                    )
-                self._changed.wait(left)
+            return found()
 
     async def until_logged(
         self,

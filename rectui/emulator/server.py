@@ -37,6 +37,7 @@ from .media_response import FileSliceResponse, UnsatisfiableRange, parse_range
 from .rate_limit import RequestCounter
 from .request_log import LoggedRequest, RequestLog
 from .store import RecordingStore, TimeWindow, filter_predicate
+from .waiting import wait_until
 
 DEFAULT_LIMIT = MAX_LIMIT
 """Without a limit parameter Plivo returns a full page of 20."""
@@ -222,16 +223,13 @@ class Emulator:
         self.latency_ms, self.rate_limit, self.media_auth = self._defaults
 
     def wait_idle(self, timeout: float = 30.0) -> None:
-        """Block until no request is being served (a bound for a loaded machine)."""
-        deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._in_flight:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"the emulator still serves {self._in_flight} request(s) after {timeout} s"
-                    )
-                self._idle.wait(left)
+        """Block until no request is being served."""
+        wait_until(
+            self._idle,
+            lambda: self._in_flight == 0,
+            lambda: f"the emulator still serves {self._in_flight} request(s) after {timeout} s",
+            timeout,
+        )
 
     def close(self) -> None:
         """Stop media synthesis and delete cached media. The emulator cannot serve media after."""
