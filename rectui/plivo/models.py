@@ -65,7 +65,7 @@ def _decimal(value: Any) -> Decimal | None:
     if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, int) and value.bit_length() > 64:
-        return None
+        return None  # str() of a 5000-digit int raises; it is out of bounds anyway
     text = value.strip() if isinstance(value, str) else str(value)
     if len(text) > MAX_NUMBER_TEXT:
         return None
