@@ -355,7 +355,7 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
         if focused is not None and focused is not self.table:
             self.screen.remove_class("-filters-open")
             self.table.focus()
-        elif not self.stop_waiting():
+        elif self.triage.running or not self.stop_waiting():  # a running job is cancelled first
             self.triage.escape()
 
     def action_clear_filters(self) -> None:
