@@ -13,7 +13,8 @@ it in-process:
 
 `Emulator(*, seed=0, count=1000, latency_ms=0, rate_limit=None, media_auth=False, data=None,
 now=None, auth_id=None, auth_token=None, subaccount_count=2, ffmpeg=None,
-monotonic=time.monotonic)`
+monotonic=time.monotonic, transcription_delay=3.0, transcription_rate=Decimal("0.05"),
+pretranscribed_percent=30)`
 
 - `seed`/`count`: generated recordings (deterministic for the same seed, count and `now`).
   `data`: a list of recording objects to serve exactly as given instead (their recording_url
@@ -45,8 +46,18 @@ monotonic=time.monotonic)`
   answers with that status instead; `.drop_connection_for(match, times=1)` closes the connection
   without a response; `.truncate_media_for(recording_id, keep_bytes=None, times=1)` sends full
   headers but only part of the media body, then closes the connection.
-- `.reset()`: deleted recordings return, faults and log cleared, holds released, settings back
-  to the constructor's. `.close()`: stop media synthesis and delete the media cache.
+- Transcription API (`/v1/Account/{auth_id}/Transcription/{recording_id}/`, GET/POST/DELETE,
+  same auth and rate limit, plivo-python's shapes): `.transcripts` (`TranscriptDesk`). A POST
+  is in progress for `transcription_delay=` seconds (default 3) on the `monotonic=` clock, then a
+  success whose text is generated from the recording id (two speakers); `cost` is
+  `transcription_rate=` (default 0.05 $/min) × started minutes. `pretranscribed_percent=` (30)
+  of generated recordings have one from the start (`.transcripts.has(id)`), the rest answer 404;
+  `.transcripts.put(id, text)` serves exactly `text`; `.transcripts.delay`/`.rate` may change.
+  While in progress, GET answers 200 `{"api_id", "message", "status": "in-progress"}` (the SDK
+  has no fixture for it).
+- `.reset()`: deleted recordings return, transcripts are the constructor's, faults and log
+  cleared, holds released, settings back to the constructor's. `.close()`: stop media
+  synthesis and delete the media cache.
 - `.store` (`RecordingStore`: `snapshot(owner=None)`, `get(id)`) and
   `.recording_object(id, base_url)` show what the API serves, for tests.
 

@@ -89,6 +89,13 @@ def format_add_time(add_us: int, fraction_digits: int = 6) -> str:
     return text + "+00:00"
 
 
+def recording_span_ms(rec: StoredRecording) -> tuple[int, int]:
+    """recording_start_ms and recording_end_ms (epoch milliseconds)."""
+    # The recording ends a little before Plivo creates the object (add_time).
+    end_ms = rec.add_us // 1000 - 400 - rec.add_us % 1300
+    return end_ms - int(rec.duration_ms), end_ms
+
+
 def render_recording(rec: StoredRecording, *, base_url: str, now: datetime) -> Any:
     """The recording object as the API returns it.
 
@@ -101,9 +108,7 @@ def render_recording(rec: StoredRecording, *, base_url: str, now: datetime) -> A
     rounded = pricing.rounded_duration_seconds(rec.duration_ms)
     days = pricing.storage_days(rec.add_time, now)
     amount = pricing.expected_monthly_amount(pricing.STORAGE_RATE, rounded, days)
-    # The recording ends a little before Plivo creates the object (add_time).
-    end_ms = rec.add_us // 1000 - 400 - rec.add_us % 1300
-    start_ms = end_ms - int(rec.duration_ms)
+    start_ms, end_ms = recording_span_ms(rec)
     obj: dict[str, Any] = {
         "add_time": format_add_time(rec.add_us, rec.fraction_digits),
         "call_uuid": rec.call_uuid,

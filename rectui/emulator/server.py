@@ -10,12 +10,14 @@ drift from the client's idea of the rules.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -27,16 +29,24 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..plivo import pricing
 from ..plivo.filters import RecordingFilter
 from ..plivo.rules import MAX_LIMIT
 from .accounts import AccountCredentials, basic_credentials, make_accounts
 from .audio import MediaLibrary, MediaUnavailable
-from .data import StoredRecording, generate_recordings, load_recordings, render_recording
+from .data import (
+    StoredRecording,
+    generate_recordings,
+    load_recordings,
+    recording_span_ms,
+    render_recording,
+)
 from .faults import DropConnection, Fault, FaultPlan, Hold, PathMatch
 from .media_response import FileSliceResponse, UnsatisfiableRange, parse_range
 from .rate_limit import RequestCounter
 from .request_log import LoggedRequest, RequestLog
 from .store import RecordingStore, TimeWindow, filter_predicate
+from .transcripts import SUCCESS, TranscriptDesk
 from .waiting import wait_until
 
 DEFAULT_LIMIT = MAX_LIMIT
@@ -86,6 +96,9 @@ class Emulator:
         subaccount_count: int = 2,
         ffmpeg: str | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        transcription_delay: float = 3.0,
+        transcription_rate: Decimal = pricing.TRANSCRIPTION_RATE,
+        pretranscribed_percent: int = 30,
     ):
         self.seed = seed
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
@@ -118,6 +131,17 @@ class Emulator:
         """The server's clock for the rate window: a test steps it instead of sleeping."""
         self._rate_counter: RequestCounter | None = None
         self.rate_limit = rate_limit
+        self.transcripts = TranscriptDesk(
+            self._monotonic,
+            delay=transcription_delay,
+            rate=transcription_rate,
+            # Generated recordings only: a data file's recordings are exactly what it says.
+            pretranscribed=(
+                (lambda rid: _id_percentile(rid) < pretranscribed_percent)
+                if data is None
+                else (lambda _rid: False)
+            ),
+        )
         self._defaults = (latency_ms, rate_limit, media_auth)
         self.app: ASGIApp = self._build_app()
 
@@ -219,6 +243,7 @@ class Emulator:
         self.faults.clear()
         self.wait_idle()
         self.store.reset()
+        self.transcripts.reset()
         self.request_log.clear()
         self.latency_ms, self.rate_limit, self.media_auth = self._defaults
 
@@ -314,6 +339,11 @@ class Emulator:
                     methods=["GET", "DELETE"],
                 ),
                 Route(f"{account_path}/{{recording_id}}.{{ext}}", self._media, methods=["GET"]),
+                Route(
+                    "/v1/Account/{auth_id}/Transcription/{recording_id}/",
+                    self._transcription,
+                    methods=["GET", "POST", "DELETE"],
+                ),
                 # Older recording_urls pointed at a bucket path without the account.
                 Route("/recordings_2013/{recording_id}.{ext}", self._media, methods=["GET"]),
             ],
@@ -416,6 +446,46 @@ class Emulator:
             obj.setdefault("api_id", new_api_id())
         return JSONResponse(obj)
 
+    async def _transcription(self, request: Request) -> Response:
+        """The Transcription API, in the shapes of plivo-python's fixtures."""
+        account = self._api_account(request)
+        recording_id = request.path_params["recording_id"]
+        rec = self.store.get(recording_id)
+        if rec is None or not self._visible_to(account, rec):
+            raise ApiError(404, "recording not found")
+        if request.method == "POST":
+            await request.body()  # an optional transcription_callback_url; never called back
+            self.transcripts.request(recording_id)
+            return JSONResponse(
+                {"api_id": new_api_id(), "message": "transcription in progress"}, 201
+            )
+        if request.method == "DELETE":
+            if not self.transcripts.delete(recording_id):
+                raise ApiError(404, "transcription not found")
+            return JSONResponse({"api_id": new_api_id(), "message": "request accepted"}, 202)
+        state = self.transcripts.state(recording_id, rec.duration_ms)
+        if state is None:
+            raise ApiError(404, "transcription not found")
+        if state.status != SUCCESS:
+            return JSONResponse(
+                {
+                    "api_id": new_api_id(),
+                    "message": "transcription in progress",
+                    "status": state.status,
+                }
+            )
+        return JSONResponse(
+            {
+                "api_id": new_api_id(),
+                "cost": float(state.cost),
+                "rate": float(state.rate),
+                "recording_duration_ms": int(rec.duration_ms),
+                "recording_start_ms": recording_span_ms(rec)[0],
+                "status": state.status,
+                "transcription": state.text,
+            }
+        )
+
     async def _media(self, request: Request) -> Any:
         """The audio of a recording, public unless media auth is on.
 
@@ -480,6 +550,11 @@ class Emulator:
             send_body=request.method != "HEAD",
             cut_after=cut_after,
         )
+
+
+def _id_percentile(recording_id: str) -> int:
+    """0–99, fixed per id: which generated recordings have a transcript from the start."""
+    return int.from_bytes(hashlib.sha256(recording_id.encode()).digest()[:4], "big") % 100
 
 
 async def _drop_connection(send: Send) -> None:

@@ -29,6 +29,7 @@ from .filters import RecordingFilter
 from .http_pools import HttpPools
 from .models import MAX_NUMBER_TEXT, MalformedRecord, Meta, Recording, RecordingPage
 from .ratelimit import RateLimiter
+from .transcription import Transcript
 from .urls import http_url_problem
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -188,13 +189,23 @@ class PlivoClient:
 
     @property
     def account_path(self) -> str:
-        return f"/v1/Account/{quote(self.credentials.auth_id, safe='')}/Recording/"
+        return self._collection_path("Recording")
+
+    def _collection_path(self, resource: str) -> str:
+        return f"/v1/Account/{quote(self.credentials.auth_id, safe='')}/{resource}/"
 
     def recording_path(self, recording_id: str) -> str:
         """The one place a recording's URL path is built. An id that would address anything
         but `/Recording/{id}/` raises InvalidIdError."""
+        return self._item_path("Recording", recording_id)
+
+    def transcription_path(self, recording_id: str) -> str:
+        """`/Transcription/{recording_id}/`, refused like recording_path."""
+        return self._item_path("Transcription", recording_id)
+
+    def _item_path(self, resource: str, recording_id: str) -> str:
         check_recording_id(recording_id)
-        path = f"{self.account_path}{quote(recording_id, safe='')}/"
+        path = f"{self._collection_path(resource)}{quote(recording_id, safe='')}/"
         # What httpx will send (it resolves dot segments) must still be exactly that path.
         base = httpx.URL(self.base_url).raw_path.rstrip(b"/")
         if httpx.URL(self.base_url + path).raw_path != base + path.encode("ascii"):
@@ -247,6 +258,37 @@ class PlivoClient:
             return False
         return True
 
+    async def request_transcription(
+        self, recording_id: str, *, callback_url: str | None = None
+    ) -> str:
+        """Ask for a recording's transcript; the server's message ("transcription in progress").
+
+        Not idempotent (each request may be charged), so only a 429, which the server answered
+        without doing anything, is retried; a lost answer is an error the user can retry.
+        """
+        data = {} if callback_url is None else {"transcription_callback_url": callback_url}
+        body = await self._json(
+            "POST", self.transcription_path(recording_id), idempotent=False, json=data
+        )
+        return str(body.get("message") or "transcription requested")
+
+    async def get_transcription(self, recording_id: str) -> Transcript | None:
+        """The recording's transcript (perhaps still in progress), or None when it has none:
+        a 404 here means "no transcript yet", not an error."""
+        try:
+            body = await self._json("GET", self.transcription_path(recording_id))
+        except NotFoundError:
+            return None
+        return Transcript.from_api(recording_id, body)
+
+    async def delete_transcription(self, recording_id: str) -> bool:
+        """Delete a transcript; False if there was none (idempotent, like delete_recording)."""
+        try:
+            await self._request("DELETE", self.transcription_path(recording_id), retry=True)
+        except NotFoundError:
+            return False
+        return True
+
     @asynccontextmanager
     async def stream_media(
         self,
@@ -291,9 +333,17 @@ class PlivoClient:
     # -- plumbing -----------------------------------------------------------------------------
 
     async def _json(
-        self, method: str, path: str, *, observe: AttemptObserver | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        observe: AttemptObserver | None = None,
+        idempotent: bool = True,
+        **kwargs: Any,
     ) -> dict[str, Any]:
-        response = await self._request(method, path, retry=True, observe=observe, **kwargs)
+        response = await self._request(
+            method, path, retry=True, observe=observe, idempotent=idempotent, **kwargs
+        )
         try:
             body = parse_json(response)
         except ValueError:
@@ -330,8 +380,12 @@ class PlivoClient:
         *,
         retry: bool,
         observe: AttemptObserver | None = None,
+        idempotent: bool = True,
         **kwargs: Any,
     ) -> httpx.Response:
+        """A request that is not `idempotent` is retried only after a 429 (refused, so not
+        done); after a lost answer or a 5xx it may have been done, so it is not sent again."""
+        retry_statuses = RETRY_STATUSES if idempotent else frozenset({429})
         url = self.base_url + path
         attempts = self.max_retries + 1 if retry else 1
         retried = False
@@ -348,7 +402,7 @@ class PlivoClient:
                 except httpx.TransportError as exc:
                     if observe is not None:
                         observe(Attempt(None, sent, time.monotonic()))
-                    if last_attempt:
+                    if last_attempt or not idempotent:
                         raise NetworkError(self._network_message(exc)) from None
                     timed_out = isinstance(exc, httpx.TimeoutException)
                     reason = "did not answer in time" if timed_out else "cannot be reached"
@@ -356,7 +410,7 @@ class PlivoClient:
                 else:
                     if observe is not None:
                         observe(Attempt(response.status_code, sent, time.monotonic()))
-                    if response.status_code not in RETRY_STATUSES or last_attempt:
+                    if response.status_code not in retry_statuses or last_attempt:
                         break
                     reason = f"answered HTTP {response.status_code}"
                     hint = response  # its Retry-After, if any

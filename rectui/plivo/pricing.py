@@ -1,7 +1,8 @@
-"""Storage price arithmetic: the only place that knows how Plivo bills stored recordings."""
+"""Price arithmetic: the only place that knows how Plivo bills stored and transcribed recordings."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -57,3 +58,17 @@ def format_money(amount: Decimal | None) -> str:
     elif len(text.split(".")[1]) < 2:
         text += "0"
     return "$" + text
+
+
+TRANSCRIPTION_RATE = Decimal("0.05")
+"""US dollars per started minute of transcribed recording (the SDK's fixture: 22.78 s → 0.05)."""
+
+
+def transcription_minutes(duration_ms: float) -> int:
+    """Billable minutes of a transcription: every started minute counts, at least one."""
+    return max(1, math.ceil(Decimal(str(duration_ms)) / 60_000))
+
+
+def transcription_cost(rate: Decimal, duration_ms: float) -> Decimal:
+    """rate × billable minutes: what requesting a transcript will be charged."""
+    return rate * transcription_minutes(duration_ms)
