@@ -31,7 +31,8 @@ def _tui_parser() -> argparse.ArgumentParser:
         prog="rectui",
         description="Browse, play and clean up Plivo call recordings from the terminal.",
         epilog=(
-            "Scriptable commands (no TUI): list, get, download, delete, costs, config init; "
+            "Scriptable commands (no TUI): list, sync, get, download, delete, costs, transcript, "
+            "search, config init; "
             "see `rectui list --help` and the others. `rectui emulator --help` runs the "
             "built-in Plivo API emulator."
         ),

@@ -9,6 +9,9 @@
     download   recordings' media into a directory, each checked against Content-Length
     delete     recordings, optionally archived (downloaded, verified, journaled) first
     costs      storage-cost summary of the recordings matching filters
+    transcript a recording's transcript (stored in the local index); --request asks for one
+               (charged per minute, the cost is stated), --wait waits for it, --delete
+    search     recordings whose stored transcripts have every one of the words, with the line
     config     `config init` writes a commented starter configuration (mode 0600)
 
 The global options may also follow the command. Credentials come from PLIVO_AUTH_ID and
@@ -21,7 +24,8 @@ Exit codes (stable, for scripts):
        API URL or config file, refused to delete without --yes when not on a terminal, a
        recording id that is not one path segment such as `..` or `a/b`)
     3  authentication failed (auth id or token rejected)
-    4  not found (the recording, or every one asked for, does not exist)
+    4  not found (the recording, or every one asked for, does not exist; no transcript yet;
+       no stored transcript has the words)
     5  network or server error (unreachable, timeouts, 5xx after retries)
     6  `list --local`: the index does not hold all of the filter yet (the rows it has are
        printed; `rectui sync` with the same filters completes it)

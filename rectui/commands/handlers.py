@@ -34,6 +34,7 @@ from ..triage.costs import summarize_async
 from ..triage.export import RowWriter, export_to_path
 from ..triage.results import DONE, BulkReport, ItemResult, Outcome, error_kind
 from ..triage.runner import BulkRunner
+from . import transcripts
 from .errors import EXIT_AUTH, EXIT_NOT_SYNCED, EXIT_OK, EXIT_USAGE, CommandError, items_exit
 from .filters import build_filter, build_local_filter
 from .output import Output, isatty
@@ -411,4 +412,8 @@ HANDLERS = {
     "download": cmd_download,
     "delete": cmd_delete,
     "costs": cmd_costs,
+    "transcript": lambda args, config, io: transcripts.cmd_transcript(
+        args, config, io, _client(config, io)
+    ),
+    "search": transcripts.cmd_search,
 }

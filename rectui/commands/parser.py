@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from ..index.query import SORTS
+from . import transcripts
 from .errors import EXIT_USAGE, CommandError
 
-COMMANDS = ("list", "sync", "get", "download", "delete", "costs", "config")
+COMMANDS = (
+    "list", "sync", "get", "download", "delete", "costs", "transcript", "search", "config",
+)  # fmt: skip
 GLOBAL_VALUE_OPTIONS = ("--config", "--profile", "--api-url")
 
 EXIT_CODES_HELP = """\
@@ -143,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     _filter_options(costs)
     costs.add_argument("--top", type=int, default=10, metavar="N", help="list the N costliest")
     costs.add_argument("--format", choices=("table", "json"), default="table")
+
+    transcripts.add_parsers(command)
 
     config = command("config", "configuration file commands")
     config_commands = config.add_subparsers(
