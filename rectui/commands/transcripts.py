@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import AppConfig
-from ..formatting import format_money
 from ..index import index_path
 from ..index.transcripts import TranscriptIndex
 from ..plivo import pricing
@@ -72,16 +71,11 @@ def _print_transcript(io: Output, transcript: Transcript, fmt: str) -> None:
         io.out.write(f"{speaker_label(line)}: {safe_text(line.text)}\n")
 
 
-async def _request(client: PlivoClient, io: Output, recording_id: str) -> None:
+async def _request(client: PlivoClient, config: AppConfig, io: Output, recording_id: str) -> None:
     rec = await client.get_recording(recording_id)
-    cost = ""
-    if rec.recording_duration_ms is not None:
-        minutes = pricing.transcription_minutes(rec.recording_duration_ms)
-        amount = pricing.transcription_cost(pricing.TRANSCRIPTION_RATE, rec.recording_duration_ms)
-        cost = (
-            f" (charged about {format_money(amount)}: "
-            f"{format_money(pricing.TRANSCRIPTION_RATE)}/min × {minutes} min)"
-        )
+    with open_transcripts(config) as stored:
+        rate = stored.last_rate() or pricing.TRANSCRIPTION_RATE
+    cost = f" (charged {pricing.transcription_charge_text(rec.recording_duration_ms, rate)})"
     message = await client.request_transcription(recording_id)
     io.message(f"{recording_id}: {message}{cost}")
 
@@ -98,7 +92,7 @@ async def cmd_transcript(
             io.message(f"{done} {args.id}")
             return EXIT_OK
         if args.request:
-            await _request(client, io, args.id)
+            await _request(client, config, io, args.id)
             if not args.wait:
                 return EXIT_OK
         transcript = await client.get_transcription(args.id)

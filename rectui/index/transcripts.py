@@ -158,6 +158,13 @@ class TranscriptIndex:
             )
         return found
 
+    def last_rate(self) -> Decimal | None:
+        """The rate of the transcript fetched last: what the server charges per minute."""
+        row = self._db.execute(
+            "SELECT rate FROM transcripts WHERE rate IS NOT NULL ORDER BY fetched_us DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else Decimal(row[0])
+
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM transcripts").fetchone()[0])
 

@@ -72,3 +72,11 @@ def transcription_minutes(duration_ms: float) -> int:
 def transcription_cost(rate: Decimal, duration_ms: float) -> Decimal:
     """rate × billable minutes: what requesting a transcript will be charged."""
     return rate * transcription_minutes(duration_ms)
+
+
+def transcription_charge_text(duration_ms: float | None, rate: Decimal = TRANSCRIPTION_RATE) -> str:
+    """What a confirmation says a transcript costs: `$0.05/min × 3 min = $0.15`."""
+    if duration_ms is None:
+        return f"{format_money(rate)}/min × the recording's started minutes"
+    minutes = transcription_minutes(duration_ms)
+    return f"{format_money(rate)}/min × {minutes} min = {format_money(rate * minutes)}"
