@@ -25,9 +25,12 @@ install_system_packages() {
             "(Debian 12+ and Ubuntu 24.04+ ship one)" >&2
         exit 1
     fi
-    # ffmpeg decodes and encodes media; libasound2-dev and a C compiler build simpleaudio;
-    # the hostile-server tests drive the TUI in a real terminal (tmux).
-    local wanted=(ffmpeg libasound2-dev gcc tmux)
+    # ffmpeg decodes and encodes media; libportaudio2 plays it (sounddevice); libasound2-dev and
+    # a C compiler build simpleaudio (the fallback). The tests drive the TUI in a real terminal
+    # (tmux) and play through a private PulseAudio daemon: pulseaudio, pulseaudio-utils (parec)
+    # and libasound2-plugins (ALSA -> pulse).
+    local wanted=(ffmpeg libportaudio2 libasound2-dev gcc tmux
+        pulseaudio pulseaudio-utils libasound2-plugins)
     python_ok || wanted+=(python3 python3-dev python3-venv)
     local missing=()
     for pkg in "${wanted[@]}"; do

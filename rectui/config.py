@@ -33,6 +33,7 @@ EXAMPLE_HINT = "see config.example.toml, or try `rectui --demo`"
 _TOP_KEYS = {"default_profile", "settings", "profiles", "presets"}
 SETTINGS_KEYS = {"max_requests_in_flight",
     "timezone", "download_dir", "cache_dir", "cache_max_mb", "rate_limit", "index_margin_hours",
+    "audio_device",
 }  # fmt: skip
 _PROFILE_KEYS = {"auth_id", "auth_token", "api_url", "subaccounts"}
 PRESET_KEYS = set(RecordingFilter.field_names()) | {"range"}
@@ -57,6 +58,8 @@ class Settings:
     """The most page requests one listing may keep in flight; it finds its own level below."""
     index_margin: timedelta = DEFAULT_MARGIN
     """How long after a span of add_time ends the index trusts it to gain no recordings."""
+    audio_device: str = ""
+    """The output device to play on, as the palette lists it; empty: the system's default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +158,7 @@ def _settings(raw: Any, path: Path | None) -> Settings:
     )
     if margin_hours < 1:
         raise ConfigError(f"{_where(path)}: `settings.index_margin_hours` must be at least 1")
+    audio_device = _expect(table.get("audio_device", ""), str, "settings.audio_device", path)
     return Settings(
         utc=timezone == "utc",
         download_dir=Path(download_dir).expanduser() if download_dir else defaults.download_dir,
@@ -163,6 +167,7 @@ def _settings(raw: Any, path: Path | None) -> Settings:
         rate_limit=rate,
         max_requests_in_flight=in_flight,
         index_margin=timedelta(hours=margin_hours),
+        audio_device=audio_device.strip(),
     )
 
 

@@ -10,7 +10,6 @@ import asyncio
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -39,26 +38,47 @@ async def _settle(pilot) -> None:
     await pilot.pause()
 
 
-class _SilentHandle:
-    def __init__(self) -> None:
-        self._stopped = threading.Event()
+class _SilentStream:
+    """A device that takes nothing: the player stays exactly where it was sent."""
 
-    def stop(self) -> None:
-        self._stopped.set()
+    block_frames = 160
 
-    def wait(self) -> None:
-        self._stopped.wait()
+    def __init__(self, rate: int, channels: int) -> None:
+        self.rate, self.channels = rate, channels
+
+    def write(self, pcm: bytes) -> None:
+        pass
+
+    def room_frames(self) -> int:
+        return 0
+
+    def queued_frames(self) -> int:
+        return 0
+
+    def drain(self) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 class _SilentBackend:
-    """An audio output that plays nothing until stopped: the player screenshot must not depend
-    on the machine's sound card."""
+    """An audio output that plays nothing: the player screenshot must not depend on the
+    machine's sound card."""
 
-    def available(self) -> tuple[bool, str]:
+    name = "silent"
+
+    def available(self, device: str | None = None) -> tuple[bool, str]:
         return True, "silent"
 
-    def play(self, pcm: bytes, channels: int, rate: int) -> _SilentHandle:
-        return _SilentHandle()
+    def devices(self, rescan: bool = False) -> list[str]:
+        return []
+
+    def open(self, rate: int, channels: int, device: str | None = None) -> _SilentStream:
+        return _SilentStream(rate, channels)
 
 
 async def take_screenshots(outdir: Path) -> list[Path]:
@@ -92,9 +112,7 @@ async def take_screenshots(outdir: Path) -> list[Path]:
         client = PlivoClient(credentials, base_url=base_url)
         app = RectuiApp(config, client, demo=True, clock=lambda: NOW)
         # The player's clock stands still, so the bar shows exactly where it was sent.
-        silent = partial(
-            Player, backend=_SilentBackend(), clock=lambda: 0.0, chunk_seconds=(3600.0,)
-        )
+        silent = partial(Player, backend=_SilentBackend(), clock=lambda: 0.0)
         app.playback = Playback(app, make_player=silent)
 
         async with app.run_test(size=SIZE) as pilot:

@@ -1,5 +1,5 @@
-"""Test media made with ffmpeg, ALSA configurations, and a subprocess entry point that plays a
-file through the real Player + simpleaudio.
+"""Test media made with ffmpeg, ALSA configurations, a fake audio output on a fake clock, and a
+subprocess entry point that plays a file through the real Player + PortAudio.
 
 ALSA reads ALSA_CONFIG_PATH once per process, at first use, so the real-device tests run
 `python tests/audio_helpers.py ...` in a subprocess with the variable set.
@@ -12,8 +12,11 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from rectui.media import BackendError
 
 FFMPEG = "/usr/bin/ffmpeg" if os.path.exists("/usr/bin/ffmpeg") else "ffmpeg"
 HELPER = Path(__file__).resolve()
@@ -31,6 +34,121 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+WAIT = 10.0
+
+
+class FakeStream:
+    """An output device on the fake clock: it plays `rate` frames per fake second of what was
+    written, has room for `capacity` seconds, and plays out at once on drain() (so a pause
+    settles without moving the clock). Everything written is kept in `data`; `flushes` lists
+    the byte offsets where queued sound was dropped."""
+
+    def __init__(
+        self, owner: FakeOutput, rate: int, channels: int, device: str | None, clock: FakeClock
+    ):
+        self.owner, self.rate, self.channels, self.device = owner, rate, channels, device
+        self.block_frames = max(1, rate // 50)
+        self.capacity = int(owner.capacity * rate)
+        self.frame = channels * 2
+        self.clock = clock
+        self.data = bytearray()
+        self.flushes: list[int] = []
+        self.closed = False
+        self._base = 0  # frames played when the clock read `_since`
+        self._since = clock()
+        self._idle = False  # drained: plays nothing until the next write
+
+    @property
+    def written(self) -> int:
+        return len(self.data) // self.frame
+
+    def heard(self) -> int:
+        """Frames played: the clock's worth since it started, never more than was written (the
+        fake never runs dry in fake time: the player catches up before the clock moves on)."""
+        if self._idle:
+            return self._base
+        due = self._base + round((self.clock() - self._since) * self.rate)
+        return min(self.written, due)
+
+    def write(self, pcm: bytes) -> None:
+        if self.owner.fail_with:
+            raise BackendError(self.owner.fail_with)
+        if self._idle:
+            self._idle, self._since = False, self.clock()
+        self.data += pcm
+        self.owner.changed()
+
+    def room_frames(self) -> int:
+        if self.owner.fail_with:
+            raise BackendError(self.owner.fail_with)
+        return max(0, self.capacity - self.queued_frames())
+
+    def queued_frames(self) -> int:
+        return self.written - self.heard()
+
+    def drain(self) -> None:
+        self._base, self._idle = self.written, True
+        self.owner.changed()
+
+    def flush(self) -> None:
+        self.flushes.append(len(self.data))
+        self.drain()
+
+    def close(self) -> None:
+        self.closed = True
+        self.owner.changed()
+
+
+class FakeOutput:
+    """The Player's audio backend in tests: FakeStreams on a FakeClock; `answer` says whether
+    there is an output, `fail_with` makes writes fail (a device that went away)."""
+
+    name = "fake output"
+
+    def __init__(
+        self,
+        clock: FakeClock,
+        answer: tuple[bool, str] = (True, "fake output"),
+        *,
+        capacity: float = 0.2,
+        devices: list[str] | None = None,
+    ):
+        self.clock, self.answer, self.capacity = clock, answer, capacity
+        self.device_names = devices if devices is not None else ["fake one", "fake two"]
+        self.fail_with: str | None = None
+        self.streams: list[FakeStream] = []
+        self._cond = threading.Condition()
+
+    def available(self, device: str | None = None) -> tuple[bool, str]:
+        return self.answer
+
+    def devices(self, rescan: bool = False) -> list[str]:
+        return list(self.device_names)
+
+    def open(self, rate: int, channels: int, device: str | None = None) -> FakeStream:
+        if self.fail_with:
+            raise BackendError(self.fail_with)
+        stream = FakeStream(self, rate, channels, device, self.clock)
+        with self._cond:
+            self.streams.append(stream)
+            self._cond.notify_all()
+        return stream
+
+    def changed(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def wait_for(self, predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
+        with self._cond:
+            assert self._cond.wait_for(predicate, timeout), f"never happened: {what}"
+
+    @property
+    def stream(self) -> FakeStream:
+        """The latest stream, once there is one."""
+        self.wait_for(lambda: bool(self.streams), "a stream was opened")
+        return self.streams[-1]
 
 
 def make_audio(
@@ -171,10 +289,11 @@ def main(argv: list[str]) -> int:
     if command == "play":
         answer = _play(argv[1], float(argv[2]) if len(argv) > 2 else 30.0)
     elif command == "device":
-        from rectui.media import audio_output_available
+        from rectui.media import default_backend
 
-        ok, reason = audio_output_available()
-        answer = {"ok": ok, "reason": reason}
+        backend = default_backend()
+        ok, reason = backend.available()
+        answer = {"ok": ok, "reason": reason, "backend": backend.name}
     else:
         raise SystemExit(f"unknown command {command}")
     print(json.dumps(answer))

@@ -1,9 +1,9 @@
 """Helpers for the in-app playback tests (tests/test_app_player.py): an app with its media in a
-temporary directory, a fake audio backend and clock for the Player, picking a recording in the
+temporary directory, a fake audio output and clock for the Player, picking a recording in the
 table, waiting on conditions with a deadline, reading the player bar.
 
 Also a subprocess entry point: `python tests/player_helpers.py play|nodevice TMPDIR` runs the app
-against its own emulator with the real Player and simpleaudio, presses `p` on a wav recording and
+against its own emulator with the real Player and PortAudio, presses `p` on a wav recording and
 prints a JSON answer. ALSA reads ALSA_CONFIG_PATH once per process, so the test that points ALSA
 at a file sink runs this in a fresh interpreter.
 """
@@ -14,7 +14,6 @@ import asyncio
 import functools
 import json
 import sys
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ if str(HERE) not in sys.path:  # when run as a script
     sys.path.insert(0, str(HERE))
 
 from app_helpers import settle, until  # noqa: E402
-from audio_helpers import FakeClock, run_fresh  # noqa: E402
+from audio_helpers import FakeOutput, run_fresh  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 
 from rectui.config import AppConfig, Profile, Settings  # noqa: E402
@@ -46,40 +45,9 @@ async def _no_sleep(_seconds: float) -> None:
     """Client backoff without waiting."""
 
 
-class FakeHandle:
-    """A buffer that "plays" until stopped (the clock, not the buffer, says where we are)."""
-
-    def __init__(self, pcm: bytes, channels: int, rate: int):
-        self.pcm, self.channels, self.rate = pcm, channels, rate
-        self.stopped = threading.Event()
-
-    def stop(self) -> None:
-        self.stopped.set()
-
-    def wait(self) -> None:
-        self.stopped.wait(WAIT)
-
-
-class FakeBackend:
-    """An audio output that records what it was given; `available` may say there is none."""
-
-    def __init__(self, available: tuple[bool, str] = (True, "fake output")):
-        self.answer = available
-        self.handles: list[FakeHandle] = []
-
-    def available(self) -> tuple[bool, str]:
-        return self.answer
-
-    def play(self, pcm: bytes, channels: int, rate: int) -> FakeHandle:
-        handle = FakeHandle(pcm, channels, rate)
-        self.handles.append(handle)
-        return handle
-
-
-def fake_player(backend: FakeBackend, clock: FakeClock) -> Callable[..., Player]:
-    # One chunk holds a whole test recording, so the position is exactly where the player
-    # started plus what the fake clock advanced.
-    return functools.partial(Player, backend=backend, clock=clock, chunk_seconds=(3600.0,))
+def fake_player(output: FakeOutput) -> Callable[..., Player]:
+    """The Player on a fake output device and its clock (positions are exact)."""
+    return functools.partial(Player, backend=output, clock=output.clock)
 
 
 def player_app(

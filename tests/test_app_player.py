@@ -17,11 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 from app_helpers import notes, screen_text, settle
-from audio_helpers import broken_config, file_sink_config, read_sink
+from audio_helpers import FakeClock, FakeOutput, broken_config, file_sink_config, read_sink
 from player_helpers import (
     NO_DEVICE,
-    FakeBackend,
-    FakeClock,
     bar,
     bar_lines,
     bar_text,
@@ -62,11 +60,11 @@ def between(low: float, high: float):
     return lambda r: r.duration_s is not None and low <= r.duration_s <= high
 
 
-async def playing(pilot, backend: FakeBackend, count: int = 1) -> None:
+async def playing(pilot, backend: FakeOutput, count: int = 1) -> None:
     player = pilot.app.playback.player
     await until(
         pilot,
-        lambda: player.state is PlayerState.PLAYING and len(backend.handles) >= count,
+        lambda: player.state is PlayerState.PLAYING and len(backend.streams) >= count,
         "playback to start",
     )
 
@@ -84,7 +82,7 @@ async def shows(pilot, text: str, line: int | None = None) -> None:
 
 
 def test_p_plays_a_wav_through_alsa_byte_for_byte(tmp_path: Path) -> None:
-    """The app, the real Player and simpleaudio, ALSA writing to a file instead of a card."""
+    """The app, the real Player and PortAudio, ALSA writing to a file instead of a card."""
     config, out = file_sink_config(tmp_path)
     answer, stderr = run_script("play", tmp_path, alsa_config=config)
     assert answer["state"] == "finished", answer
@@ -121,8 +119,8 @@ async def test_without_audio_p_says_so_and_s_saves_with_an_scp_line(
     emulator: RunningEmulator, short_tmp: Path
 ) -> None:
     tmp_path = short_tmp
-    backend = FakeBackend(NO_DEVICE)
-    app = player_app(emulator, tmp_path, make_player=fake_player(backend, FakeClock()))
+    backend = FakeOutput(FakeClock(), NO_DEVICE)
+    app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         recording = await select(pilot, between(3, 60))
         assert not bar(app).display  # hidden until first used
@@ -134,7 +132,7 @@ async def test_without_audio_p_says_so_and_s_saves_with_an_scp_line(
         assert "no audio output on this host — s saves the file" in bar_lines(app)[2]
         assert any("no audio output on this host — s saves the file" in m for m in messages(app))
         assert media_requests(emulator, recording) == []  # no download just to fail
-        assert backend.handles == []
+        assert backend.streams == []
 
         await pilot.press("s")
         await shows(pilot, "✔ saved", line=0)
@@ -156,8 +154,9 @@ async def test_without_audio_p_says_so_and_s_saves_with_an_scp_line(
 async def test_keys_play_pause_seek_volume_and_stop(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    backend, clock = FakeBackend(), FakeClock()
-    app = player_app(emulator, tmp_path, make_player=fake_player(backend, clock))
+    clock = FakeClock()
+    backend = FakeOutput(clock)
+    app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         recording = await select(pilot, between(45, 120))
         player = app.playback.player
@@ -208,14 +207,14 @@ async def test_keys_play_pause_seek_volume_and_stop(
         await pilot.press("x")
         await shows(pilot, "■ stopped", line=0)
         assert player.state is PlayerState.STOPPED and player.position == 0
-        assert all(h.stopped.is_set() for h in backend.handles)
+        assert all(s.closed for s in backend.streams)
 
 
 async def test_playing_another_recording_stops_the_current_one(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    backend = FakeBackend()
-    app = player_app(emulator, tmp_path, make_player=fake_player(backend, FakeClock()))
+    backend = FakeOutput(FakeClock())
+    app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         first = await select(pilot, between(3, 30))
         await pilot.press("p")
@@ -224,15 +223,16 @@ async def test_playing_another_recording_stops_the_current_one(
         await pilot.press("p")
         await until(pilot, lambda: app.playback.current == second, "the second recording")
         await playing(pilot, backend, count=2)
-        assert backend.handles[0].stopped.is_set()
+        assert backend.streams[0].closed
         assert second.recording_id[:8] in bar_lines(app)[0]
 
 
 async def test_o_switches_to_the_original_and_back_at_the_same_position(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    backend, clock = FakeBackend(), FakeClock()
-    app = player_app(emulator, tmp_path, make_player=fake_player(backend, clock))
+    clock = FakeClock()
+    backend = FakeOutput(clock)
+    app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         recording = await select(pilot, lambda r: r.recording_format == "mp3" and r.duration_s > 8)
         player = app.playback.player
@@ -258,8 +258,8 @@ async def test_o_switches_to_the_original_and_back_at_the_same_position(
 async def test_o_where_the_original_is_missing_says_so_and_keeps_playing(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    backend = FakeBackend()
-    app = player_app(emulator, tmp_path, make_player=fake_player(backend, FakeClock()))
+    backend = FakeOutput(FakeClock())
+    app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         recording = await select(pilot, between(3, 30))
         player = app.playback.player
@@ -289,11 +289,11 @@ async def test_subaccount_media_is_fetched_with_the_subaccounts_credentials(
 ) -> None:
     emulator.emulator.media_auth = True
     sub = emulator.subaccounts[0]
-    backend = FakeBackend()
+    backend = FakeOutput(FakeClock())
     app = player_app(
         emulator,
         tmp_path,
-        make_player=fake_player(backend, FakeClock()),
+        make_player=fake_player(backend),
         subaccounts=[(sub.auth_id, sub.auth_token)],
     )
     async with app.run_test(size=SIZE) as pilot:
@@ -311,8 +311,8 @@ async def test_media_401_names_the_auth_id_and_never_the_token(
 ) -> None:
     emulator.emulator.media_auth = True
     sub = emulator.subaccounts[0]
-    backend = FakeBackend()
-    app = player_app(emulator, tmp_path, make_player=fake_player(backend, FakeClock()))
+    backend = FakeOutput(FakeClock())
+    app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         recording = await select(pilot, owned_by(sub.auth_id))
         await pilot.press("p")
@@ -325,7 +325,7 @@ async def test_media_401_names_the_auth_id_and_never_the_token(
         for shown in (message, screen_text(app), app.export_screenshot()):
             assert emulator.auth_token not in shown
         assert [r.status for r in media_requests(emulator, recording)] == [401]
-        assert backend.handles == []
+        assert backend.streams == []
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -350,8 +350,8 @@ async def test_media_failures_are_one_line_notes_and_nothing_freezes(
     emulator: RunningEmulator, tmp_path: Path, fault: str
 ) -> None:
     inject, expected = FAULTS[fault]
-    backend = FakeBackend()
-    app = player_app(emulator, tmp_path, make_player=fake_player(backend, FakeClock()))
+    backend = FakeOutput(FakeClock())
+    app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         recording = await select(pilot, between(3, 30))
         inject(emulator.emulator, recording.recording_id)
@@ -361,7 +361,7 @@ async def test_media_failures_are_one_line_notes_and_nothing_freezes(
         assert message.startswith(f"Cannot play {recording.recording_id[:8]}: ")
         assert re.search(expected, message) and "\n" not in message
         await shows(pilot, "✖ error", line=0)
-        assert backend.handles == []
+        assert backend.streams == []
         # Still responsive: the cursor moves, help opens and closes.
         await pilot.press("j", "question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -375,8 +375,8 @@ async def test_media_failures_are_one_line_notes_and_nothing_freezes(
 async def test_q_while_playing_stops_and_joins_the_player(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    backend = FakeBackend()
-    app = player_app(emulator, tmp_path, make_player=fake_player(backend, FakeClock()))
+    backend = FakeOutput(FakeClock())
+    app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, between(3, 30))
         await pilot.press("p")
@@ -385,13 +385,13 @@ async def test_q_while_playing_stops_and_joins_the_player(
         await pilot.press("q")
         await until(pilot, lambda: not app.is_running, "the app to quit", timeout=5)
     assert player.join(0)
-    assert backend.handles[0].stopped.is_set()
+    assert backend.streams[0].closed
 
 
 async def test_help_lists_the_player_keys_and_the_footer_shows_p(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    app = player_app(emulator, tmp_path, make_player=fake_player(FakeBackend(), FakeClock()))
+    app = player_app(emulator, tmp_path, make_player=fake_player(FakeOutput(FakeClock())))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         footer = screen_text(app).rstrip().splitlines()[-1]

@@ -1,18 +1,20 @@
-"""Player logic with a fake clock and a fake backend (the real simpleaudio path is tested in
-test_media_playback.py); decoding is real ffmpeg on a short generated wav."""
+"""Player logic on a fake output device and a fake clock (the real PortAudio path is tested in
+test_media_playback.py and, through a sound server, test_media_pulse.py); decoding is real
+ffmpeg on a short generated wav."""
 
 from __future__ import annotations
 
-import threading
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from audio_helpers import FakeClock, make_audio
+from audio_helpers import FakeClock, FakeOutput, FakeStream, make_audio
 
-from rectui.media import BackendError, Player, PlayerState
-from rectui.media.decode import decode_all
+from rectui.media import Player, PlayerState, next_speed
+from rectui.media.decode import PcmStream, decode_all
+from rectui.media.player import FADE_S, ramp
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -20,73 +22,15 @@ with warnings.catch_warnings():
 
 RATE = 8000
 BPS = RATE * 2  # 8 kHz mono 16-bit
+FADE = int(RATE * FADE_S) * 2
 WAIT = 10.0
 
 
-class FakeHandle:
-    def __init__(self, pcm: bytes, finish: bool):
-        self.pcm = pcm
-        self.stopped = False
-        self.waiting = threading.Event()
-        self._done = threading.Event()
-        if finish:
-            self._done.set()
-
-    def stop(self) -> None:
-        self.stopped = True
-        self._done.set()
-
-    def finish(self) -> None:
-        self._done.set()
-
-    def wait(self) -> None:
-        self.waiting.set()  # the player registers a chunk before it waits on it
-        assert self._done.wait(WAIT), "the player never stopped this buffer"
-
-
-class FakeBackend:
-    def __init__(self, *, auto_finish: bool = False):
-        self.auto_finish = auto_finish
-        self.available_answer = (True, "fake")
-        self.fail_with: str | None = None
-        self.handles: list[FakeHandle] = []
-        self._cond = threading.Condition()
-
-    def available(self) -> tuple[bool, str]:
-        return self.available_answer
-
-    def play(self, pcm: bytes, channels: int, rate: int) -> FakeHandle:
-        assert (channels, rate) == (1, RATE)
-        if self.fail_with:
-            raise BackendError(self.fail_with)
-        handle = FakeHandle(pcm, self.auto_finish)
-        with self._cond:
-            self.handles.append(handle)
-            self._cond.notify_all()
-        return handle
-
-    def playing(self, count: int) -> FakeHandle:
-        """The `count`-th buffer, once the player is waiting on it."""
-        with self._cond:
-            assert self._cond.wait_for(lambda: len(self.handles) >= count, WAIT)
-            handle = self.handles[count - 1]
-        assert handle.waiting.wait(WAIT)
-        return handle
-
-
-class Changes:
-    """on_change events, waited on with a condition instead of sleeping."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-
-    def __call__(self, player: Player) -> None:
-        with self._cond:
-            self._cond.notify_all()
-
-    def wait_for(self, predicate, timeout: float = WAIT) -> None:
-        with self._cond:
-            assert self._cond.wait_for(predicate, timeout), "condition not reached"
+def until(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.001)
 
 
 @pytest.fixture(scope="module")
@@ -100,13 +44,14 @@ def reference(tone: Path) -> bytes:
 
 
 @pytest.fixture
-def rig(tone: Path) -> Iterator[tuple[Player, FakeBackend, FakeClock, Changes]]:
-    clock, backend, changes = FakeClock(), FakeBackend(), Changes()
-    player = Player(clock=clock, backend=backend, on_change=changes, chunk_seconds=(1.0,))
+def rig(tone: Path) -> Iterator[tuple[Player, FakeOutput, FakeClock]]:
+    clock = FakeClock()
+    output = FakeOutput(clock)
+    player = Player(clock=clock, backend=output)
     player.load(tone, "tone", duration=9.5)
     assert player.duration == 9.5  # the hint, until the probe answers
-    changes.wait_for(lambda: player.duration == 10.0)
-    yield player, backend, clock, changes
+    until(lambda: player.duration == 10.0, "the probe's duration")
+    yield player, output, clock
     player.close()
 
 
@@ -115,95 +60,119 @@ def at(reference: bytes, seconds: float, length: int) -> bytes:
     return reference[start : start + length]
 
 
-def test_play_pause_resume_position(rig, reference: bytes):
-    player, backend, clock, changes = rig
-    changes.wait_for(lambda: player.output is not None)
-    assert player.output == (True, "fake")  # checked at construction, before any play
+def full(stream: FakeStream) -> None:
+    """Wait until the player has filled the device (it then waits for the clock)."""
+    until(lambda: stream.room_frames() < stream.block_frames, "the device filled up")
+
+
+def test_play_pause_resume_continues_exactly(rig, reference: bytes):
+    player, output, clock = rig
+    until(lambda: player.output is not None, "the device check")
+    assert player.output == (True, "fake output")  # checked at construction, before any play
     assert player.state is PlayerState.STOPPED and player.position == 0.0
     player.play()
-    first = backend.playing(1)
+    stream = output.stream
+    full(stream)
     assert player.state is PlayerState.PLAYING
-    assert first.pcm == reference[:BPS]  # one-second chunks
+    assert player.position == 0.0  # written is not heard
+    assert bytes(stream.data) == reference[: len(stream.data)]
     clock.advance(0.4)
-    assert player.position == pytest.approx(0.4)
+    until(lambda: player.position == pytest.approx(0.4), "the position to follow the device")
     player.pause()
-    assert player.state is PlayerState.PAUSED and first.stopped
-    clock.advance(5)
-    assert player.position == pytest.approx(0.4)
-    player.play()
-    second = backend.playing(2)
-    assert second.pcm == at(reference, 0.4, BPS)
-    clock.advance(0.3)
-    assert player.position == pytest.approx(0.7)
-    player.toggle()
     assert player.state is PlayerState.PAUSED
-    player.toggle()
-    assert backend.playing(3).pcm == at(reference, 0.7, BPS)
-
-
-def test_position_advances_chunk_by_chunk(rig, reference: bytes):
-    player, backend, clock, _ = rig
-    player.play()
-    first = backend.playing(1)
-    clock.advance(5)  # the clock runs ahead of a buffer that has not ended...
-    assert player.position == pytest.approx(1.0)  # ...but a chunk holds one second
-    first.finish()
-    second = backend.playing(2)
-    assert second.pcm == at(reference, 1.0, BPS)  # no gap, no overlap
-    assert player.position == pytest.approx(1.0)
-    clock.advance(0.25)
-    assert player.position == pytest.approx(1.25)
+    # What the device held plays out, faded over the last few ms; the position is where it
+    # stopped, and stays there.
+    until(lambda: stream.queued_frames() == 0 and player.position > 0.4, "the pause to settle")
+    paused_at = player.position
+    assert paused_at == len(stream.data) / BPS
+    end = len(stream.data)
+    assert bytes(stream.data[: end - FADE]) == reference[: end - FADE]
+    assert bytes(stream.data[end - FADE :]) == ramp(reference[end - FADE : end], 1, rising=False)
+    clock.advance(5)
+    assert player.position == paused_at
+    player.play()  # the same stream and decoder carry on from the next frame, faded in
+    until(lambda: len(stream.data) > end + BPS // 10, "writing after resume")
+    resumed = bytes(stream.data[end:])
+    assert resumed[:FADE] == ramp(reference[end : end + FADE], 1, rising=True)
+    assert resumed[FADE:] == reference[end + FADE : end + len(resumed)]
+    assert output.streams == [stream] and stream.flushes == []
+    clock.advance(0.1)
+    until(lambda: player.position == pytest.approx(paused_at + 0.1), "the position after resume")
 
 
 def test_seek_while_playing_and_clamping(rig, reference: bytes):
-    player, backend, clock, _ = rig
+    player, output, clock = rig
     player.play()
-    backend.playing(1)
+    stream = output.stream
+    full(stream)
     player.seek(5.0)
-    assert backend.handles[0].stopped
-    assert backend.playing(2).pcm == at(reference, 5.0, BPS)
-    assert player.position == pytest.approx(5.0)
+    assert player.position == 5.0  # at once, before the decoder has restarted
+    until(lambda: len(stream.flushes) == 1, "the device's queue dropped")
+    cut = stream.flushes[0]
+    until(lambda: len(stream.data) >= cut + BPS // 10, "writing from the new position")
+    assert bytes(stream.data[cut:]) == at(reference, 5.0, len(stream.data) - cut)
+    assert player.position == 5.0
     clock.advance(0.5)
+    until(lambda: player.position == pytest.approx(5.5), "the position after the seek")
     player.seek_relative(-10)  # clamped to the start
-    assert backend.playing(3).pcm == reference[:BPS]
     assert player.position == 0.0
+    until(lambda: len(stream.flushes) == 2, "the second seek")
+    cut = stream.flushes[1]
+    until(lambda: len(stream.data) >= cut + BPS // 10, "writing from the start")
+    assert bytes(stream.data[cut:]) == reference[: len(stream.data) - cut]
     player.seek(1e9)  # clamped to the end: finished
     assert player.state is PlayerState.FINISHED
     assert player.position == 10.0
-    assert backend.handles[2].stopped
+    until(lambda: stream.closed, "the stream closed")
+    assert output.streams == [stream]  # one stream for all of it
 
 
-def test_seek_while_paused_or_stopped_does_not_play(rig):
-    player, backend, _, _ = rig
+def test_seek_while_paused_or_stopped_does_not_play(rig, reference: bytes):
+    player, output, _ = rig
     player.seek(3.0)
     assert player.state is PlayerState.PAUSED and player.position == 3.0
     player.seek_relative(2.5)
     assert player.position == 5.5
     player.seek(-1)
     assert player.position == 0.0
-    assert backend.handles == []
+    assert output.streams == []
     player.stop()
     assert player.state is PlayerState.STOPPED and player.position == 0.0
+    # Paused mid-play, a seek moves the decoder but nothing is written until play.
+    player.play()
+    stream = output.stream
+    full(stream)
+    player.pause()
+    until(lambda: stream.queued_frames() == 0, "the pause to settle")
+    written = len(stream.data)
+    player.seek(7.0)
+    until(lambda: len(stream.flushes) == 1, "the seek to reach the decoder")
+    assert player.position == 7.0 and len(stream.data) == written
+    player.play()
+    until(lambda: len(stream.data) > written + FADE, "writing after play")
+    resumed = bytes(stream.data[written:])
+    assert resumed[:FADE] == ramp(at(reference, 7.0, FADE), 1, rising=True)
+    assert resumed[FADE:] == at(reference, 7.0, len(resumed))[FADE:]
 
 
 def test_plays_to_the_end_then_restarts(tone: Path, reference: bytes):
-    clock, backend, changes = FakeClock(), FakeBackend(auto_finish=True), Changes()
-    player = Player(clock=clock, backend=backend, on_change=changes, chunk_seconds=(0.25, 2.0))
+    clock = FakeClock()
+    output = FakeOutput(clock, capacity=60)  # room for all of it: it plays out at once
+    player = Player(clock=clock, backend=output)
     player.load(tone)
     player.play()
-    changes.wait_for(lambda: player.state is PlayerState.FINISHED)
+    until(lambda: player.state is PlayerState.FINISHED, "the end")
     assert player.position == player.duration == 10.0
-    assert b"".join(h.pcm for h in backend.handles) == reference
-    assert [len(h.pcm) for h in backend.handles[:3]] == [BPS // 4, 2 * BPS, 2 * BPS]
-    played = len(backend.handles)
+    assert bytes(output.streams[0].data) == reference
+    until(lambda: output.streams[0].closed, "the stream closed at the end")
     player.play()  # after the end, play starts over
-    changes.wait_for(lambda: player.state is PlayerState.FINISHED and len(backend.handles) > played)
-    assert backend.handles[played].pcm == reference[: BPS // 4]
+    until(lambda: len(output.streams) == 2 and output.streams[1].closed, "the second play")
+    assert bytes(output.streams[1].data) == reference
     player.close()
 
 
-def test_volume_steps_clamps_and_applies_mid_chunk(rig, reference: bytes):
-    player, backend, clock, _ = rig
+def test_volume_steps_clamps_and_applies_to_what_is_written_next(rig, reference: bytes):
+    player, output, clock = rig
     assert player.volume == 100
     for asked, expected in [(155, 150), (-5, 0), (44, 40), (46, 50), (100, 100)]:
         player.set_volume(asked)
@@ -212,72 +181,114 @@ def test_volume_steps_clamps_and_applies_mid_chunk(rig, reference: bytes):
     assert player.volume == 90
     player.change_volume(+10)
     player.play()
-    first = backend.playing(1)
-    assert first.pcm == reference[:BPS]
-    clock.advance(0.25)
-    player.set_volume(50)  # the rest of this chunk is replayed at the new level
-    assert first.stopped
-    second = backend.playing(2)
-    assert second.pcm == audioop.mul(reference[BPS // 4 : BPS], 2, 0.5)
-    assert player.position == pytest.approx(0.25)
-    second.finish()
-    assert backend.playing(3).pcm == audioop.mul(at(reference, 1.0, BPS), 2, 0.5)
-    player.set_volume(0)
-    assert backend.playing(4).pcm == bytes(BPS)
-    player.set_volume(150)
-    loud = backend.playing(5).pcm
-    assert loud == audioop.mul(at(reference, 1.0, BPS), 2, 1.5)
+    stream = output.stream
+    full(stream)
+    for level in (50, 0, 150):
+        player.set_volume(level)
+        start = len(stream.data)
+        clock.advance(0.1)
+        until(lambda start=start: len(stream.data) >= start + BPS // 10, "writing more")
+        after = bytes(stream.data[start:])
+        assert after == audioop.mul(reference[start : start + len(after)], 2, level / 100)
+        full(stream)
+
+
+def test_speed_keeps_playing_from_the_position_heard(rig, tone: Path):
+    player, output, clock = rig
+    assert player.speed == 1.0
+    player.play()
+    stream = output.stream
+    full(stream)
+    clock.advance(1.0)
+    until(lambda: player.position == pytest.approx(1.0), "a second played")
+    player.change_speed(+2)  # 1.0 -> 1.25 -> 1.5
+    assert player.speed == 1.5
+    until(lambda: len(stream.flushes) == 1, "the restart at 1.5x")
+    cut = stream.flushes[0]
+    until(lambda: len(stream.data) >= cut + BPS // 5, "writing at 1.5x")
+    with PcmStream(tone, 1.0, RATE, 1, speed=1.5) as faster:  # ffmpeg's atempo, pitch kept
+        expected = faster.read(len(stream.data) - cut)
+    assert bytes(stream.data[cut : cut + len(expected)]) == expected
+    clock.advance(1.0)  # a second of sound at 1.5x is 1.5 s of the recording
+    until(lambda: player.position == pytest.approx(2.5), "the position at 1.5x")
+    player.load(tone, "next")  # kept for the next recording
+    assert player.speed == 1.5
+    player.change_speed(+10)
+    assert player.speed == 2.0
+    player.set_speed(0.1)
+    assert player.speed == 0.75
+    assert next_speed(1.0, -1) == 0.75 and next_speed(1.9, 0) == 2.0
+
+
+def test_device_change_moves_what_plays(rig, reference: bytes):
+    player, output, clock = rig
+    player.play()
+    first = output.stream
+    full(first)
+    clock.advance(1.0)
+    until(lambda: player.position == pytest.approx(1.0), "a second played")
+    player.set_device("fake two")
+    assert player.device == "fake two"
+    until(lambda: len(output.streams) == 2, "a stream on the new device")
+    second = output.streams[1]
+    assert second.device == "fake two" and first.closed
+    until(lambda: len(second.data) >= BPS // 10, "writing on the new device")
+    assert bytes(second.data) == at(reference, 1.0, len(second.data))
 
 
 def test_no_audio_output_is_an_error_state_not_an_exception(rig):
-    player, backend, _, changes = rig
-    backend.available_answer = (False, "ALSA cannot open its default device: no card")
+    player, output, _ = rig
+    output.answer = (False, "no output device (PortAudio finds no sound card or sound server)")
     player.play()
-    changes.wait_for(lambda: player.state is PlayerState.ERROR)
-    assert player.error is not None
-    assert player.error.startswith("no audio output on this host")
-    assert player.output == (False, "ALSA cannot open its default device: no card")
-    assert backend.handles == []
+    until(lambda: player.state is PlayerState.ERROR, "the error")
+    assert player.error == (
+        "no audio output on this host "
+        "(no output device (PortAudio finds no sound card or sound server))"
+    )
+    assert output.streams == []
     player.seek(2.0)  # still harmless
     player.pause()
     player.stop()
 
 
-def test_backend_failure_mid_play_is_reported(rig):
-    player, backend, _, changes = rig
-    backend.fail_with = "Error opening PCM device. -- CODE: -16 -- MSG: Device or resource busy"
+def test_device_failure_mid_play_is_reported_and_recovers(rig):
+    player, output, clock = rig
     player.play()
-    changes.wait_for(lambda: player.state is PlayerState.ERROR)
+    stream = output.stream
+    full(stream)
+    output.fail_with = "Unanticipated host error [PaErrorCode -9999]: 'Input/output error'"
+    clock.advance(0.1)
+    until(lambda: player.state is PlayerState.ERROR, "the error")
     assert player.error == (
-        "audio output failed: Error opening PCM device. -- CODE: -16 -- MSG: "
-        "Device or resource busy"
+        "audio output failed: Unanticipated host error [PaErrorCode -9999]: 'Input/output error'"
     )
-    backend.fail_with = None
-    player.play()  # recovers once the device is free
-    backend.playing(1)
+    assert player.join(WAIT) and stream.closed
+    output.fail_with = None
+    player.play()  # recovers once the device is back
+    until(lambda: len(output.streams) == 2, "a new stream")
     assert player.state is PlayerState.PLAYING and player.error is None
 
 
 def test_load_stops_the_current_recording(rig, tone: Path):
-    player, backend, _, changes = rig
+    player, output, _ = rig
     player.play()
-    first = backend.playing(1)
+    stream = output.stream
     player.load(tone, "again")
-    assert first.stopped
     assert player.state is PlayerState.STOPPED and player.title == "again"
-    changes.wait_for(lambda: player.duration == 10.0)
+    until(lambda: stream.closed, "the old stream closed")
+    until(lambda: player.duration == 10.0, "the probe")
 
 
 def test_unreadable_file_reports_error(tmp_path: Path):
     broken = tmp_path / "broken.mp3"
     broken.write_bytes(b"")
-    backend, changes = FakeBackend(), Changes()
-    player = Player(clock=FakeClock(), backend=backend, on_change=changes)
+    output = FakeOutput(FakeClock())
+    player = Player(clock=output.clock, backend=output)
     player.load(broken)
-    changes.wait_for(lambda: player.state is PlayerState.ERROR)
+    until(lambda: player.state is PlayerState.ERROR, "the error")
     assert player.error and "broken.mp3" in player.error
     player.play()
-    assert player.state is PlayerState.ERROR and backend.handles == []
+    assert player.state is PlayerState.ERROR and output.streams == []
     player.close()
 
 
@@ -289,17 +300,18 @@ def test_zero_length_recording_finishes_at_once(tmp_path: Path):
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(RATE)
-    backend, changes = FakeBackend(), Changes()
-    player = Player(clock=FakeClock(), backend=backend, on_change=changes)
+    output = FakeOutput(FakeClock())
+    player = Player(clock=output.clock, backend=output)
     player.load(empty)
     player.play()
-    changes.wait_for(lambda: player.state is PlayerState.FINISHED)
-    assert player.position == 0.0 and backend.handles == []
+    until(lambda: player.state is PlayerState.FINISHED, "the end")
+    assert player.position == 0.0 and all(not s.data for s in output.streams)
     player.close()
 
 
 def test_commands_without_a_recording_are_no_ops():
-    player = Player(clock=FakeClock(), backend=FakeBackend())
+    output = FakeOutput(FakeClock())
+    player = Player(clock=output.clock, backend=output)
     for command in (player.play, player.pause, player.toggle, player.stop):
         command()
     player.seek(3)
@@ -314,7 +326,8 @@ def test_player_pins_the_playing_file_in_the_cache(tmp_path: Path, tone: Path):
     cache = MediaCache(tmp_path / "cache", max_bytes=0)
     first = cache.path_for("one", "wav")
     first.write_bytes(tone.read_bytes())
-    player = Player(clock=FakeClock(), backend=FakeBackend(), cache=cache)
+    output = FakeOutput(FakeClock())
+    player = Player(clock=output.clock, backend=output, cache=cache)
     player.load(first)
     assert cache.evict() == [] and first.exists()
     second = cache.path_for("two", "wav")

@@ -4,12 +4,20 @@ The UI uses:
 - `MediaStore(client, MediaCache(dir, max_bytes), credentials_for=...)`: `await fetch(recording,
   original=False, progress=cb) -> Path`, `cached(...)`, `save_to(dir, recording)`, `save(...)`.
 - `Player(...)`: load/play/pause/toggle/stop/seek/seek_relative/set_volume/change_volume,
-  `state`, `position`, `duration`, `volume`, `error`, `on_change`.
+  set_speed/change_speed/set_device, `state`, `position`, `duration`, `volume`, `speed`,
+  `device`, `devices()`, `backend_name`, `error`, `on_change`.
 - `waveform(path, buckets)` (blocking: run in a worker), `audio_output_available()`,
   `scp_command(path)`, `default_download_dir()`.
 """
 
-from .backend import AudioBackend, BackendError, PlayHandle, SimpleaudioBackend
+from .backend import (
+    AudioBackend,
+    BackendError,
+    OutputStream,
+    PortAudioBackend,
+    SimpleaudioBackend,
+    default_backend,
+)
 from .cache import DEFAULT_MAX_BYTES, MediaCache, default_cache_dir
 from .decode import SUPPORTED_RATES, MediaInfo, PcmStream, probe, waveform
 from .device import NO_OUTPUT, audio_output_available, remote_session, silence_alsa_errors
@@ -29,12 +37,13 @@ from .errors import (
     MediaUnavailableError,
     OriginalNotAvailableError,
 )
-from .player import VOLUME_MAX, VOLUME_STEP, Player, PlayerState
+from .player import SPEEDS, VOLUME_MAX, VOLUME_STEP, Player, PlayerState, next_speed
 from .save import default_download_dir, readable_name, save_to, scp_command
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "NO_OUTPUT",
+    "SPEEDS",
     "SUPPORTED_RATES",
     "VOLUME_MAX",
     "VOLUME_STEP",
@@ -50,18 +59,21 @@ __all__ = [
     "MediaStore",
     "MediaUnavailableError",
     "OriginalNotAvailableError",
+    "OutputStream",
     "PcmStream",
-    "PlayHandle",
     "Player",
     "PlayerState",
+    "PortAudioBackend",
     "ProgressCallback",
     "SimpleaudioBackend",
     "audio_output_available",
+    "default_backend",
     "default_cache_dir",
     "default_download_dir",
     "download_file",
     "media_format",
     "media_url",
+    "next_speed",
     "probe",
     "readable_name",
     "remote_session",

@@ -1,74 +1,281 @@
-"""Where PCM goes: the interface the player needs, and its simpleaudio implementation.
+"""Where PCM goes: one output stream per recording, through PortAudio, or simpleaudio as a fallback.
 
-simpleaudio can only start a buffer, stop it and say whether it is still playing; everything
-else (pause, seek, position, volume) is the player's job, built on these three operations.
+The player writes a whole recording into a single open stream, so no chunk boundary reaches the
+listener (on a paced sound server every newly opened stream starts with the server's buffer to
+fill, and simpleaudio's `wait_done` returns only once it has drained: seconds of silence). Its
+position comes from the stream: frames written minus the frames still queued in the device.
+
+`PortAudioBackend` (sounddevice's RawOutputStream, blocking writes) is the real thing.
+`SimpleaudioBackend` plays each write as its own buffer, which leaves a gap at every write on a
+paced server; it is used only where PortAudio cannot load, and the player bar says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from .device import audio_output_available, silence_alsa_errors
+from .device import NO_OUTPUT, audio_output_available, silence_alsa_errors
 
-
-class PlayHandle(Protocol):
-    def stop(self) -> None:
-        """Stop now; callable from any thread, any number of times."""
-
-    def wait(self) -> None:
-        """Block until the buffer has played out or stop() was called."""
-
-
-class AudioBackend(Protocol):
-    def available(self) -> tuple[bool, str]:
-        """(True, what) if play() can work here, else (False, why)."""
-
-    def play(self, pcm: bytes, channels: int, rate: int) -> PlayHandle:
-        """Start playing signed 16-bit little-endian PCM; returns at once. Raises on failure."""
+LATENCY_S = 0.15
+"""What the PortAudio stream buffers: enough that a busy machine (a repaint, a GC pause, another
+process on the same core) never starves the device, short enough for pause and volume to feel
+immediate."""
 
 
 class BackendError(Exception):
-    """The audio output refused a buffer; the message is one line."""
+    """The audio output failed; the message is one line."""
 
 
-class _SimpleaudioHandle:
-    def __init__(self, play_object: object, seconds: float, clock: Callable[[], float]):
-        self._play_object = play_object
-        self._end = clock() + seconds
+class OutputStream(Protocol):
+    rate: int
+    channels: int
+    block_frames: int
+    """How many frames the player should write at a time."""
+
+    def write(self, pcm: bytes) -> None:
+        """Queue s16le frames, blocking while the device's buffer is full (the player writes
+        when room_frames() says there is room, so hardly ever). Raises BackendError when the
+        device fails or disappears."""
+
+    def room_frames(self) -> int:
+        """Frames write() takes now without blocking."""
+
+    def queued_frames(self) -> int:
+        """Frames written but not heard yet (the device's latency right now)."""
+
+    def drain(self) -> None:
+        """Let what is queued play out, then idle until the next write (pause)."""
+
+    def flush(self) -> None:
+        """Drop what is queued (seek, stop)."""
+
+    def close(self) -> None:
+        """Drop what is queued and release the device; safe to call twice."""
+
+
+class AudioBackend(Protocol):
+    name: str
+    """What the player bar shows about the output, e.g. "PortAudio"."""
+
+    def available(self, device: str | None = None) -> tuple[bool, str]:
+        """(True, what) if `device` (None: the default output) can play, else (False, why)."""
+
+    def devices(self, rescan: bool = False) -> list[str]:
+        """Names of the output devices (for choosing one); `rescan` looks again for devices
+        plugged in since (only while no stream is open)."""
+
+    def open(self, rate: int, channels: int, device: str | None = None) -> OutputStream:
+        """An output stream for s16le PCM; raises BackendError."""
+
+
+def _exception_text(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+# -- PortAudio ----------------------------------------------------------------------------------
+
+
+def _sounddevice() -> Any:
+    """The sounddevice module; importing it loads libportaudio and initialises PortAudio, which
+    probes every ALSA device, so ALSA is silenced first."""
+    silence_alsa_errors()
+    import sounddevice
+
+    return sounddevice
+
+
+class PortAudioStream:
+    def __init__(self, sd: Any, rate: int, channels: int, device: str | None):
+        self.rate, self.channels = rate, channels
+        self.block_frames = max(1, rate // 50)  # 20 ms: the position moves in small steps
+        try:
+            self._stream = sd.RawOutputStream(
+                samplerate=rate,
+                channels=channels,
+                dtype="int16",
+                device=device,
+                latency=LATENCY_S,
+            )
+            self._stream.start()
+            # Free space in an empty buffer: the buffer's size, against which write_available
+            # tells what is still queued.
+            self._capacity = int(self._stream.write_available)
+        except Exception as exc:
+            raise BackendError(_exception_text(exc)) from None
+        self._queued = 0
+
+    def write(self, pcm: bytes) -> None:
+        try:
+            if not self._stream.active:
+                self._stream.start()
+            self._stream.write(pcm)  # releases the GIL while it waits for room
+        except Exception as exc:
+            raise BackendError(_exception_text(exc)) from None
+
+    def room_frames(self) -> int:
+        try:
+            room = int(self._stream.write_available)
+        except Exception as exc:
+            raise BackendError(_exception_text(exc)) from None
+        self._queued = max(0, self._capacity - room)
+        return room
+
+    def queued_frames(self) -> int:
+        """As of the last room_frames(): the player asks for both in turn."""
+        return self._queued
+
+    def drain(self) -> None:
+        try:
+            self._stream.stop()  # returns once the buffer has played out
+        except Exception as exc:
+            raise BackendError(_exception_text(exc)) from None
+        self._queued = 0
+
+    def flush(self) -> None:
+        with contextlib.suppress(Exception):
+            self._stream.abort()
+        self._queued = 0
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._stream.abort()
+        with contextlib.suppress(Exception):
+            self._stream.close()
+        self._queued = 0
+
+
+class PortAudioBackend:
+    name = "PortAudio"
+
+    def __init__(self) -> None:
+        self._sd = _sounddevice()  # raises where libportaudio is missing: see default_backend()
+
+    def devices(self, rescan: bool = False) -> list[str]:
+        if rescan:  # PortAudio lists devices once, when it starts: start it again
+            with contextlib.suppress(Exception):
+                self._sd._terminate()
+                self._sd._initialize()
+        try:
+            found = self._sd.query_devices()
+        except Exception:
+            return []
+        return [d["name"] for d in found if d.get("max_output_channels", 0) > 0]
+
+    def available(self, device: str | None = None) -> tuple[bool, str]:
+        try:
+            info = self._sd.query_devices(device, "output")
+        except Exception as exc:
+            if device:
+                return False, f"no output device {device!r} ({_exception_text(exc)})"
+            return False, "no output device (PortAudio finds no sound card or sound server)"
+        return True, str(info["name"])
+
+    def open(self, rate: int, channels: int, device: str | None = None) -> PortAudioStream:
+        return PortAudioStream(self._sd, rate, channels, device)
+
+
+# -- simpleaudio (the fallback) -----------------------------------------------------------------
+
+
+class SimpleaudioStream:
+    """Each write is a simpleaudio buffer of its own: it waits for the previous buffer to end,
+    then starts the next. The device is reopened at every write, hence the large blocks."""
+
+    def __init__(self, rate: int, channels: int, clock: Callable[[], float]):
+        self.rate, self.channels = rate, channels
+        self.block_frames = rate  # one second
         self._clock = clock
+        self._play: Any = None
+        self._end = 0.0
         self._stopped = threading.Event()
 
-    def stop(self) -> None:
-        self._stopped.set()
-        self._play_object.stop()  # type: ignore[attr-defined]
-
-    def wait(self) -> None:
-        # PlayObject.wait_done() polls every 50 ms, which would add up to 50 ms of silence
-        # between chunks. Sleep until just before the buffer should end, then poll finely;
-        # the device's own latency (~0.1 s in simpleaudio) is covered by the fine polling.
-        while not self._stopped.is_set() and self._play_object.is_playing():  # type: ignore[attr-defined]
-            remaining = self._end - self._clock()
-            self._stopped.wait(min(remaining - 0.03, 0.1) if remaining > 0.035 else 0.002)
-
-
-class SimpleaudioBackend:
-    """Plays through simpleaudio (ALSA `default` on Linux)."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
-        self._clock = clock
-
-    def available(self) -> tuple[bool, str]:
-        return audio_output_available()
-
-    def play(self, pcm: bytes, channels: int, rate: int) -> PlayHandle:
+    def write(self, pcm: bytes) -> None:
+        self._wait()
         silence_alsa_errors()
         try:
             import simpleaudio
 
-            play_object = simpleaudio.play_buffer(pcm, channels, 2, rate)
+            self._play = simpleaudio.play_buffer(pcm, self.channels, 2, self.rate)
         except Exception as exc:  # SimpleaudioError, ValueError, ImportError...
-            raise BackendError(" ".join(str(exc).split()) or type(exc).__name__) from None
-        return _SimpleaudioHandle(play_object, len(pcm) / (channels * 2 * rate), self._clock)
+            raise BackendError(_exception_text(exc)) from None
+        self._stopped.clear()
+        self._end = self._clock() + len(pcm) / (self.channels * 2 * self.rate)
+
+    def room_frames(self) -> int:
+        # Room for the next buffer once the current one is about to end.
+        return self.block_frames if self.queued_frames() <= self.rate // 50 else 0
+
+    def _wait(self) -> None:
+        # Sleep until just before the buffer should end, then poll finely (wait_done polls
+        # every 50 ms, which would add up to 50 ms of silence).
+        play = self._play
+        while play is not None and not self._stopped.is_set() and play.is_playing():
+            remaining = self._end - self._clock()
+            self._stopped.wait(min(remaining - 0.03, 0.1) if remaining > 0.035 else 0.002)
+
+    def queued_frames(self) -> int:
+        if self._play is None or self._stopped.is_set():
+            return 0
+        return max(0, int((self._end - self._clock()) * self.rate))
+
+    def drain(self) -> None:
+        self._wait()
+
+    def flush(self) -> None:
+        self._stopped.set()
+        if self._play is not None:
+            with contextlib.suppress(Exception):
+                self._play.stop()
+
+    def close(self) -> None:
+        self.flush()
+
+
+class SimpleaudioBackend:
+    def __init__(self, reason: str = "", clock: Callable[[], float] = time.monotonic):
+        self.name = f"simpleaudio ({reason})" if reason else "simpleaudio"
+        self._clock = clock
+
+    def devices(self, rescan: bool = False) -> list[str]:
+        return []  # always ALSA's default
+
+    def available(self, device: str | None = None) -> tuple[bool, str]:
+        return audio_output_available()
+
+    def open(self, rate: int, channels: int, device: str | None = None) -> SimpleaudioStream:
+        return SimpleaudioStream(rate, channels, self._clock)
+
+
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    """Neither PortAudio nor simpleaudio: every play says why."""
+
+    reason: str
+    name: str = "no audio library"
+
+    def devices(self, rescan: bool = False) -> list[str]:
+        return []
+
+    def available(self, device: str | None = None) -> tuple[bool, str]:
+        return False, self.reason
+
+    def open(self, rate: int, channels: int, device: str | None = None) -> OutputStream:
+        raise BackendError(f"{NO_OUTPUT} ({self.reason})")
+
+
+def default_backend() -> AudioBackend:
+    """PortAudio if it loads; else simpleaudio, named with the reason in the player bar."""
+    try:
+        return PortAudioBackend()
+    except Exception as exc:  # OSError: libportaudio2 missing; ImportError: no sounddevice
+        reason = f"PortAudio unavailable: {_exception_text(exc)}"
+    try:
+        import simpleaudio  # noqa: F401
+    except Exception as exc:
+        return Unavailable(f"{reason}; simpleaudio unavailable: {_exception_text(exc)}")
+    return SimpleaudioBackend(f"fallback, {reason}")

@@ -34,7 +34,8 @@ with warnings.catch_warnings():  # audioop is deprecated on 3.11/3.12 (audioop-l
     import audioop
 
 SUPPORTED_RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 192000)
-"""What simpleaudio's play_buffer accepts; anything else is resampled by ffmpeg."""
+"""What simpleaudio's play_buffer accepts (and every sound server); anything else is resampled by
+ffmpeg, so both outputs get the same PCM."""
 
 SAMPLE_WIDTH = 2  # playback is always signed 16-bit little-endian
 WAVEFORM_RATE = 8000
@@ -194,10 +195,12 @@ def pcm_command(
     channels: int | None,
     *,
     duration: float | None = None,
+    speed: float = 1.0,
 ) -> list[str]:
     """ffmpeg arguments that write s16le PCM from `start` seconds to stdout: raw at the given
     rate and channels, or, with either None, at the source's own inside a WAV header that
-    says what they are (see PcmStream)."""
+    says what they are (see PcmStream). A `speed` other than 1 plays faster or slower with the
+    pitch kept (ffmpeg's atempo)."""
     args = [ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error"]
     if start > 0:
         args += ["-ss", f"{start:.6f}"]  # before -i: seek the input, do not decode up to it
@@ -205,6 +208,8 @@ def pcm_command(
     if duration is not None:
         args += ["-t", f"{duration:.6f}"]
     args += ["-map", "0:a:0", "-vn", "-acodec", "pcm_s16le"]
+    if speed != 1.0:
+        args += ["-af", f"atempo={speed:g}"]
     if rate is None or channels is None:
         args += ["-map_metadata", "-1", "-f", "wav"]
     else:
@@ -229,6 +234,7 @@ class PcmStream:
         channels: int | None = None,
         *,
         duration: float | None = None,
+        speed: float = 1.0,
     ):
         self.path = Path(path)
         self.rate = rate or 0
@@ -238,7 +244,7 @@ class PcmStream:
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         try:
             self._process = subprocess.Popen(
-                pcm_command(path, start, rate, channels, duration=duration),
+                pcm_command(path, start, rate, channels, duration=duration, speed=speed),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
@@ -332,19 +338,19 @@ class PcmStream:
 
 
 def open_playback_stream(
-    path: Path | str, start: float, info: MediaInfo | None = None
+    path: Path | str, start: float, info: MediaInfo | None = None, speed: float = 1.0
 ) -> PcmStream:
-    """A stream simpleaudio can play, from `start` seconds. Without `info`, ffmpeg starts at
-    once in the source's own format; only when that is not playable (odd rate, more than two
-    channels) is it restarted with conversion."""
+    """A stream any output plays, from `start` seconds, at `speed`. Without `info`, ffmpeg
+    starts at once in the source's own format; only when that is not playable (odd rate, more
+    than two channels) is it restarted with conversion."""
     if info is not None:
-        return PcmStream(path, start, info.playback_rate, info.playback_channels)
-    stream = PcmStream(path, start)
+        return PcmStream(path, start, info.playback_rate, info.playback_channels, speed=speed)
+    stream = PcmStream(path, start, speed=speed)
     if stream.playable:
         return stream
     rate, channels = playback_rate(stream.rate), playback_channels(stream.channels)
     stream.close()
-    return PcmStream(path, start, rate, channels)
+    return PcmStream(path, start, rate, channels, speed=speed)
 
 
 def decode_all(path: Path | str, rate: int, channels: int) -> bytes:

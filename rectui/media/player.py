@@ -1,11 +1,15 @@
-"""A player with pause, seek, position and volume on top of a play-a-buffer backend.
+"""A player with pause, seek, speed, volume and a choice of device, on one output stream.
 
-Playing is a feeder thread that streams PCM from ffmpeg and hands it to the backend a chunk at a
-time, decoding the next chunk while the current one plays. Pause and stop stop the current
-buffer; seek starts a new feeder at the new position (ffmpeg seeks the input, so an hour-long
-file seeks as fast as a short one); a volume change replays the rest of the current chunk at the
-new level. The position comes from the player's own clock, not the device (simpleaudio cannot
-say, and the ALSA file sink used in tests is not paced).
+Playing a recording is one session thread: it streams PCM from ffmpeg and writes it, a block at
+a time, into a single open output stream (rectui.media.backend), so nothing between blocks
+reaches the listener. Pause fades the sound out over a few milliseconds, lets the device play
+what it holds and keeps the decoder where it is; resume fades in from the very next frame. Seek,
+a speed change and a device change restart the decoder at the position heard (ffmpeg seeks the
+input, so an hour-long file seeks as fast as a short one) and drop what the device holds.
+
+The position is the stream's own clock: frames written minus the frames the device still holds,
+times the speed, from where the decoder started. Between two writes it moves on with the clock
+given to the player, never beyond what was written.
 
 Every public method is thread-safe and returns at once. Device and decoding problems never raise
 into the caller: they set `state` to ERROR and `error` to a one-line message.
@@ -13,16 +17,18 @@ into the caller: they set `state` to ERROR and `error` to a one-line message.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from .backend import AudioBackend, BackendError, PlayHandle
+from .backend import AudioBackend, BackendError, OutputStream, default_backend
 from .cache import MediaCache
 from .decode import SAMPLE_WIDTH, MediaInfo, open_playback_stream, probe
 from .device import NO_OUTPUT
@@ -34,9 +40,10 @@ with warnings.catch_warnings():
 
 VOLUME_MAX = 150
 VOLUME_STEP = 10
-DEFAULT_CHUNKS = (0.25, 0.5, 1.0, 2.0, 4.0)
-"""Seconds per chunk; the last repeats. The first is short so sound starts quickly; later ones
-are long because every chunk boundary reopens the device (a few ms of silence)."""
+SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
+FADE_S = 0.005
+"""Pause and resume ramp the level over this long: a cut mid-waveform is an audible click."""
+BACKEND_WAIT_S = 10.0
 
 
 class PlayerState(StrEnum):
@@ -56,8 +63,8 @@ class PcmSource(Protocol):
     def close(self) -> None: ...
 
 
-StreamFactory = Callable[[Path, float, MediaInfo | None], PcmSource]
-"""(path, start seconds, probe result if there is one yet) -> playable s16le PCM from there."""
+StreamFactory = Callable[[Path, float, MediaInfo | None, float], PcmSource]
+"""(path, start seconds, probe result if there is one yet, speed) -> s16le PCM from there."""
 
 
 def scale_volume(pcm: bytes, percent: int) -> bytes:
@@ -69,10 +76,41 @@ def scale_volume(pcm: bytes, percent: int) -> bytes:
     return audioop.mul(pcm, SAMPLE_WIDTH, percent / 100)
 
 
+def ramp(pcm: bytes, channels: int, rising: bool) -> bytes:
+    """`pcm` faded linearly in (rising) or out over its length."""
+    samples = array.array("h", pcm)
+    frames = len(samples) // max(1, channels)
+    for frame in range(frames):
+        gain = (frame + 1) / frames if rising else (frames - frame - 1) / frames
+        for index in range(frame * channels, (frame + 1) * channels):
+            samples[index] = int(samples[index] * gain)
+    return samples.tobytes()
+
+
+def next_speed(speed: float, steps: int) -> float:
+    """The speed `steps` steps up (or down) the SPEEDS ladder, held at its ends."""
+    nearest = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed))
+    return SPEEDS[max(0, min(len(SPEEDS) - 1, nearest + steps))]
+
+
+@dataclass(slots=True)
+class _Segment:
+    """What the stream plays now: the decoder started at `start` seconds at `speed`."""
+
+    start: float
+    speed: float
+    rate: int
+    written: int = 0
+    """Frames written into the stream since."""
+    queued: int = 0
+    """Frames the device held at `sampled`."""
+    sampled: float = 0.0
+
+
 class Player:
-    """See the module docstring. `on_change(player)` is called after every state, duration or
-    volume change, from whichever thread made it (often a player thread): in Textual, forward it
-    with `app.call_from_thread` or `post_message`, and read `position` on a timer."""
+    """See the module docstring. `on_change(player)` is called after every state, duration,
+    volume, speed or device change, from whichever thread made it (often a player thread): in
+    Textual, forward it with `call_later` or `post_message`, and read `position` on a timer."""
 
     def __init__(
         self,
@@ -83,20 +121,18 @@ class Player:
         on_change: Callable[[Player], None] | None = None,
         stream_factory: StreamFactory = open_playback_stream,
         prober: Callable[[Path], MediaInfo] = probe,
-        chunk_seconds: Sequence[float] = DEFAULT_CHUNKS,
+        speed: float = 1.0,
+        device: str | None = None,
     ):
-        if backend is None:
-            from .backend import SimpleaudioBackend
-
-            backend = SimpleaudioBackend()
         self.on_change = on_change
         self._clock = clock
         self._backend = backend
+        self._backend_ready = threading.Event()
         self._cache = cache
         self._stream_factory = stream_factory
         self._prober = prober
-        self._chunk_seconds = tuple(chunk_seconds) or DEFAULT_CHUNKS
         self._lock = threading.RLock()
+        self._wake = threading.Condition(self._lock)
         self._path: Path | None = None
         self._title = ""
         self._duration: float | None = None
@@ -107,15 +143,17 @@ class Player:
         self._error: str | None = None
         self._position = 0.0
         self._volume = 100
-        self._gen = 0  # bumped whenever the running feeder must let go
-        self._feeder: threading.Thread | None = None
-        self._handle: PlayHandle | None = None
-        self._chunk: tuple[float, float, float] | None = None  # (position, started, seconds)
-        self._replay = False
+        self._speed = next_speed(speed, 0)
+        self._device = device or None
+        self._gen = 0  # bumped whenever the running session must let go
+        self._session: threading.Thread | None = None
+        self._segment: _Segment | None = None
+        self._seek_to: float | None = None
+        """A position the session is asked to restart the decoder at (seek, speed, device)."""
         self._output: tuple[bool, str] | None = None
-        # Find out now whether there is an audio device, so the UI can say so before the first
-        # play, and the first play does not pay for opening the device twice.
-        threading.Thread(target=self._check_output, name="rectui-audio-check", daemon=True).start()
+        # Load the audio library and find out now whether there is a device, so the UI can say
+        # so before the first play, and the first play does not pay for it.
+        threading.Thread(target=self._load_backend, name="rectui-audio-check", daemon=True).start()
 
     # -- what the UI reads ----------------------------------------------------------------------
 
@@ -150,14 +188,38 @@ class Player:
         return self._volume
 
     @property
+    def speed(self) -> float:
+        """One of SPEEDS; kept from one recording to the next."""
+        return self._speed
+
+    @property
+    def device(self) -> str | None:
+        """The output device asked for; None is the system's default."""
+        return self._device
+
+    @property
     def output(self) -> tuple[bool, str] | None:
         """(True, what) / (False, why) once the audio device has been checked; None before."""
         return self._output
 
     @property
+    def backend_name(self) -> str:
+        """The audio library in use ("PortAudio", or the simpleaudio fallback and why)."""
+        return self._backend.name if self._backend is not None else ""
+
+    @property
     def position(self) -> float:
         with self._lock:
             return self._now()
+
+    def devices(self) -> list[str]:
+        """The output devices there are now (blocking: the audio library may look afresh)."""
+        backend = self._wait_backend()
+        if backend is None:
+            return []
+        with self._lock:
+            idle = not self._alive()
+        return backend.devices(rescan=idle)
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -191,8 +253,11 @@ class Player:
                 return
             if self._probe_error:
                 self._state, self._error = PlayerState.ERROR, self._probe_error
+            elif self._state is PlayerState.PAUSED and self._alive():
+                self._state = PlayerState.PLAYING
+                self._wake.notify_all()
             else:
-                start = self._position
+                start = self._now()
                 if self._state is PlayerState.FINISHED or (
                     self._duration is not None and start >= self._duration
                 ):
@@ -204,10 +269,10 @@ class Player:
         with self._lock:
             if self._state is not PlayerState.PLAYING:
                 return
-            position = self._now()
-            self._halt()
-            self._position = position
             self._state = PlayerState.PAUSED
+            if not self._alive():
+                self._position = self._now()
+            self._wake.notify_all()
         self._notify()
 
     def toggle(self) -> None:
@@ -238,13 +303,12 @@ class Player:
             if self._duration is not None:
                 target = min(target, self._duration)
                 at_end = target >= self._duration
-            if self._state is PlayerState.PLAYING:
-                if at_end:
-                    self._halt()
-                    self._position = target
-                    self._state = PlayerState.FINISHED
-                else:
-                    self._start(target)
+            if at_end and self._state is PlayerState.PLAYING:
+                self._halt()
+                self._position = target
+                self._state = PlayerState.FINISHED
+            elif self._alive():
+                self._restart_at(target)
             else:
                 self._position = target
                 if self._state in (PlayerState.STOPPED, PlayerState.FINISHED):
@@ -256,48 +320,83 @@ class Player:
             self.seek(self._now() + delta)
 
     def set_volume(self, percent: float) -> None:
-        """0–150 %, in steps of 10; applies to what is playing within milliseconds."""
+        """0–150 %, in steps of 10; applies from the next block written (what the device holds
+        already, LATENCY_S at most, plays at the old level)."""
         level = max(0, min(VOLUME_MAX, round(percent / VOLUME_STEP) * VOLUME_STEP))
         with self._lock:
             if level == self._volume:
                 return
             self._volume = level
-            if self._state is PlayerState.PLAYING and self._handle is not None:
-                self._replay = True  # the feeder replays the rest of the chunk at the new level
-                self._handle.stop()
         self._notify()
 
     def change_volume(self, delta: int = VOLUME_STEP) -> None:
         with self._lock:
             self.set_volume(self._volume + delta)
 
+    def set_speed(self, speed: float) -> None:
+        """One of SPEEDS (the nearest is taken); the pitch stays. What plays carries on from
+        the position heard at the new speed."""
+        speed = next_speed(speed, 0)
+        with self._lock:
+            if speed == self._speed:
+                return
+            self._speed = speed
+            if self._alive():
+                self._restart_at(self._now())
+        self._notify()
+
+    def change_speed(self, steps: int) -> None:
+        with self._lock:
+            self.set_speed(next_speed(self._speed, steps))
+
+    def set_device(self, device: str | None) -> None:
+        """Play on `device` (None: the default) from now on; what plays moves over at once."""
+        device = device or None
+        with self._lock:
+            if device == self._device:
+                return
+            self._device = device
+            self._output = None
+            if self._alive():
+                self._restart_at(self._now())  # the session opens a stream on the new device
+        threading.Thread(target=self._check_output, name="rectui-audio-check", daemon=True).start()
+        self._notify()
+
     def close(self, timeout: float = 2.0) -> None:
         """Stop, release the cached file and wait (bounded) for the player threads."""
         with self._lock:
             self._halt()
-            feeder = self._feeder
+            session = self._session
             if self._path is not None and self._cache is not None:
                 self._cache.unpin(self._path)
             self._path = None
             self._state = PlayerState.STOPPED
-        if feeder is not None and feeder is not threading.current_thread():
-            feeder.join(timeout)
+        if session is not None and session is not threading.current_thread():
+            session.join(timeout)
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait for the current feeder thread to end; True if none is running."""
+        """Wait for the current session thread to end; True if none is running."""
         with self._lock:
-            feeder = self._feeder
-        if feeder is not None:
-            feeder.join(timeout)
-            return not feeder.is_alive()
+            session = self._session
+        if session is not None:
+            session.join(timeout)
+            return not session.is_alive()
         return True
 
     # -- internals (call with the lock held unless said otherwise) ------------------------------
 
+    def _alive(self) -> bool:
+        return self._session is not None and self._session.is_alive()
+
     def _now(self) -> float:
-        if self._state is PlayerState.PLAYING and self._chunk is not None:
-            started_at, started, seconds = self._chunk
-            position = started_at + min(max(0.0, self._clock() - started), seconds)
+        segment = self._segment
+        if self._seek_to is not None:
+            position = self._seek_to
+        elif segment is not None:
+            heard = segment.written - segment.queued
+            # The device keeps playing what it holds between two writes.
+            heard += max(0.0, self._clock() - segment.sampled) * segment.rate
+            position = segment.start + min(heard, segment.written) * segment.speed / segment.rate
         else:
             position = self._position
         if self._duration is not None:
@@ -305,26 +404,30 @@ class Player:
         return max(0.0, position)
 
     def _halt(self) -> None:
+        if self._segment is not None or self._seek_to is not None:
+            self._position = self._now()
         self._gen += 1
-        self._replay = False
-        if self._handle is not None:
-            self._handle.stop()
-            self._handle = None
-        self._chunk = None
+        self._segment = None
+        self._seek_to = None
+        self._wake.notify_all()
+
+    def _restart_at(self, target: float) -> None:
+        self._seek_to = target
+        self._wake.notify_all()
 
     def _start(self, position: float) -> None:
-        previous = self._feeder
+        previous = self._session
         self._halt()
         self._state, self._error = PlayerState.PLAYING, None
         self._position = position
         assert self._path is not None
-        self._feeder = threading.Thread(
-            target=self._feed,
+        self._session = threading.Thread(
+            target=self._run,
             args=(self._gen, position, previous, self._path),
             name="rectui-player",
             daemon=True,
         )
-        self._feeder.start()
+        self._session.start()
 
     def _repin(self, path: Path) -> None:
         if self._cache is None:
@@ -350,12 +453,29 @@ class Player:
 
     # -- threads --------------------------------------------------------------------------------
 
-    def _check_output(self) -> None:
+    def _wait_backend(self) -> AudioBackend | None:
+        self._backend_ready.wait(BACKEND_WAIT_S)
+        return self._backend
+
+    def _load_backend(self) -> None:
         try:
-            result = self._backend.available()
+            if self._backend is None:
+                self._backend = default_backend()
+        finally:
+            self._backend_ready.set()
+        self._check_output()
+
+    def _check_output(self) -> None:
+        backend = self._wait_backend()
+        device = self._device
+        try:
+            result = backend.available(device) if backend else (False, "no audio library")
         except Exception as exc:
             result = (False, f"cannot check the audio device: {exc}")
-        self._output = result
+        with self._lock:
+            if device != self._device:
+                return  # another device was chosen meanwhile; its own check answers
+            self._output = result
         self._notify()
 
     def _probe(self, load_id: int, path: Path) -> None:
@@ -378,99 +498,157 @@ class Player:
                 self._state, self._error = PlayerState.ERROR, problem
         self._notify()
 
-    def _feed(self, gen: int, start: float, previous: threading.Thread | None, path: Path) -> None:
+    def _run(self, gen: int, start: float, previous: threading.Thread | None, path: Path) -> None:
+        stream: OutputStream | None = None
+        source: PcmSource | None = None
         try:
             if previous is not None:
-                previous.join(5.0)  # never two buffers on the device at once
+                previous.join(5.0)  # never two streams on the device at once
+            backend = self._wait_backend()
             with self._lock:
                 if gen != self._gen:
                     return
                 # The probe runs alongside: playback does not wait for it (the decoder reports
                 # the format itself), it only uses its answer when it is already there.
                 info, problem = self._info, self._probe_error
+                speed, device = self._speed, self._device
             if problem:
                 self._fail(gen, problem)
                 return
-            ok, reason = self._backend.available()
+            if backend is None:
+                self._fail(gen, f"{NO_OUTPUT} (the audio library did not load)")
+                return
+            ok, reason = backend.available(device)
             self._output = (ok, reason)
             if not ok:
                 self._fail(gen, f"{NO_OUTPUT} ({reason})")
                 return
-            self._stream(gen, start, path, info)
+            target: float | None = start
+            faded = False  # a recording starts as it is; after a pause, sound fades in
+            while target is not None:
+                if source is not None:
+                    source.close()
+                source = self._stream_factory(path, target, info, speed)
+                fits = stream is not None and (stream.rate, stream.channels) == (
+                    source.rate,
+                    source.channels,
+                )
+                if stream is not None and not fits:
+                    stream.close()
+                    stream = None
+                if stream is None:
+                    stream = backend.open(source.rate, source.channels, device)
+                with self._lock:
+                    if gen != self._gen:
+                        return
+                    self._segment = _Segment(target, speed, source.rate, sampled=self._clock())
+                    if self._seek_to == target:
+                        self._seek_to = None  # done (unless another seek came meanwhile)
+                request, faded = self._pump(gen, source, stream, faded)
+                target = None
+                if request is not None:
+                    target, speed, new_device = request
+                    stream.flush()
+                    if new_device != device:
+                        stream.close()
+                        stream, device = None, new_device
+            self._finish(gen, source, path)
+        except BackendError as exc:
+            self._fail(gen, f"audio output failed: {exc}")
         except DecodeError as exc:
             self._fail(gen, str(exc))
         except Exception as exc:  # the thread must report, never die silently
             self._fail(gen, f"playback failed: {type(exc).__name__}: {exc}")
+        finally:
+            if source is not None:
+                source.close()
+            if stream is not None:
+                stream.close()
 
-    def _sizes(self, rate: int, frame: int) -> Iterator[int]:
-        for seconds in self._chunk_seconds:
-            yield max(1, int(seconds * rate)) * frame
+    def _pump(
+        self, gen: int, source: PcmSource, stream: OutputStream, faded: bool
+    ) -> tuple[tuple[float, float, str | None] | None, bool]:
+        """Decode and write until the end (None) or a restart is asked for: (position, speed,
+        device); returns None at once when the player lets go of this session. `faded`: the
+        sound written last was faded out (a pause), so what comes next fades in; returned as
+        it is at the end, for the next segment."""
+        frame = source.channels * SAMPLE_WIDTH
+        block = stream.block_frames * frame
+        fade = max(1, int(source.rate * FADE_S)) * frame
         while True:
-            yield max(1, int(self._chunk_seconds[-1] * rate)) * frame
-
-    def _stream(self, gen: int, start: float, path: Path, info: MediaInfo | None) -> None:
-        source = self._stream_factory(path, start, info)
-        try:
-            rate, channels = source.rate, source.channels
-            frame = channels * SAMPLE_WIDTH
-            per_second = rate * frame
-            sizes = self._sizes(rate, frame)
-            position = start
-            chunk = source.read(next(sizes))
-            produced = bool(chunk)
-            while chunk:
-                offset = 0
-                ahead: bytes | None = None
-                while True:  # play `chunk` from `offset`; loops only to replay at a new volume
-                    with self._lock:
-                        if gen != self._gen:
-                            return
-                        volume = self._volume
-                    data = scale_volume(chunk[offset:], volume)
-                    segment_at = position + offset / per_second
-                    try:
-                        handle = self._backend.play(data, channels, rate)
-                    except BackendError as exc:
-                        self._fail(gen, f"audio output failed: {exc}")
-                        return
-                    with self._lock:
-                        if gen != self._gen:
-                            handle.stop()
-                            return
-                        self._handle = handle
-                        self._chunk = (segment_at, self._clock(), len(data) / per_second)
-                    if ahead is None:  # decode the next chunk while this one plays
-                        ahead = source.read(next(sizes))
-                    handle.wait()
-                    with self._lock:
-                        if gen != self._gen:
-                            return
-                        self._handle = None
-                        if self._replay:
-                            self._replay = False
-                            played = self._now() - segment_at
-                            self._chunk = None
-                            offset += int(played * rate) * frame
-                            if offset < len(chunk):
-                                continue
-                        self._chunk = None
-                        position += len(chunk) / per_second
-                        self._position = position
-                    break
-                chunk = ahead
-            trouble = source.error()
             with self._lock:
                 if gen != self._gen:
-                    return
-                if trouble and not produced:
-                    self._halt()
-                    self._state = PlayerState.ERROR
-                    self._error = f"cannot decode {path.name}: {trouble}"
-                else:
-                    if self._duration is None:
-                        self._duration = position
-                    self._position = self._duration
-                    self._state = PlayerState.FINISHED
-        finally:
-            source.close()
+                    return None, faded
+                if self._seek_to is not None:
+                    # Left set until the new segment is in place: `position` says the target.
+                    return (self._seek_to, self._speed, self._device), faded
+                playing = self._state is PlayerState.PLAYING
+                volume = self._volume
+            if not playing:
+                if not faded:
+                    tail = scale_volume(source.read(fade), volume)
+                    self._write(gen, stream, ramp(tail, source.channels, rising=False))
+                    faded = True
+                    stream.drain()
+                    self._sample(gen, stream)
+                with self._lock:
+                    self._wake.wait_for(
+                        lambda: (
+                            gen != self._gen
+                            or self._seek_to is not None
+                            or self._state is PlayerState.PLAYING
+                        )
+                    )
+                continue
+            if stream.room_frames() < stream.block_frames:
+                # The device is full: wait about a block's time, or less if a command comes.
+                with self._lock:
+                    if gen == self._gen and self._seek_to is None:
+                        self._wake.wait(stream.block_frames / source.rate)
+                self._sample(gen, stream)
+                continue
+            pcm = source.read(block)
+            if not pcm:
+                stream.drain()
+                self._sample(gen, stream)
+                return None, faded
+            pcm = scale_volume(pcm, volume)
+            if faded:
+                pcm = ramp(pcm[:fade], source.channels, rising=True) + pcm[fade:]
+                faded = False
+            self._write(gen, stream, pcm)
+
+    def _write(self, gen: int, stream: OutputStream, pcm: bytes) -> None:
+        stream.write(pcm)
+        frames = len(pcm) // (stream.channels * SAMPLE_WIDTH)
+        with self._lock:
+            if gen == self._gen and self._segment is not None:
+                self._segment.written += frames
+        self._sample(gen, stream)
+
+    def _sample(self, gen: int, stream: OutputStream) -> None:
+        queued = stream.queued_frames()
+        with self._lock:
+            if gen == self._gen and self._segment is not None:
+                self._segment.queued = queued
+                self._segment.sampled = self._clock()
+
+    def _finish(self, gen: int, source: PcmSource | None, path: Path) -> None:
+        trouble = source.error() if source is not None else None
+        with self._lock:
+            if gen != self._gen:
+                return
+            segment = self._segment
+            produced = segment is not None and (segment.written > 0 or segment.start > 0)
+            end = self._now()
+            self._segment = None
+            if trouble and not produced:
+                self._halt()
+                self._state = PlayerState.ERROR
+                self._error = f"cannot decode {path.name}: {trouble}"
+            else:
+                if self._duration is None:
+                    self._duration = end
+                self._position = self._duration
+                self._state = PlayerState.FINISHED
         self._notify()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,8 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import SimpleCommand
 from textual.timer import Timer
 
+from rectui.config import ConfigError
+from rectui.config_writer import set_setting
 from rectui.error_text import one_line
 from rectui.media import (
     NO_OUTPUT,
@@ -47,7 +51,7 @@ from rectui.plivo.auth import Credentials
 from rectui.plivo.models import Recording
 
 from ..server_text import safe_text
-from .widgets.player_bar import BarView, PlayerBar
+from .widgets.player_bar import BarView, PlayerBar, format_speed
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -83,6 +87,8 @@ PLAYBACK_BINDINGS: list[BindingType] = [
     _key("0", "seek_start", "Back to the start"),
     _key("plus,equals_sign", f"volume({VOLUME_STEP})", "Volume up", key_display="+"),
     _key("minus", f"volume({-VOLUME_STEP})", "Volume down", key_display="-"),
+    _key("greater_than_sign", "speed(1)", "Faster (pitch kept)", key_display=">"),
+    _key("less_than_sign", "speed(-1)", "Slower", key_display="<"),
     _key(
         "o", "toggle_original", "Switch between the denoised and the original (pre-denoise) audio"
     ),
@@ -91,7 +97,7 @@ PLAYBACK_BINDINGS: list[BindingType] = [
 """Only `p` is in the footer (it stays short); the help screen lists them all under "Player"."""
 
 PlayerFactory = Callable[..., Player]
-"""Called as `factory(on_change=...)`; tests pass `partial(Player, backend=..., clock=...)`."""
+"""Called as `factory(on_change=..., device=...)`; tests pass `partial(Player, backend=...)`."""
 
 
 def short_id(recording: Recording) -> str:
@@ -166,7 +172,8 @@ class Playback:
         """On mount: keep ALSA quiet before anything touches it, and create the player, which
         finds out in its own thread whether there is an audio device."""
         silence_alsa_errors()
-        self.player = self._make_player(on_change=self._player_changed)
+        device = self.app.config.settings.audio_device or None
+        self.player = self._make_player(on_change=self._player_changed, device=device)
         self._ticker = self.bar.set_interval(1 / TICK_HZ, self._tick, pause=True)
 
     def close(self) -> None:
@@ -249,6 +256,38 @@ class Playback:
         self.player.change_volume(delta)
         if not self.bar.active:
             self.app.note(f"Volume {self.player.volume}%")
+
+    def speed(self, steps: int) -> None:
+        """One step faster or slower; the speed stays for the recordings played next."""
+        if self.player is None:
+            return
+        self.player.change_speed(steps)
+        if not self.bar.active:
+            self.app.note(f"Speed {format_speed(self.player.speed)}")
+        self._render()
+
+    def choose_device(self) -> None:
+        """List the output devices in the palette (looking for them may take a moment)."""
+        self.app.run_worker(
+            self._choose_device(), group="audio-devices", exclusive=True, exit_on_error=False
+        )
+
+    def use_device(self, device: str | None) -> None:
+        """Play on `device` (None: the system's default), and keep it in the configuration."""
+        if self.player is None:
+            return
+        self.player.set_device(device)
+        where = device or "the default output"
+        path = self.app.config.path
+        if path is None:
+            self._say(f"Playing on {where}")
+            return
+        try:
+            set_setting(path, "audio_device", device or "")
+        except (ConfigError, OSError) as exc:
+            self._say(f"Playing on {where}; not saved: {one_line(exc)}", "warning")
+        else:
+            self._say(f"Playing on {where} (saved as audio_device in {path})")
 
     def toggle_original(self) -> None:
         player = self.player
@@ -403,6 +442,30 @@ class Playback:
         else:
             self.app.copy_to_clipboard(str(path))
             self._say(f"Saved {path} (path copied to the clipboard)")
+
+    async def _choose_device(self) -> None:
+        player = self.player
+        if player is None:
+            return
+        names = await asyncio.to_thread(player.devices)
+        if not names:
+            output = player.output
+            reason = f" ({output[1]})" if output is not None and not output[0] else ""
+            self._say(f"No audio output devices found{reason}", "warning")
+            return
+        current = player.device
+
+        def mark(name: str | None) -> str:
+            return "in use" if name == current else ""
+
+        commands = [SimpleCommand("System default", lambda: self.use_device(None), mark(None))]
+        commands += [
+            SimpleCommand(safe_text(name), functools.partial(self.use_device, name), mark(name))
+            for name in names
+        ]
+        if current is not None and current not in names:
+            self._say(f"{current} is not connected now", "warning")
+        await self.app.search_commands(commands, placeholder="Audio output device…")
 
     async def _waveform(self, key: tuple[str, bool], path: Path, cancel: threading.Event) -> None:
         try:
@@ -584,6 +647,8 @@ class Playback:
             position=player.position if shown else 0.0,
             duration=(player.duration if shown else None) or subject.duration_s,
             volume=player.volume,
+            speed=player.speed,
+            output=self._output_label(),
             variant=("original" if self.current_original else "denoised") if shown else "",
             download=(download.done, download.total) if download is not None else None,
             peaks=self._peaks if shown else None,
@@ -591,6 +656,14 @@ class Playback:
             message=message,
             level=self._level if self._message else "information",
         )
+
+    def _output_label(self) -> str:
+        """Where the sound goes: the chosen device, and the fallback library if it is in use."""
+        player = self.player
+        if player is None:
+            return ""
+        fallback = "" if player.backend_name in ("", "PortAudio") else "simpleaudio fallback"
+        return " · ".join(part for part in (player.device or "", fallback) if part)
 
     def _render(self) -> None:
         if self._closed:
@@ -625,6 +698,12 @@ class PlaybackActions:
     def action_toggle_original(self) -> None:
         self.playback.toggle_original()
 
+    def action_speed(self, steps: int) -> None:
+        self.playback.speed(steps)
+
+    def action_choose_audio_device(self) -> None:
+        self.playback.choose_device()
+
     def action_save_audio(self) -> None:
         self.playback.save(self.table.current)
 
@@ -638,6 +717,17 @@ class PlaybackActions:
             "Original / denoised audio",
             "Switch what plays between the denoised and the original (pre-denoise) audio (o)",
             self.action_toggle_original,
+        )
+        yield SystemCommand(
+            "Faster playback", "Play one step faster, pitch kept (>)", lambda: self.action_speed(1)
+        )
+        yield SystemCommand(
+            "Slower playback", "Play one step slower (<)", lambda: self.action_speed(-1)
+        )
+        yield SystemCommand(
+            "Audio output device",
+            "Choose the device recordings play on (kept as audio_device in the config)",
+            self.action_choose_audio_device,
         )
         yield SystemCommand(
             "Save audio",

@@ -1,15 +1,20 @@
 """The player bar: three lines above the footer saying what plays, where, and what just happened.
 
-    ▶ playing  Conference support-31 · c3d5bd74                 0:12 / 1:04   vol 100%   denoised
+    ▶ playing  Conference support-31 · c3d5bd74         0:12 / 1:04   1.5×   vol 100%   denoised
     ▂▃▅▇▆▃▁▁▂▄▆█▇▅▃▂▁▁▁▃▅▆▅▃▂▁▁▂▃▄▅▄▃▂▁▁▁▁▂▃▅▇█▇▅▄▃▂▁▁▂▃▄▅▆▅▄▃▂▁▁▁▂▃▄▃▂▁▁
-    p pause · x stop · ←/→ 5 s · [/] 30 s · 0 start · +/- volume · o original · s save
+    p pause · x stop · ←/→ 5 s · [/] 30 s · 0 start · </> speed · +/- volume · o original · s save
 
 Line two is the whole recording's waveform, coloured up to the play head (so it is the progress
 bar too); before the waveform is ready it is a plain progress bar, and during a download it is the
 download's bar with bytes done / total. Line three is the latest message, or the keys.
 
 A pure view: `rectui.ui.playback.Playback` builds a `BarView` and hands it to `show()`. The bar is
-hidden until the first use (it takes three lines from the table).
+hidden until the first use (it takes three lines from the table). While it shows, the screen
+has the class `-player-bar`, which lifts notifications above it (app.tcss): a toast must not hide
+the time, the volume or the variant.
+
+Line one also names the output device when one was chosen, and "simpleaudio fallback" when
+PortAudio could not load. On a narrow terminal the right-hand items go from the last.
 """
 
 from __future__ import annotations
@@ -39,8 +44,13 @@ STATUS_LABELS = {
 WAVE_GLYPHS = "▁▂▃▄▅▆▇█"
 
 KEYS_HINT = (
-    "p play/pause · x stop · ←/→ 5 s · [/] 30 s · 0 start · +/- volume · o original · s save"
+    "p play/pause · x stop · ←/→ 5 s · [/] 30 s · 0 start · </> speed · +/- volume · "
+    "o original · s save"
 )
+
+
+def format_speed(speed: float) -> str:
+    return f"{speed:g}×"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +63,9 @@ class BarView:
     position: float = 0.0
     duration: float | None = None
     volume: int = 100
+    speed: float = 1.0
+    output: str = ""
+    """The device chosen, and/or the fallback library; "" for the default through PortAudio."""
     variant: str = ""
     """"denoised" / "original" for what is in the player; "" for a recording that is not."""
     download: tuple[int, int | None] | None = None
@@ -120,6 +133,7 @@ class PlayerBar(Widget):
     def show(self, view: BarView) -> None:
         """Display `view` (and the bar itself, from the first call on)."""
         self.add_class("-active")
+        self.screen.add_class("-player-bar")
         self.view = view
 
     @property
@@ -164,15 +178,20 @@ class PlayerBar(Widget):
         meta: list[str] = []
         if view.variant:
             meta.append(f"{format_clock(view.position)} / {format_clock(view.duration or 0)}")
+            meta.append(format_speed(view.speed))
             meta.append(f"vol {view.volume}%")
             meta.append(view.variant)
+            if view.output:
+                meta.append(f"→ {view.output}")
         elif view.duration is not None:
             meta.append(format_clock(view.duration))
-        right = Text("   ".join(meta), style=self._style("meta"))
-        room = width - left.cell_len - right.cell_len - 2
-        if room < 12 and meta:  # narrow: the position matters more than volume and variant
-            right = Text(meta[0], style=self._style("meta"))
+        # Narrow: drop from the right; the position matters most, then the speed.
+        while True:
+            right = Text("   ".join(meta), style=self._style("meta"))
             room = width - left.cell_len - right.cell_len - 2
+            if room >= 12 or len(meta) <= 1:
+                break
+            meta.pop()
         title = Text(view.title, style=self._style("title"))
         title.truncate(max(0, room), overflow="ellipsis")
         line = left + title
