@@ -89,8 +89,11 @@ def run_tui(argv: list[str]) -> int:
                 base_url, Credentials(auth_id, auth_token), settings, emulator.subaccounts
             )
 
+        from .media import native_stderr_to
         from .ui.app import RectuiApp
 
+        # C libraries (PortAudio when a device goes away) must not print over the TUI.
+        stack.enter_context(native_stderr_to(config.settings.cache_dir / "stderr.log"))
         RectuiApp(config, client_for(config), demo=args.demo).run()
     return 0
 

@@ -235,11 +235,20 @@ def run_helper(
 
 
 def run_fresh(
-    script: Path, *args: str, alsa_config: Path | None, timeout: float
+    script: Path,
+    *args: str,
+    alsa_config: Path | None,
+    timeout: float,
+    env: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Run `script` in a fresh interpreter (ALSA reads ALSA_CONFIG_PATH once per process) and
-    return the JSON object its last stdout line holds, and its stderr."""
-    env = {k: v for k, v in os.environ.items() if k != "ALSA_CONFIG_PATH"}
+    return the JSON object its last stdout line holds, and its stderr. `env` replaces the
+    environment (e.g. a PulseServer's)."""
+    env = (
+        dict(env)
+        if env is not None
+        else {k: v for k, v in os.environ.items() if k != "ALSA_CONFIG_PATH"}
+    )
     if alsa_config is not None:
         env["ALSA_CONFIG_PATH"] = str(alsa_config)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "tests")])

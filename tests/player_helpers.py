@@ -2,17 +2,20 @@
 temporary directory, a fake audio output and clock for the Player, picking a recording in the
 table, waiting on conditions with a deadline, reading the player bar.
 
-Also a subprocess entry point: `python tests/player_helpers.py play|nodevice TMPDIR` runs the app
-against its own emulator with the real Player and PortAudio, presses `p` on a wav recording and
-prints a JSON answer. ALSA reads ALSA_CONFIG_PATH once per process, so the test that points ALSA
-at a file sink runs this in a fresh interpreter.
+Also a subprocess entry point: `python tests/player_helpers.py COMMAND TMPDIR ...` (see _in_app)
+runs the app against its own emulator with the real Player and PortAudio, presses `p` and prints
+a JSON answer. ALSA reads ALSA_CONFIG_PATH once per process, so the tests that point ALSA at a
+file sink or a sound server run this in a fresh interpreter.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -124,43 +127,78 @@ def s16le_wav(recording: Recording) -> bool:
 
 
 def run_script(
-    command: str, tmp: Path, *, alsa_config: Path | None, timeout: float = 120
+    command: str,
+    tmp: Path,
+    *args: str,
+    alsa_config: Path | None,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Run this file's main() in a fresh interpreter; returns (its JSON answer, its stderr)."""
     return run_fresh(
-        Path(__file__).resolve(), command, str(tmp), alsa_config=alsa_config, timeout=timeout
+        Path(__file__).resolve(),
+        command,
+        str(tmp),
+        *args,
+        alsa_config=alsa_config,
+        timeout=timeout,
+        env=env,
     )
 
 
-async def _in_app(command: str, tmp: Path) -> dict[str, Any]:
+async def _in_app(command: str, tmp: Path, args: list[str]) -> dict[str, Any]:
+    """play: press p on a 16-bit wav, wait for the end. nodevice: press p, wait for the note.
+    recording FORMAT FASTER [KILL_PID]: press > FASTER times and p on a 20-30 s recording of
+    FORMAT, wait for the end; with KILL_PID, kill that process (the sound server) a second
+    into playing and wait for the error instead."""
     from rectui.emulator import Emulator, run_emulator_in_thread
-    from rectui.media import PlayerState
+    from rectui.media import PlayerState, native_stderr_to
+
+    def wanted(recording: Recording) -> bool:
+        if command == "recording":
+            return recording.recording_format == args[0] and 20 <= recording.duration_s <= 30
+        return s16le_wav(recording) and recording.duration_s >= 3
 
     emulator = Emulator(seed=7, count=2000)
+    # As `rectui --demo` does: the emulator's rows live as long as the app, and a full
+    # collection rescanning them stalls every thread for a quarter of a second.
+    gc.freeze()
     try:
-        with run_emulator_in_thread(emulator) as base_url:
+        with (
+            run_emulator_in_thread(emulator) as base_url,
+            native_stderr_to(tmp / "stderr.log"),  # as the CLI runs the TUI
+        ):
             app = player_app(RunningEmulator(base_url, emulator), tmp)
             answer: dict[str, Any] = {}
             async with app.run_test(size=SIZE) as pilot:
-                recording = await select(pilot, lambda r: s16le_wav(r) and r.duration_s >= 3)
+                recording = await select(pilot, wanted)
                 player = app.playback.player
                 assert player is not None
-                if command == "nodevice":
-                    await until(pilot, lambda: player.output is not None, "the device check")
+                await until(pilot, lambda: player.output is not None, "the device check")
+                if command == "recording":
+                    for _ in range(int(args[1])):
+                        await pilot.press("greater_than_sign")
                 await pilot.press("p")
-                if command == "play":
+                ended = (PlayerState.FINISHED, PlayerState.ERROR)
+                if command == "nodevice":
+                    await until(pilot, lambda: "no audio" in bar_text(app), "the no-audio note")
+                elif len(args) > 2:
                     await until(
                         pilot,
-                        lambda: (
-                            app.playback.current == recording
-                            and player.state in (PlayerState.FINISHED, PlayerState.ERROR)
-                        ),
+                        lambda: player.state is PlayerState.PLAYING and player.position >= 1,
+                        "a second of playing",
+                    )
+                    os.kill(int(args[2]), signal.SIGKILL)
+                    await until(pilot, lambda: player.state in ended, "the error", timeout=15)
+                    await until(pilot, lambda: "error" in bar_text(app), "the error in the bar")
+                else:
+                    await until(
+                        pilot,
+                        lambda: app.playback.current == recording and player.state in ended,
                         "the end of playback",
                         timeout=90,
                     )
-                else:
-                    await until(pilot, lambda: "no audio" in bar_text(app), "the no-audio note")
-                await until(pilot, lambda: "finished" in bar_text(app) or command != "play", "bar")
+                    await until(pilot, lambda: "finished" in bar_text(app), "finished in the bar")
                 answer = {
                     "recording_id": recording.recording_id,
                     "state": player.state.value,
@@ -168,6 +206,8 @@ async def _in_app(command: str, tmp: Path) -> dict[str, Any]:
                     "path": str(player.path) if player.path else None,
                     "position": player.position,
                     "duration": player.duration,
+                    "speed": player.speed,
+                    "backend": player.backend_name,
                     "bar": bar_lines(app),
                     "notes": [n.message for n in app._notifications],
                 }
@@ -178,7 +218,7 @@ async def _in_app(command: str, tmp: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    answer = asyncio.run(_in_app(argv[0], Path(argv[1])))
+    answer = asyncio.run(_in_app(argv[0], Path(argv[1]), argv[2:]))
     print(json.dumps(answer))
     return 0
 

@@ -20,7 +20,13 @@ from .backend import (
 )
 from .cache import DEFAULT_MAX_BYTES, MediaCache, default_cache_dir
 from .decode import SUPPORTED_RATES, MediaInfo, PcmStream, probe, waveform
-from .device import NO_OUTPUT, audio_output_available, remote_session, silence_alsa_errors
+from .device import (
+    NO_OUTPUT,
+    audio_output_available,
+    native_stderr_to,
+    remote_session,
+    silence_alsa_errors,
+)
 from .download import (
     CredentialsSource,
     MediaStore,
@@ -73,6 +79,7 @@ __all__ = [
     "download_file",
     "media_format",
     "media_url",
+    "native_stderr_to",
     "next_speed",
     "probe",
     "readable_name",

@@ -21,10 +21,10 @@ from typing import Any, Protocol
 
 from .device import NO_OUTPUT, audio_output_available, silence_alsa_errors
 
-LATENCY_S = 0.15
-"""What the PortAudio stream buffers: enough that a busy machine (a repaint, a GC pause, another
-process on the same core) never starves the device, short enough for pause and volume to feel
-immediate."""
+LATENCY_S = 0.3
+"""What the PortAudio stream buffers: enough that a busy machine (a repaint, a garbage collection
+holding every Python thread for 0.2 s, another process on a busy core) never starves the device;
+short enough that pause and volume (which apply to what is written next) still feel prompt."""
 
 
 class BackendError(Exception):
@@ -80,6 +80,14 @@ def _exception_text(exc: BaseException) -> str:
 # -- PortAudio ----------------------------------------------------------------------------------
 
 
+def _device_failed(exc: BaseException) -> BackendError:
+    """PortAudio's "Unanticipated host error [PaErrorCode -9999]: '' [<host API not found>
+    error 0]" is what a device that went away looks like: say that, keep its first words."""
+    text = _exception_text(exc)
+    head = text.split(" [PaErrorCode")[0]
+    return BackendError(f"the audio device went away or stopped working ({head})")
+
+
 def _sounddevice() -> Any:
     """The sounddevice module; importing it loads libportaudio and initialises PortAudio, which
     probes every ALSA device, so ALSA is silenced first."""
@@ -115,13 +123,13 @@ class PortAudioStream:
                 self._stream.start()
             self._stream.write(pcm)  # releases the GIL while it waits for room
         except Exception as exc:
-            raise BackendError(_exception_text(exc)) from None
+            raise _device_failed(exc) from None
 
     def room_frames(self) -> int:
         try:
             room = int(self._stream.write_available)
         except Exception as exc:
-            raise BackendError(_exception_text(exc)) from None
+            raise _device_failed(exc) from None
         self._queued = max(0, self._capacity - room)
         return room
 
@@ -130,8 +138,19 @@ class PortAudioStream:
         return self._queued
 
     def drain(self) -> None:
+        # Pa_StopStream returns once the sound server has the frames, not once they were heard
+        # (through ALSA -> PulseAudio the last quarter second was lost): wait for the buffer to
+        # empty first, bounded in case the device stops answering.
+        deadline = time.monotonic() + 4 * LATENCY_S + 1
+        while time.monotonic() < deadline:
+            try:
+                if self.room_frames() >= self._capacity:
+                    break
+            except BackendError:
+                break  # an underrun: nothing is left to play
+            time.sleep(0.005)
         try:
-            self._stream.stop()  # returns once the buffer has played out
+            self._stream.stop()
         except Exception as exc:
             raise BackendError(_exception_text(exc)) from None
         self._queued = 0

@@ -1,18 +1,26 @@
-"""Is there somewhere to play sound on this host? And keeping ALSA quiet while we find out.
+"""Is there somewhere to play sound on this host? And keeping C libraries off the terminal.
 
 simpleaudio always plays to ALSA's `default` PCM. On a server reached over SSH there usually is
 none, and libasound then prints "ALSA lib ... cannot find card '0'" to stderr, straight over the
 TUI. Its error printer is replaced with a no-op through `snd_lib_error_set_handler`.
+
+PortAudio prints "Expression '...' failed in 'src/hostapi/alsa/pa_linux_alsa.c'" to stderr when
+a device goes away, through a printer it does not let us replace. `native_stderr_to()` sends
+file descriptor 2 to a log while the TUI runs, and gives Python and Textual a copy of the
+terminal to write to.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
 import os
 import sys
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 SND_PCM_STREAM_PLAYBACK = 0
 SND_PCM_NONBLOCK = 1  # a busy device answers EBUSY at once instead of waiting for it
@@ -130,6 +138,44 @@ def _probe_in_thread(timeout: float) -> tuple[bool, str]:
     if not box:
         return False, f"the audio device did not answer within {timeout:g} s"
     return box[0]
+
+
+@contextlib.contextmanager
+def native_stderr_to(log: Path) -> Iterator[None]:
+    """While the block runs, what C code writes to fd 2 lands in `log` (truncated); Python's
+    sys.stderr and sys.__stderr__ (where Textual draws) write to the terminal as before. If the
+    log cannot be opened, nothing changes."""
+    original = sys.__stderr__
+    if original is None:
+        yield
+        return
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        target = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError:
+        yield
+        return
+    original.flush()
+    terminal = os.dup(2)
+    copy = open(  # noqa: SIM115 - closed below, after fd 2 is back
+        terminal, "w", encoding=original.encoding, errors=original.errors, closefd=False
+    )
+    python_stderr = sys.stderr
+    sys.__stderr__ = copy
+    if python_stderr is original:
+        sys.stderr = copy
+    os.dup2(target, 2)
+    os.close(target)
+    try:
+        yield
+    finally:
+        copy.flush()
+        os.dup2(terminal, 2)
+        os.close(terminal)
+        copy.close()
+        sys.__stderr__ = original
+        if sys.stderr is copy:
+            sys.stderr = python_stderr
 
 
 def remote_session() -> bool:
