@@ -171,6 +171,31 @@ def test_waveform_follows_loudness(tmp_path: Path):
     assert max(normalized) == 1.0 and normalized[0] == 0.0
 
 
+def test_long_mp3_waveform_reads_a_few_frames_per_slice(tmp_path: Path, monkeypatch):
+    """Four minutes of telephony mp3, loud and quiet by turns every 30 s: the waveform shows it,
+    without decoding the whole file (that path is made to fail here)."""
+    path = tmp_path / "long.mp3"
+    subprocess.run(
+        [
+            "/usr/bin/ffmpeg", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", "anoisesrc=c=pink:r=8000:a=0.5:d=240",
+            "-af", "volume='if(lt(mod(t,60),30),0.05,1)':eval=frame",
+            "-ac", "1", "-ar", "8000", "-c:a", "libmp3lame", "-b:a", "16k", str(path),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+    def no_full_decode(*args, **kwargs):
+        raise AssertionError("the whole file was decoded")
+
+    monkeypatch.setattr(decode_module, "_scan_all", no_full_decode)
+    peaks = waveform(path, 16)  # 15 s a bucket: two quiet, two loud, ...
+    quiet = [p for i, p in enumerate(peaks) if (i // 2) % 2 == 0]
+    loud = [p for i, p in enumerate(peaks) if (i // 2) % 2 == 1]
+    assert max(quiet) * 4 < min(loud), peaks
+
+
 def test_waveform_matches_across_worker_counts(media: dict[str, Path]):
     one = waveform(media["mp3"], 37, workers=1)
     three = waveform(media["mp3"], 37, workers=3)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .errors import DecodeError
+from .mp3_frames import audio_start, frames_from
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
@@ -39,6 +40,12 @@ ffmpeg, so both outputs get the same PCM."""
 
 SAMPLE_WIDTH = 2  # playback is always signed 16-bit little-endian
 WAVEFORM_RATE = 8000
+SAMPLED_MIN_S = 120.0
+"""From this long on, an mp3's waveform is read from a few frames per slice, not every sample
+(a full decode of an hour takes seconds; the waveform must be there within one)."""
+WINDOW_FRAMES = 4
+WARMUP_FRAMES = 2
+"""Of each slice's frames, the first decode with the wrong bit reservoir: not measured."""
 
 
 @functools.cache
@@ -372,8 +379,10 @@ def waveform(
 ) -> list[float]:
     """Peak level (0..1) of each of `buckets` equal slices of the recording.
 
-    Decodes to 8 kHz mono, which is plenty for a bar per terminal column, split across a few
-    ffmpeg processes by time so an hour takes about as long as decoding half of it. With
+    An mp3 of SAMPLED_MIN_S or more: the peak of a few frames at the middle of each slice, all
+    decoded by one ffmpeg (an hour in a fraction of a second; a gap between the frames read is
+    not a gap in the sound). Anything else is decoded whole to 8 kHz mono, split across a few
+    ffmpeg processes by time (a wav is read, not decoded, so that is quick too). With
     `normalize`, the loudest bucket becomes 1.0 (quiet phone calls still show a shape).
     Blocking: run it in a worker thread. Set `cancel` to stop early (returns what it has).
     """
@@ -383,6 +392,71 @@ def waveform(
     peaks = [0.0] * buckets
     if info.duration <= 0:
         return peaks
+    sampled = None
+    if info.codec == "mp3" and info.duration >= SAMPLED_MIN_S:
+        sampled = _sampled_mp3_peaks(path, buckets, cancel)
+    if sampled is not None:
+        peaks = sampled
+    else:
+        _scan_all(path, info, peaks, cancel, workers)
+    if normalize:
+        loudest = max(peaks)
+        if loudest > 0:
+            peaks = [p / loudest for p in peaks]
+    return [min(1.0, p) for p in peaks]
+
+
+def _sampled_mp3_peaks(
+    path: Path | str, buckets: int, cancel: threading.Event | None
+) -> list[float] | None:
+    """Each bucket's level from a few mp3 frames at its middle, all of them decoded by one
+    ffmpeg: an hour takes a fraction of a second instead of a full decode. None when the file
+    does not cut cleanly into frames (then the caller decodes it all)."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    start = audio_start(data)
+    end = len(data) - (128 if data[-128:-125] == b"TAG" else 0)  # an ID3v1 tag
+    pieces: list[bytes] = []
+    counts: list[int] = []
+    samples_per_frame = rate = 0
+    for bucket in range(buckets):
+        if cancel is not None and cancel.is_set():
+            return None
+        target = start + int((bucket + 0.5) / buckets * (end - start))
+        frames = frames_from(data, target, WINDOW_FRAMES, limit=1 << 16)
+        if len(frames) <= WARMUP_FRAMES:
+            return None
+        if rate and (frames[0].sample_rate, frames[0].samples) != (rate, samples_per_frame):
+            return None  # a change of format midway: not a stream to cut up
+        rate, samples_per_frame = frames[0].sample_rate, frames[0].samples
+        pieces.append(data[frames[0].offset : frames[-1].offset + frames[-1].length])
+        counts.append(len(frames))
+    with tempfile.NamedTemporaryFile(suffix=".mp3") as excerpt:
+        excerpt.write(b"".join(pieces))
+        excerpt.flush()
+        with PcmStream(excerpt.name, 0.0, rate, 1) as stream:
+            pcm = stream.read(sum(counts) * samples_per_frame * SAMPLE_WIDTH + SAMPLE_WIDTH)
+    if len(pcm) != sum(counts) * samples_per_frame * SAMPLE_WIDTH:
+        return None  # the decoder did not give a frame's worth for every frame
+    peaks: list[float] = []
+    offset = 0
+    for count in counts:
+        size = count * samples_per_frame * SAMPLE_WIDTH
+        skip = WARMUP_FRAMES * samples_per_frame * SAMPLE_WIDTH
+        peaks.append(audioop.max(pcm[offset + skip : offset + size], SAMPLE_WIDTH) / 32768)
+        offset += size
+    return peaks
+
+
+def _scan_all(
+    path: Path | str,
+    info: MediaInfo,
+    peaks: list[float],
+    cancel: threading.Event | None,
+    workers: int | None,
+) -> None:
+    """Every sample's peak into `peaks`, decoding the whole file at 8 kHz mono."""
+    buckets = len(peaks)
     per_bucket = info.duration / buckets
     segments = max(1, min(workers or (os.cpu_count() or 1), 4, buckets))
     bounds = [buckets * i // segments for i in range(segments + 1)]
@@ -434,11 +508,6 @@ def waveform(
         thread.join()
     if errors and not any(peaks):
         raise DecodeError(f"cannot decode {Path(path).name}: {errors[0]}")
-    if normalize:
-        loudest = max(peaks)
-        if loudest > 0:
-            peaks = [p / loudest for p in peaks]
-    return [min(1.0, p) for p in peaks]
 
 
 def configure_pydub() -> None:
