@@ -8,8 +8,8 @@ a speed change and a device change restart the decoder at the position heard (ff
 input, so an hour-long file seeks as fast as a short one) and drop what the device holds.
 
 The position is the stream's own clock: frames written minus the frames the device still holds,
-times the speed, from where the decoder started. Between two writes it moves on with the clock
-given to the player, never beyond what was written.
+times the speed, from where the decoder started. Between two looks at the device it moves on
+with the clock given to the player, never beyond what was written.
 
 Every public method is thread-safe and returns at once. Device and decoding problems never raise
 into the caller: they set `state` to ERROR and `error` to a one-line message.
@@ -44,6 +44,7 @@ SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 FADE_S = 0.005
 """Pause and resume ramp the level over this long: a cut mid-waveform is an audible click."""
 BACKEND_WAIT_S = 10.0
+STALE_S = 0.15
 
 
 class PlayerState(StrEnum):
@@ -102,9 +103,28 @@ class _Segment:
     rate: int
     written: int = 0
     """Frames written into the stream since."""
-    queued: int = 0
-    """Frames the device held at `sampled`."""
+    heard: float = 0.0
+    """Frames played by `sampled` (by the clock given to the player)."""
     sampled: float = 0.0
+    running: bool = True
+    """False once drained (paused, or at the end): the device plays nothing until written to."""
+
+    def heard_at(self, now: float) -> float:
+        """The device keeps playing what it holds between two looks at it."""
+        if not self.running:
+            return self.heard
+        return min(float(self.written), self.heard + max(0.0, now - self.sampled) * self.rate)
+
+    def update(self, queued: int, now: float, running: bool = True) -> None:
+        """What the device says it still holds. A sound server may report it in steps (the
+        ALSA pulse plugin moves on only when the server asks for more, about every 80 ms), so
+        a report just behind the clock's estimate is stale, not a jump back; a larger one
+        (the device stalled) is believed."""
+        reported = float(self.written - queued)
+        estimate = self.heard_at(now)
+        stale = 0 <= estimate - reported < STALE_S * self.rate
+        self.heard = estimate if stale else reported
+        self.sampled, self.running = now, running
 
 
 class Player:
@@ -393,10 +413,8 @@ class Player:
         if self._seek_to is not None:
             position = self._seek_to
         elif segment is not None:
-            heard = segment.written - segment.queued
-            # The device keeps playing what it holds between two writes.
-            heard += max(0.0, self._clock() - segment.sampled) * segment.rate
-            position = segment.start + min(heard, segment.written) * segment.speed / segment.rate
+            heard = segment.heard_at(self._clock())
+            position = segment.start + heard * segment.speed / segment.rate
         else:
             position = self._position
         if self._duration is not None:
@@ -590,7 +608,7 @@ class Player:
                     self._write(gen, stream, ramp(tail, source.channels, rising=False))
                     faded = True
                     stream.drain()
-                    self._sample(gen, stream)
+                    self._sample(gen, stream, running=False)
                 with self._lock:
                     self._wake.wait_for(
                         lambda: (
@@ -610,7 +628,7 @@ class Player:
             pcm = source.read(block)
             if not pcm:
                 stream.drain()
-                self._sample(gen, stream)
+                self._sample(gen, stream, running=False)
                 return None, faded
             pcm = scale_volume(pcm, volume)
             if faded:
@@ -626,12 +644,11 @@ class Player:
                 self._segment.written += frames
         self._sample(gen, stream)
 
-    def _sample(self, gen: int, stream: OutputStream) -> None:
+    def _sample(self, gen: int, stream: OutputStream, running: bool = True) -> None:
         queued = stream.queued_frames()
         with self._lock:
             if gen == self._gen and self._segment is not None:
-                self._segment.queued = queued
-                self._segment.sampled = self._clock()
+                self._segment.update(queued, self._clock(), running)
 
     def _finish(self, gen: int, source: PcmSource | None, path: Path) -> None:
         trouble = source.error() if source is not None else None
