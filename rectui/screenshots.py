@@ -70,6 +70,7 @@ class _SilentBackend:
     machine's sound card."""
 
     name = "silent"
+    note = ""
 
     def available(self, device: str | None = None) -> tuple[bool, str]:
         return True, "silent"

@@ -106,6 +106,7 @@ class FakeOutput:
     there is an output, `fail_with` makes writes fail (a device that went away)."""
 
     name = "fake output"
+    note = ""
 
     def __init__(
         self,

@@ -416,3 +416,77 @@ async def test_help_lists_the_player_keys_and_the_footer_shows_p(
             assert f"{keys:<12}  {description}" in player_keys, (keys, description)
         everywhere = shown[: shown.index("Player")]
         assert "Play or pause" not in everywhere
+
+
+# -- speed, output device, notifications ---------------------------------------------------------
+
+
+async def test_speed_keys_show_in_the_bar_and_stay_for_the_next_recording(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    backend = FakeOutput(FakeClock())
+    app = player_app(emulator, tmp_path, make_player=fake_player(backend))
+    async with app.run_test(size=SIZE) as pilot:
+        first = await select(pilot, between(3, 30))
+        player = app.playback.player
+        await pilot.press("p")
+        await playing(pilot, backend)
+        await shows(pilot, "   1×   vol 100%", line=0)
+        await pilot.press("greater_than_sign", "greater_than_sign")
+        await shows(pilot, "   1.5×   vol 100%", line=0)
+        assert player.speed == 1.5
+        for _ in range(5):
+            await pilot.press("less_than_sign")
+        await shows(pilot, "   0.75×   ", line=0)  # the slowest step, held there
+        await pilot.press("greater_than_sign")
+        second = await select(pilot, lambda r: between(3, 30)(r) and r != first)
+        await pilot.press("p")
+        await until(pilot, lambda: app.playback.current == second, "the second recording")
+        await shows(pilot, "   1×   ", line=0)
+        assert player.speed == 1.0
+
+
+async def test_the_palette_chooses_the_output_device_and_the_bar_names_it(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    backend = FakeOutput(FakeClock(), devices=["Headset USB", "Speakers"])
+    app = player_app(emulator, tmp_path, make_player=fake_player(backend))
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, between(3, 30))
+        player = app.playback.player
+        await pilot.press("p")
+        await playing(pilot, backend)
+        assert "denoised   →" not in bar_lines(app)[0]  # the default output is not named
+        await pilot.press("ctrl+p")
+        await pilot.press(*"audio output")
+        await pilot.press("enter")
+        await until(pilot, lambda: "Speakers" in screen_text(app), "the device list")
+        assert "Headset USB" in screen_text(app) and "System default" in screen_text(app)
+        await pilot.press(*"speak")
+        await pilot.press("enter")
+        await shows(pilot, "→ Speakers", line=0)
+        assert player.device == "Speakers"
+        await until(pilot, lambda: backend.streams[-1].device == "Speakers", "a stream there")
+        assert player.state is PlayerState.PLAYING
+        assert any(m.startswith("Playing on Speakers") for m in messages(app))
+
+
+async def test_notifications_never_cover_the_player_bar(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    from textual.widgets._toast import Toast
+
+    backend = FakeOutput(FakeClock())
+    app = player_app(emulator, tmp_path, make_player=fake_player(backend))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await select(pilot, between(3, 30))
+        await pilot.press("p")
+        await playing(pilot, backend)
+        for index in range(3):
+            app.notify(f"note {index}: " + "a long message that wraps " * 6, timeout=30)
+        await until(pilot, lambda: len(app.screen.query(Toast)) >= 3, "three toasts")
+        await pilot.pause()
+        player_bar = bar(app).region
+        for toast in app.screen.query(Toast):
+            assert not toast.region.overlaps(player_bar), (toast.region, player_bar)
+            assert toast.region.bottom <= player_bar.y

@@ -60,7 +60,9 @@ class OutputStream(Protocol):
 
 class AudioBackend(Protocol):
     name: str
-    """What the player bar shows about the output, e.g. "PortAudio"."""
+    """The audio library, e.g. "PortAudio", or the fallback and why."""
+    note: str
+    """What the player bar says about it: "" when all is as it should be."""
 
     def available(self, device: str | None = None) -> tuple[bool, str]:
         """(True, what) if `device` (None: the default output) can play, else (False, why)."""
@@ -170,6 +172,7 @@ class PortAudioStream:
 
 class PortAudioBackend:
     name = "PortAudio"
+    note = ""
 
     def __init__(self) -> None:
         self._sd = _sounddevice()  # raises where libportaudio is missing: see default_backend()
@@ -258,6 +261,7 @@ class SimpleaudioStream:
 class SimpleaudioBackend:
     def __init__(self, reason: str = "", clock: Callable[[], float] = time.monotonic):
         self.name = f"simpleaudio ({reason})" if reason else "simpleaudio"
+        self.note = "simpleaudio fallback"
         self._clock = clock
 
     def devices(self, rescan: bool = False) -> list[str]:
@@ -276,6 +280,7 @@ class Unavailable:
 
     reason: str
     name: str = "no audio library"
+    note: str = ""
 
     def devices(self, rescan: bool = False) -> list[str]:
         return []

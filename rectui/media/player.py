@@ -228,6 +228,11 @@ class Player:
         return self._backend.name if self._backend is not None else ""
 
     @property
+    def backend_note(self) -> str:
+        """What the player bar says about the library: "" unless it is the fallback."""
+        return self._backend.note if self._backend is not None else ""
+
+    @property
     def position(self) -> float:
         with self._lock:
             return self._now()
@@ -563,6 +568,10 @@ class Player:
                     if self._seek_to == target:
                         self._seek_to = None  # done (unless another seek came meanwhile)
                 request, faded = self._pump(gen, source, stream, faded)
+                with self._lock:
+                    if request is None and gen == self._gen and self._seek_to is not None:
+                        # A seek that came while the end was playing out: not the end, then.
+                        request = (self._seek_to, self._speed, self._device)
                 target = None
                 if request is not None:
                     target, speed, new_device = request

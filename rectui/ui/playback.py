@@ -662,8 +662,7 @@ class Playback:
         player = self.player
         if player is None:
             return ""
-        fallback = "" if player.backend_name in ("", "PortAudio") else "simpleaudio fallback"
-        return " · ".join(part for part in (player.device or "", fallback) if part)
+        return " · ".join(part for part in (player.device or "", player.backend_note) if part)
 
     def _render(self) -> None:
         if self._closed:
