@@ -469,6 +469,9 @@ async def test_the_palette_chooses_the_output_device_and_the_bar_names_it(
         await until(pilot, lambda: backend.streams[-1].device == "Speakers", "a stream there")
         assert player.state is PlayerState.PLAYING
         assert any(m.startswith("Playing on Speakers") for m in messages(app))
+        backend.note = "simpleaudio fallback"  # as where PortAudio cannot load
+        await pilot.press("minus")
+        await shows(pilot, "vol 90%   denoised   → Speakers · simpleaudio fallback", line=0)
 
 
 async def test_notifications_never_cover_the_player_bar(

@@ -336,3 +336,16 @@ def test_player_pins_the_playing_file_in_the_cache(tmp_path: Path, tone: Path):
     assert cache.evict() == [first]
     player.close()
     assert cache.evict() == [second]
+
+
+def test_without_portaudio_simpleaudio_is_the_named_fallback(monkeypatch):
+    from rectui.media import backend
+
+    def missing():
+        raise OSError("PortAudio library not found")
+
+    monkeypatch.setattr(backend, "_sounddevice", missing)
+    chosen = backend.default_backend()
+    assert isinstance(chosen, backend.SimpleaudioBackend)
+    assert chosen.note == "simpleaudio fallback"
+    assert chosen.name == "simpleaudio (fallback, PortAudio unavailable: PortAudio library not found)"
