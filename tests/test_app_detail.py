@@ -204,3 +204,20 @@ async def test_y_copies_the_id_and_shift_y_the_url(emu) -> None:
         assert any("billed-1" in message for message, _ in notes(app))
         await pilot.press("Y")
         assert app.clipboard == f"{MEDIA}/billed-1.mp3"
+
+
+async def test_a_recording_made_today_is_day_one_of_its_free_period() -> None:
+    # Plivo counts the day a recording is made as day 1 of 90; the server sent no count here.
+    added = days_ago(0) - timedelta(hours=1)
+    made_today = recording("today-1", days=1, duration_ms=61000, rounded=60, monthly="0")
+    del made_today["recording_storage_duration"]
+    made_today["add_time"] = iso_z(added)
+    with serve(data=[made_today]) as served:
+        app = make_app(served)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_app(pilot)
+            await highlight(pilot, "today-1")
+            text = detail_text(app)
+    ends = (added + timedelta(days=FREE_STORAGE_DAYS)).astimezone(UTC)
+    assert "1 day (counted from add time)" in text
+    assert f"free for 89 more days (until {ends:%Y-%m-%d})" in text

@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import json
 import queue
-import signal
 import struct
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from audio_helpers import FakeClock
+from emulator_process import emulator_process
 
 from rectui.emulator import Emulator, RunningEmulator, run_emulator_in_thread
 from rectui.emulator.accounts import make_accounts
@@ -31,6 +31,7 @@ from rectui.emulator.cli import main as emulator_main
 from rectui.emulator.data import StoredRecording, read_data_file
 from rectui.plivo import pricing
 from rectui.plivo.filters import RecordingFilter
+from rectui.plivo.models import Recording
 from rectui.plivo.rules import format_filter_time
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -74,8 +75,9 @@ def rows_between(
 def assert_error_body(response: httpx.Response, status: int) -> str:
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) == {"api_id", "error"}
-    assert body["api_id"] and body["error"]
+    # As the SDK fixtures show: a 401 comes before Plivo assigns the request an api_id.
+    assert set(body) == ({"error"} if status == 401 else {"api_id", "error"})
+    assert body.get("api_id", "x") and body["error"]
     return body["error"]
 
 
@@ -159,7 +161,8 @@ def test_accounts_look_like_plivo_auth_ids() -> None:
 def test_requests_without_valid_credentials_are_401_with_an_error_body(emulator) -> None:
     main = emulator.auth_id
     sub = emulator.subaccounts[0]
-    assert_error_body(httpx.get(emulator.recordings_url()), 401)
+    missing = assert_error_body(httpx.get(emulator.recordings_url()), 401)
+    assert missing == "authentication credentials were not provided"
     assert_error_body(httpx.get(emulator.recordings_url(), auth=(main, "wrong")), 401)
     assert_error_body(httpx.get(emulator.recordings_url(), auth=("MAUNKNOWN", "x")), 401)
     # Valid credentials, but for another account than the URL names.
@@ -356,7 +359,7 @@ def test_storage_duration_filters_count_whole_days_over_all_time(frozen) -> None
             list_path(frozen.auth_id), params={"recording_storage_duration__gt": "90"}
         ).json()
     assert ids(exactly_three) == [rid for rid, d in days.items() if d == 3]
-    assert exactly_three and all(o["recording_storage_duration"] == "3" for o in exactly_three)
+    assert exactly_three and all(o["recording_storage_duration"] == 3 for o in exactly_three)
     assert ids(between) == [rid for rid, d in days.items() if 2 <= d < 5]
     # A storage filter is a time filter of its own: no 7-day default, so old recordings match.
     assert billed["meta"]["total_count"] == sum(1 for d in days.values() if d > 90) > 0
@@ -373,13 +376,55 @@ def test_get_returns_the_listed_object_with_plivo_field_types(frozen) -> None:
     assert one == listed
     assert one["recording_url"].startswith(f"{frozen.base_url}/v1/Account/")
     assert one["recording_url"].endswith(f"{one['recording_id']}.{one['recording_format']}")
+    # The SDK fixtures' types: *_ms as strings, the storage figures as JSON numbers.
     for name in ("recording_duration_ms", "recording_start_ms", "recording_end_ms"):
         assert isinstance(one[name], str) and one[name].endswith(".00000")
     assert float(one["recording_end_ms"]) - float(one["recording_start_ms"]) == float(
         one["recording_duration_ms"]
     )
+    assert one["recording_storage_rate"] == 0.0004
+    for name in ("recording_storage_duration", "rounded_recording_duration"):
+        assert type(one[name]) is int
+    assert type(one["monthly_recording_storage_amount"]) is float
+    assert datetime.fromisoformat(one["add_time"]).utcoffset() == timedelta(hours=5, minutes=30)
+
+
+def test_numbers_as_strings_gives_the_documentations_shape() -> None:
+    emulator = Emulator(seed=3, count=30, now=NOW, numbers_as_strings=True, utc_offset=timedelta(0))
+    with run_emulator_in_thread(emulator) as base_url:
+        auth_id, token = emulator.account
+        body = httpx.get(f"{base_url}{list_path(auth_id)}", auth=(auth_id, token)).json()
+    one = body["objects"][0]
     assert one["recording_storage_rate"] == "0.0004"
-    assert datetime.fromisoformat(one["add_time"]).utcoffset() == timedelta(0)
+    for name in ("recording_storage_duration", "rounded_recording_duration"):
+        assert one[name].isdigit()
+    assert Decimal(one["monthly_recording_storage_amount"]) >= 0
+    assert one["add_time"].endswith("+00:00")
+    assert Recording.from_api(one).recording_storage_duration == int(
+        one["recording_storage_duration"]
+    )
+
+
+def test_add_time_offset_is_the_same_instant_filters_select_in_utc(frozen) -> None:
+    rec = frozen.emulator.store.snapshot()[40]
+    at = format_filter_time(rec.add_time)  # UTC, as Plivo's filters are
+    with client_for(frozen) as client:
+        objects = client.get(
+            list_path(frozen.auth_id), params={"add_time__gte": at, "add_time__lte": at}
+        ).json()["objects"]
+    mine = next(o for o in objects if o["recording_id"] == rec.recording_id)
+    local = datetime.fromisoformat(mine["add_time"])
+    assert local.utcoffset() == timedelta(hours=5, minutes=30)
+    assert local == rec.add_time  # the same instant, written 5 h 30 later on the clock
+    assert local.replace(tzinfo=None) != rec.add_time.replace(tzinfo=None)
+
+
+def test_conference_rows_carry_from_and_to_numbers(frozen) -> None:
+    recent = frozen.emulator.store.snapshot()[:300]
+    conferences = [r for r in recent if r.recording_type == "conference"]
+    assert conferences and all(r.from_number and r.to_number for r in conferences)
+    obj = frozen.emulator.recording_object(conferences[0].recording_id, frozen.base_url)
+    assert obj["from_number"] == conferences[0].from_number
 
 
 def test_prices_and_storage_follow_the_pricing_rules(frozen) -> None:
@@ -389,12 +434,12 @@ def test_prices_and_storage_follow_the_pricing_rules(frozen) -> None:
         obj = frozen.emulator.recording_object(rec.recording_id, frozen.base_url)
         rounded = pricing.rounded_duration_seconds(float(obj["recording_duration_ms"]))
         days = pricing.storage_days(rec.add_time, NOW)
-        assert obj["rounded_recording_duration"] == str(rounded)
-        assert obj["recording_storage_duration"] == str(days)
-        amount = Decimal(obj["monthly_recording_storage_amount"])
+        assert obj["rounded_recording_duration"] == rounded
+        assert obj["recording_storage_duration"] == days
+        amount = Decimal(str(obj["monthly_recording_storage_amount"]))
         assert amount == pricing.expected_monthly_amount(pricing.STORAGE_RATE, rounded, days)
     billed = frozen.emulator.recording_object(old[0].recording_id, frozen.base_url)
-    assert Decimal(billed["monthly_recording_storage_amount"]) > 0  # past the 90 free days
+    assert billed["monthly_recording_storage_amount"] > 0  # past the 90 free days
 
 
 def test_delete_answers_204_then_the_recording_is_gone(emulator) -> None:
@@ -848,49 +893,37 @@ def test_generated_data_has_the_variety_clients_must_handle() -> None:
 
 def test_command_line_serves_and_prints_its_credentials(tmp_path) -> None:
     command = ["--port", "0", "--seed", "4", "--count", "30", "--quiet", "--rate-limit", "100/5"]
-    stderr_path = tmp_path / "stderr.txt"
-    with stderr_path.open("w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rectui.emulator", *command],
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        )
-    # A reader thread, because a pipe cannot be read with a timeout portably.
-    output: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [output.put(line) for line in process.stdout])
-    reader.start()
-    try:
-        lines = _lines_until(output, "Press Ctrl+C", timeout=20)
-        assert lines, f"no banner; stderr: {stderr_path.read_text()!r}"
-        base_url = lines[0].rsplit(" ", 1)[-1]
+    with emulator_process(command, tmp_path) as child:
         main, subs = make_accounts(4)
-        assert f"main account  {main.auth_id}  token {main.auth_token}" in "\n".join(lines)
-        assert all(sub.auth_id in "\n".join(lines) for sub in subs)
-        listed = httpx.get(f"{base_url}/v1/Account/{main.auth_id}/Recording/", auth=tuple(main))
+        banner = "\n".join(child.banner)
+        assert f"main account  {main.auth_id}  token {main.auth_token}" in banner
+        assert all(sub.auth_id in banner for sub in subs)
+        assert "add_time      +05:30; storage figures as numbers" in banner
+        listed = httpx.get(
+            f"{child.base_url}/v1/Account/{main.auth_id}/Recording/", auth=tuple(main)
+        )
         assert listed.status_code == 200
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        reader.join(10)  # the child is gone, so its stdout is at EOF
-        process.stdout.close()
+        assert listed.json()["objects"][0]["add_time"].endswith("+05:30")
+        assert child.stop() == 0
 
 
-def _lines_until(output: queue.Queue[str], marker: str, timeout: float) -> list[str]:
-    """Lines up to the one containing `marker`; [] if it does not come in time."""
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while (remaining := deadline - time.monotonic()) > 0:
-        try:
-            seen.append(output.get(timeout=remaining).rstrip("\n"))
-        except queue.Empty:
-            break
-        if marker in seen[-1]:
-            return seen
-    return []
+def test_command_line_offset_and_number_style(tmp_path) -> None:
+    command = ["--port", "0", "--count", "5", "--quiet", "--utc-offset=-08:00"]
+    with emulator_process([*command, "--numbers-as-strings"], tmp_path) as child:
+        main, _ = make_accounts(0)
+        one = httpx.get(
+            f"{child.base_url}/v1/Account/{main.auth_id}/Recording/", auth=tuple(main)
+        ).json()["objects"][0]
+        assert one["add_time"].endswith("-08:00")
+        assert one["recording_storage_rate"] == "0.0004"
+        assert child.stop() == 0
+    bad = subprocess.run(
+        [sys.executable, "-m", "rectui.emulator", "--utc-offset", "5:30"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "use ±HH:MM" in bad.stderr
 
 
 def test_command_line_rejects_bad_arguments(capsys) -> None:

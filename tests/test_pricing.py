@@ -26,11 +26,20 @@ def test_storage_is_free_for_90_days() -> None:
     assert pricing.expected_monthly_amount(rate, 600, 91) == Decimal("0.0040")
 
 
-def test_storage_days_increment_after_each_full_day() -> None:
-    added = datetime(2026, 1, 1, 12, tzinfo=UTC)
-    assert pricing.storage_days(added, added + timedelta(hours=23, minutes=59)) == 0
-    assert pricing.storage_days(added, added + timedelta(hours=24)) == 1
-    assert pricing.free_storage_ends(added) == added + timedelta(days=90)
+def test_storage_days_count_the_day_it_was_made_as_day_one_as_plivo_does() -> None:
+    # Plivo's support article: made March 16, 1 day stored that day, 16 on March 31, 90 on June 13.
+    added = datetime(2026, 3, 16, 12, tzinfo=UTC)
+    assert pricing.storage_days(added, added) == 1
+    assert pricing.storage_days(added, added + timedelta(hours=23, minutes=59)) == 1
+    assert pricing.storage_days(added, datetime(2026, 3, 31, 12, tzinfo=UTC)) == 16
+    assert pricing.storage_days(added, datetime(2026, 6, 13, 12, tzinfo=UTC)) == 90
+    # The first billed day begins exactly when the free period is said to end.
+    ends = pricing.free_storage_ends(added)
+    assert pricing.storage_days(added, ends - timedelta(microseconds=1)) == 90
+    assert pricing.storage_days(added, ends) == 91
+    assert pricing.past_free_period(pricing.storage_days(added, ends))
+    # A clock a little behind the server's never shows fewer than Plivo's minimum of 1.
+    assert pricing.storage_days(added, added - timedelta(minutes=5)) == 1
 
 
 def test_money_is_shown_with_all_its_digits() -> None:
@@ -60,6 +69,6 @@ def test_one_recordings_cost_prefers_the_servers_figures() -> None:
          "recording_duration_ms": "90000"}
     )  # fmt: skip
     cost = recording_cost(bare, now)
-    assert (cost.days, cost.days_computed) == (24, True)
+    assert (cost.days, cost.days_computed) == (25, True)  # Nov 1 is day 1, Nov 25 day 25
     assert (cost.rounded_seconds, cost.rounded_computed) == (120, True)
     assert cost.in_free_period and cost.monthly_amount == 0 and not cost.mismatch

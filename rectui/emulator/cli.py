@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from ..plivo.ratelimit import parse_rate
-from .data import read_data_file
+from .data import DEFAULT_UTC_OFFSET, format_offset, read_data_file
 from .server import Emulator
 from .threaded import base_url_of, bind_socket, make_server
 
@@ -61,6 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
         type=_utc_moment,
         help="freeze the server's clock at this UTC moment; generated data is relative to it",
     )
+    parser.add_argument(
+        "--utc-offset",
+        metavar="±HH:MM",
+        type=_utc_offset,
+        default=DEFAULT_UTC_OFFSET,
+        help="the offset add_time is written in, e.g. --utc-offset=-08:00 (default +05:30, as "
+        "Plivo's fixtures); "
+        "filters stay UTC",
+    )
+    parser.add_argument(
+        "--numbers-as-strings",
+        action="store_true",
+        help='write storage numbers as the docs do ("209", "0.0004") instead of as JSON '
+        "numbers like the SDK fixtures",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser
 
@@ -87,6 +103,14 @@ def _utc_moment(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _utc_offset(text: str) -> timedelta:
+    match = re.fullmatch(r"([+-])(\d\d):?(\d\d)", text.strip())
+    if match is None or int(match.group(2)) > 23 or int(match.group(3)) > 59:
+        raise argparse.ArgumentTypeError("use ±HH:MM, e.g. +05:30 or -08:00")
+    sign = -1 if match.group(1) == "-" else 1
+    return sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
+
+
 def _rate(text: str) -> tuple[int, float]:
     try:
         return parse_rate(text)
@@ -106,6 +130,8 @@ def _banner(emulator: Emulator, base_url: str, source: str, frozen: bool) -> str
         + ("on (each recording needs its owner's credentials)" if emulator.media_auth else "off"),
         f"  rate limit    {f'{rate[0]} requests / {rate[1]:g} s per account' if rate else 'off'}",
         f"  latency       {emulator.latency_ms:g} ms",
+        f"  add_time      {format_offset(emulator.style.utc_offset)}; storage figures as "
+        + ("strings (the docs)" if emulator.style.numbers_as_strings else "numbers (the SDKs)"),
         *([f"  clock         frozen at {emulator.now:%Y-%m-%d %H:%M:%S} UTC"] if frozen else []),
         f"  try: curl -u {main.auth_id}:{main.auth_token} "
         f"{base_url}/v1/Account/{main.auth_id}/Recording/",
@@ -137,9 +163,13 @@ def main(argv: list[str] | None = None) -> int:
             auth_token=args.auth_token,
             subaccount_count=args.subaccounts,
             now=args.now,
+            utc_offset=args.utc_offset,
+            numbers_as_strings=args.numbers_as_strings,
         )
     except ValueError as exc:
         parser.error(str(exc))
+    for warning in emulator.data_warnings:
+        print(f"rectui emulator: warning: --data: {warning}", file=sys.stderr)
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,9 @@ HISTORY_DAYS = 400
 """Generated add_times spread over this many days before the emulator's `now`."""
 
 MEDIA_FORMATS = ("mp3", "wav")
+
+DEFAULT_UTC_OFFSET = timedelta(hours=5, minutes=30)
+"""The offset Plivo's add_time carries in the SDK fixtures (`2014-08-05 16:15:15.852059+05:30`)."""
 
 TIMELESS_US = -(2**62)
 """add_us of a given object whose add_time cannot be read: it sorts last and, having no time to
@@ -80,13 +83,15 @@ def us_to_datetime(us: int) -> datetime:
     return EPOCH + timedelta(microseconds=us)
 
 
-def format_add_time(add_us: int, fraction_digits: int = 6) -> str:
-    """Plivo's add_time text, `2020-08-05 16:15:15.852059+00:00`, always in UTC."""
-    moment = us_to_datetime(add_us)
+def format_add_time(
+    add_us: int, fraction_digits: int = 6, utc_offset: timedelta = timedelta(0)
+) -> str:
+    """Plivo's add_time text in the account's offset: `2020-08-05 21:45:15.852059+05:30`."""
+    moment = us_to_datetime(add_us).astimezone(timezone(utc_offset))
     text = moment.strftime("%Y-%m-%d %H:%M:%S")
     if fraction_digits:
         text += "." + f"{moment.microsecond:06d}"[:fraction_digits]
-    return text + "+00:00"
+    return text + format_offset(utc_offset)
 
 
 def recording_span_ms(rec: StoredRecording) -> tuple[int, int]:
@@ -96,21 +101,53 @@ def recording_span_ms(rec: StoredRecording) -> tuple[int, int]:
     return end_ms - int(rec.duration_ms), end_ms
 
 
-def render_recording(rec: StoredRecording, *, base_url: str, now: datetime) -> Any:
+def format_offset(offset: timedelta) -> str:
+    """`+05:30`, `-08:00`, `+00:00`: as add_time and --utc-offset write it."""
+    minutes = offset // timedelta(minutes=1)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderStyle:
+    """How the account's objects are written: the SDK fixtures' shape by default."""
+
+    utc_offset: timedelta = DEFAULT_UTC_OFFSET
+    numbers_as_strings: bool = False
+    """The documentation's `"209"` and `"0.0004"` instead of the fixtures' 209 and 0.0004.
+    The `*_ms` fields are strings in both."""
+
+
+def render_recording(
+    rec: StoredRecording, *, base_url: str, now: datetime, style: RenderStyle = RenderStyle()
+) -> Any:
     """The recording object as the API returns it.
 
-    Numbers are strings, as in Plivo's documentation. `recording_url` points at this emulator's
-    own media route; `resource_uri` names the account that owns the recording. Given objects are
-    returned as given (a dict, or whatever else the data file held).
+    `recording_url` points at this emulator's own media route; `resource_uri` names the account
+    that owns the recording. Given objects are returned as given (a dict, or whatever else the
+    data file held).
     """
     if rec.raw is not None:
         return dict(rec.raw) if isinstance(rec.raw, dict) else rec.raw
     rounded = pricing.rounded_duration_seconds(rec.duration_ms)
     days = pricing.storage_days(rec.add_time, now)
     amount = pricing.expected_monthly_amount(pricing.STORAGE_RATE, rounded, days)
+    numbers: dict[str, Any] = {
+        "monthly_recording_storage_amount": f"{amount:.5f}",
+        "recording_storage_duration": str(days),
+        "recording_storage_rate": str(pricing.STORAGE_RATE),
+        "rounded_recording_duration": str(rounded),
+    }
+    if not style.numbers_as_strings:
+        numbers = {
+            "monthly_recording_storage_amount": float(round(amount, 5)),
+            "recording_storage_duration": days,
+            "recording_storage_rate": float(pricing.STORAGE_RATE),
+            "rounded_recording_duration": rounded,
+        }
     start_ms, end_ms = recording_span_ms(rec)
     obj: dict[str, Any] = {
-        "add_time": format_add_time(rec.add_us, rec.fraction_digits),
+        "add_time": format_add_time(rec.add_us, rec.fraction_digits, style.utc_offset),
         "call_uuid": rec.call_uuid,
         "conference_name": rec.conference_name,
     }
@@ -123,18 +160,18 @@ def render_recording(rec: StoredRecording, *, base_url: str, now: datetime) -> A
         obj["mpc_uuid"] = rec.mpc_uuid
     obj.update(
         {
-            "monthly_recording_storage_amount": f"{amount:.5f}",
+            "monthly_recording_storage_amount": numbers["monthly_recording_storage_amount"],
             "recording_duration_ms": f"{rec.duration_ms:.5f}",
             "recording_end_ms": f"{end_ms}.00000",
             "recording_format": rec.recording_format,
             "recording_id": rec.recording_id,
             "recording_start_ms": f"{start_ms}.00000",
-            "recording_storage_duration": str(days),
-            "recording_storage_rate": str(pricing.STORAGE_RATE),
+            "recording_storage_duration": numbers["recording_storage_duration"],
+            "recording_storage_rate": numbers["recording_storage_rate"],
             "recording_type": rec.recording_type,
             "recording_url": media_url(base_url, rec),
             "resource_uri": f"/v1/Account/{rec.owner}/Recording/{rec.recording_id}/",
-            "rounded_recording_duration": str(rounded),
+            "rounded_recording_duration": numbers["rounded_recording_duration"],
         }
     )
     if rec.to_number is not None:
@@ -279,18 +316,18 @@ def generate_recordings(
             rec.recording_type = "conference"
             conference = conferences[int(random_() * len(conferences))]
             rec.conference_name, rec.conference_uuid = conference
-        else:
-            if kind < 0.45:
-                rec.recording_type = "normal"
-                rec.mpc_name, rec.mpc_uuid = mpcs[int(random_() * len(mpcs))]
-            elif kind < 0.7:
-                rec.recording_type = "normal"
-            if add_us >= numbers_since_us:
-                rec.from_number = numbers[int(random_() * len(numbers))]
-                if random_() < 0.1:
-                    rec.to_number = sip_uris[int(random_() * len(sip_uris))]
-                else:
-                    rec.to_number = numbers[int(random_() * len(numbers))]
+        elif kind < 0.45:
+            rec.recording_type = "normal"
+            rec.mpc_name, rec.mpc_uuid = mpcs[int(random_() * len(mpcs))]
+        elif kind < 0.7:
+            rec.recording_type = "normal"
+        # Conference rows carry the numbers of the call that joined, as the list fixtures show.
+        if add_us >= numbers_since_us:
+            rec.from_number = numbers[int(random_() * len(numbers))]
+            if random_() < 0.1:
+                rec.to_number = sip_uris[int(random_() * len(sip_uris))]
+            else:
+                rec.to_number = numbers[int(random_() * len(numbers))]
         rows.append(rec)
     rows.sort(key=sort_key)
     return rows
@@ -313,18 +350,29 @@ def _text_field(parsed: Recording | None, fields: Mapping[str, Any], name: str) 
     return value if isinstance(value, str) else None
 
 
-def read_data_file(path: str | Path) -> list[dict[str, Any]]:
-    """Read recording objects from JSON: a list of objects, or a saved list response."""
+def _is_list_response(content: Any) -> bool:
+    return isinstance(content, dict) and isinstance(content.get("objects"), list)
+
+
+def read_data_file(path: str | Path) -> list[Any]:
+    """Read recording objects from JSON: a list of objects, a saved list response, or a list of
+    saved list responses (the pages of one listing, in order)."""
     content = json.loads(Path(path).read_text(encoding="utf-8"))
-    if isinstance(content, dict) and isinstance(content.get("objects"), list):
+    if _is_list_response(content):
         content = content["objects"]
+    elif isinstance(content, list) and content and all(map(_is_list_response, content)):
+        content = [obj for page in content for obj in page["objects"]]
     if not isinstance(content, list):
         raise ValueError(f"{path}: expected a JSON list of recording objects")
     return content
 
 
 def load_recordings(
-    objects: Iterable[Any], *, main_id: str, subaccount_ids: Sequence[str]
+    objects: Iterable[Any],
+    *,
+    main_id: str,
+    subaccount_ids: Sequence[str],
+    warn: Callable[[str], None] = lambda message: None,
 ) -> list[StoredRecording]:
     """Wrap given recording objects, which will be served exactly as they are.
 
@@ -332,7 +380,8 @@ def load_recordings(
     account. Values are read with the client's own lenient parser. Objects it rejects are
     served too, so clients can be tested against them: without a readable add_time they appear
     in every time window, after the others and in the order given; without a recording_id they
-    get an internal one (`malformed-N`) and can only be listed.
+    get an internal one (`malformed-N`) and can only be listed. An id given twice (Plivo's own
+    list fixture has one on two pages) is served once, the first object, with a `warn`ing.
     """
     rows: list[StoredRecording] = []
     seen: set[str] = set()
@@ -351,7 +400,8 @@ def load_recordings(
             recording_id = recording_id or f"malformed-{index}"
             add_us = TIMELESS_US
         if recording_id in seen:
-            raise ValueError(f"recording {recording_id} appears twice")
+            warn(f"recording {recording_id} appears more than once; serving the first")
+            continue
         seen.add(recording_id)
         text = partial(_text_field, parsed, fields)
         owner = main_id

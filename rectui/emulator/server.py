@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
@@ -35,6 +35,8 @@ from ..plivo.rules import MAX_LIMIT
 from .accounts import AccountCredentials, basic_credentials, make_accounts
 from .audio import MediaLibrary, MediaUnavailable
 from .data import (
+    DEFAULT_UTC_OFFSET,
+    RenderStyle,
     StoredRecording,
     generate_recordings,
     load_recordings,
@@ -72,7 +74,9 @@ def new_api_id() -> str:
 def error_response(
     status: int, message: str, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse({"api_id": new_api_id(), "error": message}, status, headers=headers)
+    # Plivo rejects credentials before it assigns a request an api_id, as the SDK fixtures show.
+    body = {"error": message} if status == 401 else {"api_id": new_api_id(), "error": message}
+    return JSONResponse(body, status, headers=headers)
 
 
 class Emulator:
@@ -99,6 +103,8 @@ class Emulator:
         transcription_delay: float = 3.0,
         transcription_rate: Decimal = pricing.TRANSCRIPTION_RATE,
         pretranscribed_percent: int = 30,
+        utc_offset: timedelta = DEFAULT_UTC_OFFSET,
+        numbers_as_strings: bool = False,
     ):
         self.seed = seed
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
@@ -109,8 +115,16 @@ class Emulator:
         )
         self._tokens = {a.auth_id: a.auth_token for a in (self.account, *self.subaccounts)}
         sub_ids = [a.auth_id for a in self.subaccounts]
+        self.style = RenderStyle(utc_offset, numbers_as_strings)
+        self.data_warnings: list[str] = []
+        """What was wrong with given `data` but served anyway (an id given twice)."""
         if data is not None:
-            records = load_recordings(data, main_id=self.account.auth_id, subaccount_ids=sub_ids)
+            records = load_recordings(
+                data,
+                main_id=self.account.auth_id,
+                subaccount_ids=sub_ids,
+                warn=self.data_warnings.append,
+            )
         else:
             records = generate_recordings(
                 seed=seed,
@@ -265,7 +279,7 @@ class Emulator:
         rec = self.store.get(recording_id)
         if rec is None:
             raise KeyError(recording_id)
-        return render_recording(rec, base_url=base_url, now=self.clock())
+        return render_recording(rec, base_url=base_url, now=self.clock(), style=self.style)
 
     # --- ASGI entry -------------------------------------------------------------------------
 
@@ -376,6 +390,8 @@ class Emulator:
     def _api_account(self, request: Request) -> str:
         """The authenticated account of an API request, counted against its rate limit."""
         account = self._authenticated(request)
+        if account is None and "authorization" not in request.headers:
+            raise ApiError(401, "authentication credentials were not provided")
         if account is None:
             raise ApiError(401, "authentication failed: check the auth id and auth token")
         if account != request.path_params["auth_id"]:
@@ -428,7 +444,9 @@ class Emulator:
             "previous": link(max(0, offset - limit)) if offset > 0 else None,
             "total_count": total,
         }
-        objects = [render_recording(rec, base_url=base_url, now=now) for rec in rows]
+        objects = [
+            render_recording(rec, base_url=base_url, now=now, style=self.style) for rec in rows
+        ]
         return JSONResponse({"api_id": new_api_id(), "meta": meta, "objects": objects})
 
     async def _one_recording(self, request: Request) -> Response:
@@ -441,7 +459,9 @@ class Emulator:
             await request.body()  # the Python SDK sends a small JSON body; nothing in it matters
             self.store.delete(recording_id)
             return Response(status_code=204)
-        obj = render_recording(rec, base_url=str(request.base_url), now=self.clock())
+        obj = render_recording(
+            rec, base_url=str(request.base_url), now=self.clock(), style=self.style
+        )
         if isinstance(obj, dict):
             obj.setdefault("api_id", new_api_id())
         return JSONResponse(obj)

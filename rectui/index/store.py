@@ -420,8 +420,8 @@ class IndexStore:
 
 
 def days_sql(now: datetime) -> tuple[str, list[Any]]:
-    """SQL for whole days stored as of `now` (pricing.storage_days)."""
-    return "max(0, (? - add_us) / ?)", [to_us(now), DAY_US]
+    """SQL for days stored as of `now`, counted as pricing.storage_days counts them."""
+    return "max(1, (? - add_us) / ? + 1)", [to_us(now), DAY_US]
 
 
 def cost_sql(now: datetime) -> tuple[str, list[Any]]:

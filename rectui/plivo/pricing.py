@@ -41,12 +41,15 @@ def expected_monthly_amount(rate: Decimal, rounded_seconds: int, storage_days: i
 
 
 def free_storage_ends(add_time: datetime) -> datetime:
+    """The moment day FREE_STORAGE_DAYS + 1 begins (see `storage_days`)."""
     return add_time + timedelta(days=FREE_STORAGE_DAYS)
 
 
 def storage_days(add_time: datetime, now: datetime) -> int:
-    """Whole days stored; the count increments 24 hours after add_time."""
-    return max(0, (now - add_time) // timedelta(days=1))
+    """Days stored as Plivo counts them: the day it was made is day 1 (the minimum), and each
+    24 hours after add_time add one. Made March 16: 1 that day, 16 on March 31, 90 on June 13,
+    so day 91, the first one billed, starts at `free_storage_ends`."""
+    return max(1, (now - add_time) // timedelta(days=1) + 1)
 
 
 def format_money(amount: Decimal | None) -> str:

@@ -27,7 +27,8 @@ from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
 from rectui.error_text import one_line
 from rectui.formatting import format_money, format_time
-from rectui.plivo.pricing import FREE_STORAGE_DAYS, storage_days
+from rectui.plivo.pricing import FREE_STORAGE_DAYS
+from rectui.plivo.recording_cost import recording_cost
 from rectui.triage.costs import PROJECTION_DAYS, CostSummary, WeekBucket, summarize_async
 
 from ...server_text import safe_text
@@ -255,7 +256,8 @@ class CostScreen(ModalScreen[None]):
             table.add_row(
                 Text(str(rank), justify="right"),
                 Text(format_time(rec.add_time, utc=self.utc, seconds=False)),
-                Text(str(storage_days(rec.add_time, self.now)), justify="right"),
+                # The detail pane's count: the server's where it sent one.
+                Text(str(recording_cost(rec, self.now).days), justify="right"),
                 Text(f"{number(costly.billable_minutes)} min", justify="right"),
                 Text(format_money(costly.monthly_cost), justify="right"),
                 Text(safe_text(who or "—")),
