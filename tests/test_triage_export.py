@@ -44,7 +44,8 @@ def expected_fields(rec: StoredRecording, now: datetime) -> dict[str, str]:
     seconds = Decimal(int(rec.duration_ms)) / 1000
     minutes = int((seconds / 60).to_integral_value(rounding="ROUND_HALF_UP"))
     rounded = max(60, minutes * 60)
-    days = math.floor((now - rec.add_time) / timedelta(days=1))
+    # The day it was made is day 1, as Plivo counts.
+    days = max(1, math.floor((now - rec.add_time) / timedelta(days=1)) + 1)
     cost = Decimal(0) if days <= 90 else Decimal("0.0004") * rounded / 60
     return {
         "rounded_recording_duration": str(rounded),
