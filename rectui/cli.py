@@ -27,15 +27,19 @@ DEMO_SEED = 2026
 
 
 def _tui_parser() -> argparse.ArgumentParser:
+    from .commands.parser import command_summaries
+
+    commands = [*command_summaries(), ("emulator", "serve the built-in Plivo API emulator")]
+    width = max(len(name) for name, _ in commands)
     parser = argparse.ArgumentParser(
         prog="rectui",
         description="Browse, play and clean up Plivo call recordings from the terminal.",
-        epilog=(
-            "Scriptable commands (no TUI): list, sync, get, download, delete, costs, transcript, "
-            "search, config init; "
-            "see `rectui list --help` and the others. `rectui emulator --help` runs the "
-            "built-in Plivo API emulator."
-        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="commands (no TUI; `rectui COMMAND --help` shows each one's options and "
+        "examples):\n"
+        + "\n".join(f"  {name:<{width}}  {summary}" for name, summary in commands)
+        + "\n\nexamples:\n  rectui --demo\n  rectui --profile work\n"
+        "  rectui list --since 7d --format csv > week.csv",
     )
     parser.add_argument("--version", action="version", version=f"rectui {__version__}")
     parser.add_argument(

@@ -92,7 +92,7 @@ def test_list_formats_cover_every_window(emulator: RunningEmulator, tmp_path: Pa
     assert [r["recording_id"] for r in rows] == ids
     assert {"billable_minutes", "days_stored", "monthly_cost"} <= set(rows[0])
 
-    done = run(emulator, "list", *filters, "--format", "json", tmp_path=tmp_path)
+    done = run(emulator, "list", *filters, "--format", "jsonl", tmp_path=tmp_path)
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["recording_id"] for line in lines] == ids
 
@@ -110,11 +110,11 @@ def test_list_formats_cover_every_window(emulator: RunningEmulator, tmp_path: Pa
 
 
 def test_list_since_spans_the_whole_history(emulator: RunningEmulator, tmp_path: Path) -> None:
-    done = run(emulator, "list", "--since", "401d", "--format", "json", tmp_path=tmp_path)
+    done = run(emulator, "list", "--since", "401d", "--format", "jsonl", tmp_path=tmp_path)
     assert done.returncode == 0
     assert len(done.stdout.splitlines()) == len(emulator.emulator.store)
     done = run(
-        emulator, "list", "--since", "401d", "--max", "5", "--format", "json", tmp_path=tmp_path
+        emulator, "list", "--since", "401d", "--max", "5", "--format", "jsonl", tmp_path=tmp_path
     )
     assert len(done.stdout.splitlines()) == 5
 

@@ -73,7 +73,7 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> N
 def test_list_local_answers_from_the_index_without_requests(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    before = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "json")
+    before = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "jsonl")
     assert before.returncode == 6
     assert "not fully synced" in before.stderr and "rectui sync" in before.stderr
 
@@ -83,13 +83,13 @@ def test_list_local_answers_from_the_index_without_requests(
 
     log = emulator.emulator.request_log
     count = len(log)
-    everything = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "json")
+    everything = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "jsonl")
     assert everything.returncode == 0, everything.stderr
     assert {row["recording_id"] for row in listed(everything)} == server_ids(emulator)
     assert len(log) == count  # no request at all
 
     # Filters the API lacks, combined: long and stored past the free period, longest first.
-    done = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "json",
+    done = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "jsonl",
                "--min-duration", "10m", "--min-days", "91", "--sort", "duration")  # fmt: skip
     assert done.returncode == 0, done.stderr
     now = datetime.now(UTC)
@@ -107,7 +107,7 @@ def test_list_local_answers_from_the_index_without_requests(
 
     number = next(r.from_number for r in emulator.emulator.store.snapshot() if r.from_number)
     assert number is not None
-    found = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "json",
+    found = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "jsonl",
                 "--search", number[3:9])  # fmt: skip
     assert any(row.get("from_number") == number for row in listed(found))
     assert len(log) == count
@@ -125,7 +125,7 @@ def test_a_delete_through_rectui_leaves_the_index_at_once(
     assert run(emulator, tmp_path, "sync").returncode == 0
     victim = sorted(server_ids(emulator))[0]
     assert run(emulator, tmp_path, "delete", victim, "--yes").returncode == 0
-    after = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "json")
+    after = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "jsonl")
     assert victim not in {row["recording_id"] for row in listed(after)}
 
 
@@ -170,7 +170,7 @@ def test_killed_mid_sync_the_index_opens_and_resumes(
     assert resumed.returncode == 0, resumed.stderr
     assert "rebuilt" not in resumed.stderr
     resumed_requests = len(served.request_log) - killed_after
-    everything = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "json")
+    everything = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "jsonl")
     assert everything.returncode == 0
     assert {row["recording_id"] for row in listed(everything)} == server_ids(emulator)
     # The killed run's finished windows stay sealed: the resume fetched only the rest.
@@ -205,7 +205,7 @@ def test_two_processes_syncing_at_once(emulator: RunningEmulator, tmp_path: Path
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
-    everything = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "json")
+    everything = run(emulator, tmp_path, "list", "--local", "--since", "400d", "--format", "jsonl")
     assert everything.returncode == 0, everything.stderr
     assert {row["recording_id"] for row in listed(everything)} == server_ids(emulator)
 

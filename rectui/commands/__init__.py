@@ -2,7 +2,8 @@
 
     rectui [--config FILE] [--profile NAME] [--api-url URL] COMMAND ...
 
-    list       recordings matching filters, as a table, CSV or JSON lines (every row);
+    list       recordings matching filters: table, csv, tsv, json or jsonl, --columns, one
+               exact page with --limit/--offset;
                --local answers from the local index, with filters and sorts the API lacks
     sync       bring the local index up to date for filters (default: the last 400 days)
     get        one recording, as JSON (the server's object) or a readable table
@@ -12,6 +13,8 @@
     transcript a recording's transcript (stored in the local index); --request asks for one
                (charged per minute, the cost is stated), --wait waits for it, --delete
     search     recordings whose stored transcripts have every one of the words, with the line
+    api        one request to any API path, printing the JSON answer (auth, limiter, retries)
+    completion a bash, zsh or fish completion script
     config     `config init` writes a commented starter configuration (mode 0600)
 
 The global options may also follow the command. Credentials come from PLIVO_AUTH_ID and
@@ -63,7 +66,7 @@ from .errors import (
     CommandError,
     exit_code_for,
 )
-from .handlers import HANDLERS, cmd_config
+from .handlers import HANDLERS, cmd_completion, cmd_config
 from .output import Output
 from .parser import COMMANDS, build_parser, is_command
 
@@ -87,6 +90,8 @@ def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None =
         args = build_parser().parse_args(list(argv))
         if args.command == "config":
             return cmd_config(args, io)
+        if args.command == "completion":
+            return cmd_completion(args, io)
         config = load_config(args.config, profile=args.profile, api_url=args.api_url)
         io.redact = config.profile.credentials.redact
         for warning in config.warnings:

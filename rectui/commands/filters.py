@@ -24,8 +24,8 @@ _AGE_UNITS = {
     "y": timedelta(days=365),
 }
 _FILTER_OPTION_NAMES = {
-    "add_time__gte": "--from-time/--since",
-    "add_time__lt": "--to-time",
+    "add_time__gte": "--from-time/--since/--add-time-gte",
+    "add_time__lt": "--to-time/--add-time-lt",
     "recording_storage_duration": "--storage-days",
 }
 
@@ -79,6 +79,14 @@ def build_filter(
     if args.to_time:
         values["add_time__lt"] = parse_time_option("--to-time", args.to_time)
         values["add_time__lte"] = None
+    for op in ("gt", "gte", "lt", "lte"):
+        text = getattr(args, f"add_time_{op}", None)
+        if text is not None:
+            values[f"add_time__{op}"] = parse_time_option(f"--add-time-{op}", text)
+            # An exact bound replaces --since/--from-time/--to-time's (both exact: an error).
+            other = {"gt": "gte", "gte": "gt", "lt": "lte", "lte": "lt"}[op]
+            if getattr(args, f"add_time_{other}", None) is None:
+                values[f"add_time__{other}"] = None
     for name in (
         "from_number", "to_number", "subaccount", "call_uuid", "conference_name",
         "conference_uuid", "mpc_name", "mpc_uuid",

@@ -8,9 +8,13 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
+from typing import TextIO
+from urllib.parse import parse_qsl
 
+import httpx
+
+from ..atomic_file import atomic_write
 from ..config import AppConfig, client_for
 from ..config_writer import init_config
 from ..error_text import one_line
@@ -24,29 +28,37 @@ from ..media.errors import MediaError
 from ..plivo.auth import Credentials
 from ..plivo.client import PlivoClient
 from ..plivo.errors import PlivoError
-from ..plivo.filters import RecordingFilter
+from ..plivo.filters import FilterError, RecordingFilter
 from ..plivo.models import Recording
+from ..plivo.recording_cost import DeleteSummary
 from ..server_text import safe_json, safe_text
 from ..triage import fields
 from ..triage.archive import ArchiveDelete, archive_name
 from ..triage.bulk_delete import BulkDelete
 from ..triage.costs import summarize_async
-from ..triage.export import RowWriter, export_to_path
 from ..triage.results import DONE, BulkReport, ItemResult, Outcome, error_kind
 from ..triage.runner import BulkRunner
 from . import transcripts
+from .completion import completion_script
 from .errors import EXIT_AUTH, EXIT_NOT_SYNCED, EXIT_OK, EXIT_USAGE, CommandError, items_exit
 from .filters import build_filter, build_local_filter
+from .list_output import ListWriter, parse_columns
 from .output import Output, isatty
-from .render import TABLE_COLUMNS, costs_json, costs_text, recording_table, table_line, table_row
+from .render import costs_json, costs_text, recording_table
 
 DEFAULT_SYNC_SPAN = "400d"
 
 
-def _client(config: AppConfig, io: Output) -> PlivoClient:
-    client = client_for(config)
+def _client(config: AppConfig, io: Output, args: argparse.Namespace) -> PlivoClient:
+    timeout = getattr(args, "timeout", None)
+    client = client_for(config, **({} if timeout is None else {"timeout": httpx.Timeout(timeout)}))
     # A hung server is otherwise minutes of silence; Ctrl+C stops waiting.
     client.on_retry = lambda notice: io.message(str(notice))
+    if getattr(args, "verbose", False):
+        # Credentials travel in a header, never the URL; io.message redacts the token anyway.
+        client.on_http = lambda method, url, status, ms: io.message(
+            f"{method} {url} {status if status is not None else 'no answer'} {ms:.0f} ms"
+        )
     return client
 
 
@@ -67,8 +79,12 @@ async def cmd_list(args: argparse.Namespace, config: AppConfig, io: Output) -> i
     flt = build_filter(args, config, now)
     local = build_local_filter(args)
     if args.local:
+        if args.limit is not None or args.offset is not None:
+            raise CommandError("--limit/--offset page the API; use --max with --local", EXIT_USAGE)
         return await _list_local(args, config, io, flt, local, now)
-    async with _client(config, io) as client:
+    if args.limit is not None or args.offset is not None:
+        return await _list_page(args, config, io, flt, now)
+    async with _client(config, io, args) as client:
         source = Listing(client, flt, now=now)
         total = await source.open()
         try:
@@ -120,6 +136,37 @@ async def _list_local(
     return EXIT_OK
 
 
+async def _list_page(
+    args: argparse.Namespace, config: AppConfig, io: Output, flt: RecordingFilter, now: datetime
+) -> int:
+    """Exactly one API page, as plivo-cli's --limit/--offset: one request, one window."""
+    if args.limit is None:
+        raise CommandError("--offset needs --limit", EXIT_USAGE)
+    page_filter = flt.with_values(limit=str(args.limit), offset=str(args.offset or 0))
+    try:
+        page_filter = page_filter.validate(now=now)
+    except FilterError as exc:
+        problems = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        raise CommandError(f"one page is one request: {problems}", EXIT_USAGE) from None
+    async with _client(config, io, args) as client:
+        page = await client.list_recordings(page_filter)
+
+    async def rows() -> AsyncIterator[Recording]:
+        for rec in page.recordings:
+            yield rec
+
+    await _write_rows(args, config, io, rows(), len(page.recordings), now)
+    if page.malformed:
+        io.message(f"warning: skipped {len(page.malformed)} malformed recording objects")
+    io.message(
+        f"rows {page.meta.offset + 1:,}–{page.meta.offset + len(page.recordings):,} "
+        f"of {page.meta.total_count:,}"
+        if page.recordings
+        else f"no rows at offset {page.meta.offset:,} of {page.meta.total_count:,}"
+    )
+    return EXIT_OK
+
+
 def _open_index(config: AppConfig, io: Output) -> IndexStore:
     store = IndexStore.for_account(config.settings.cache_dir, config.profile.credentials.auth_id)
     if store.notice:
@@ -139,39 +186,53 @@ async def _write_rows(
     expected = total if limit is None else min(total, limit)
     rows = _limited(source, limit)
     bar = io.progress("listing", output_on_stdout=args.output is None)
+    columns = parse_columns(args.columns)
+
+    async def write(out: TextIO, width: int | None) -> int:
+        writer = ListWriter(
+            out,
+            args.format,
+            now,
+            columns=columns,
+            header=not args.no_header,
+            width=width,
+            utc=config.settings.utc,
+        )
+        async for rec in rows:
+            writer.write(rec)
+            bar.update(writer.count, expected)
+        writer.close()
+        return writer.count
+
     try:
         if args.output is not None:
-            fmt = "jsonl" if args.format == "json" else "csv"
-            if args.format == "table":
-                raise CommandError("--output writes csv or json; add --format", EXIT_USAGE)
-            count = await export_to_path(
-                rows, args.output, fmt, total=expected, progress=bar.update, now=now
-            )
+            with atomic_write(args.output, newline="") as handle:
+                count = await write(handle, None)
             bar.close()
             io.message(f"wrote {count:,} recordings to {args.output}")
-        elif args.format == "table":
-            heading = [name for name, _, _ in TABLE_COLUMNS]
-            heading[1] += " (UTC)" if config.settings.utc else ""
-            io.out.write(table_line(heading) + "\n")
-            count = 0
-            cost = Decimal(0)
-            async for rec in rows:
-                io.out.write(table_row(rec, now, config.settings.utc) + "\n")
-                cost += fields.compute(rec, now).monthly_cost
-                count += 1
-            io.out.write(f"{count:,} recordings, {format_money(cost)} per month\n")
         else:
-            writer = RowWriter(io.out, "jsonl" if args.format == "json" else "csv", now=now)
-            async for rec in rows:
-                writer.write(rec)
-                bar.update(writer.count, expected)
+            await write(io.out, terminal_width(io.out) if args.format == "table" else None)
     finally:
         bar.close()
 
 
+def terminal_width(out: TextIO) -> int | None:
+    """COLUMNS when set, else the terminal's width; None (no limit) for a pipe or a file."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if not isatty(out):
+        return None
+    try:
+        return os.get_terminal_size(out.fileno()).columns
+    except (OSError, ValueError):
+        return None
+
+
 async def cmd_sync(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
     now = datetime.now(UTC)
-    if not (args.since or args.from_time or args.to_time or args.preset):
+    given_times = (args.add_time_gt, args.add_time_gte, args.add_time_lt, args.add_time_lte)
+    if not (args.since or args.from_time or args.to_time or args.preset or any(given_times)):
         args.since = DEFAULT_SYNC_SPAN
     flt = build_filter(args, config, now)
     if flt.has_storage_filter:
@@ -185,7 +246,7 @@ async def cmd_sync(args: argparse.Namespace, config: AppConfig, io: Output) -> i
     store = _open_index(config, io)
     bar = io.progress("syncing", output_on_stdout=False)
     try:
-        async with _client(config, io) as client:
+        async with _client(config, io, args) as client:
             syncer = Syncer(
                 store,
                 client,
@@ -220,7 +281,7 @@ async def _limited(rows: AsyncIterator[Recording], limit: int | None) -> AsyncIt
 
 
 async def cmd_get(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
-    async with _client(config, io) as client:
+    async with _client(config, io, args) as client:
         rec = await client.get_recording(args.id)
     if args.format == "json":
         io.out.write(safe_json(rec.raw, indent=2) + "\n")
@@ -245,7 +306,7 @@ async def cmd_download(args: argparse.Namespace, config: AppConfig, io: Output) 
     slots = asyncio.Semaphore(4)
     bar = io.progress("downloading", output_on_stdout=False)
 
-    async with _client(config, io) as client:
+    async with _client(config, io, args) as client:
 
         async def one(rid: str) -> None:
             async with slots:
@@ -296,6 +357,8 @@ async def cmd_delete(args: argparse.Namespace, config: AppConfig, io: Output) ->
     ids = _read_ids(args.ids)
     if not ids:
         raise CommandError("no recording ids given", EXIT_USAGE)
+    if args.dry_run:
+        return await _delete_dry_run(args, config, io, ids)
     if args.ids == ["-"] and not args.yes:
         raise CommandError("ids read from stdin need --yes", EXIT_USAGE)
     if not args.yes:
@@ -310,7 +373,7 @@ async def cmd_delete(args: argparse.Namespace, config: AppConfig, io: Output) ->
             note += f", {failures} failed"
         bar.update(done, total, note)
 
-    async with _client(config, io) as client:
+    async with _client(config, io, args) as client:
         runner: BulkRunner
         if args.archive is not None:
             runner = ArchiveDelete(
@@ -345,6 +408,57 @@ async def cmd_delete(args: argparse.Namespace, config: AppConfig, io: Output) ->
     return items_exit([None if r.ok else (r.kind or "other") for r in results])
 
 
+async def _delete_dry_run(
+    args: argparse.Namespace, config: AppConfig, io: Output, ids: list[str]
+) -> int:
+    """What `delete` would do, read with GETs only: each id with its minutes and monthly cost,
+    then the total saving (the delete dialog's figures)."""
+    now = datetime.now(UTC)
+    found: list[Recording] = []
+    kinds: list[str | None] = []
+    async with _client(config, io, args) as client:
+        for rid in ids:
+            try:
+                rec = await client.get_recording(rid)
+            except PlivoError as exc:
+                io.message(f"{rid}: {one_line(exc)}")
+                kinds.append(error_kind(exc))
+                continue
+            found.append(rec)
+            kinds.append(None)
+            cost = fields.compute(rec, now)
+            minutes = "?" if cost.billable_minutes is None else f"{cost.billable_minutes:f}"
+            io.out.write(
+                f"{safe_text(rid)}\twould delete\t{minutes} min\t"
+                f"{format_money(cost.monthly_cost)}/mo\n"
+            )
+    summary = DeleteSummary.of(found, now)
+    io.message(
+        f"dry run, nothing deleted: {summary.count:,} recording"
+        f"{'s' if summary.count != 1 else ''} would go, {summary.minutes.normalize():f} billable "
+        f"minutes, saving {format_money(summary.monthly_saving)} per month now and "
+        f"{format_money(summary.future_saving)} per month once their free storage ends"
+    )
+    return items_exit(kinds)
+
+
+async def cmd_api(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
+    path, _, query = args.path.partition("?")
+    if not path.startswith("/"):
+        raise CommandError(f"{args.path!r}: a path starts with /", EXIT_USAGE)
+    params = dict(parse_qsl(query, keep_blank_values=True)) or None
+    async with _client(config, io, args) as client:
+        body = await client.request_json(args.method, path, params)
+    if body is not None:
+        io.out.write(safe_json(body, indent=2) + "\n")
+    return EXIT_OK
+
+
+def cmd_completion(args: argparse.Namespace, io: Output) -> int:
+    io.out.write(completion_script(args.shell))
+    return EXIT_OK
+
+
 def _forget_deleted(config: AppConfig, io: Output, report: BulkReport) -> None:
     """What this run deleted (or found gone) leaves the local index at once."""
     gone = report.ids_with(list(DONE))
@@ -374,7 +488,7 @@ def _print_report(io: Output, report: BulkReport) -> None:
 async def cmd_costs(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
     now = datetime.now(UTC)
     flt = build_filter(args, config, now)
-    async with _client(config, io) as client:
+    async with _client(config, io, args) as client:
         source = Listing(client, flt, now=now)
         total = await source.open()
         bar = io.progress("reading", output_on_stdout=False)
@@ -413,7 +527,8 @@ HANDLERS = {
     "delete": cmd_delete,
     "costs": cmd_costs,
     "transcript": lambda args, config, io: transcripts.cmd_transcript(
-        args, config, io, _client(config, io)
+        args, config, io, _client(config, io, args)
     ),
     "search": transcripts.cmd_search,
+    "api": cmd_api,
 }

@@ -12,9 +12,53 @@ from . import transcripts
 from .errors import EXIT_USAGE, CommandError
 
 COMMANDS = (
-    "list", "sync", "get", "download", "delete", "costs", "transcript", "search", "config",
+    "list", "sync", "get", "download", "delete", "costs", "transcript", "search", "api",
+    "completion", "config",
 )  # fmt: skip
-GLOBAL_VALUE_OPTIONS = ("--config", "--profile", "--api-url")
+GLOBAL_VALUE_OPTIONS = ("--config", "--profile", "--api-url", "--timeout")
+LIST_FORMATS = ("table", "csv", "tsv", "json", "jsonl")
+
+EXAMPLES = {
+    "list": """\
+  rectui list --since 30d --format csv -o last-month.csv
+  rectui list --from-number +14155550100 --columns recording_id,days_stored,monthly_cost
+  rectui list --add-time-gte '2026-03-01 00:00' --limit 20 --offset 40 --format jsonl
+  rectui list --local --min-days 91 --sort cost --format tsv --no-header""",
+    "sync": """\
+  rectui sync                      # the last 400 days
+  rectui sync --since 30d --subaccount SAXXXXXXXXXXXXXXXXXX""",
+    "get": """\
+  rectui get 2c9f5e10-0b7e-11f1-8d31-0242ac120002
+  rectui get 2c9f5e10-0b7e-11f1-8d31-0242ac120002 --format table""",
+    "download": """\
+  rectui download ID1 ID2 --dir ~/calls
+  rectui list --since 7d --format csv --columns recording_id --no-header | rectui download -""",
+    "delete": """\
+  rectui delete ID1 ID2 --dry-run          # what would go, minutes and the monthly saving
+  rectui delete ID1 --archive ~/archive --yes
+  rectui list --local --min-days 365 --format tsv --columns recording_id --no-header \\
+      | rectui delete - --yes""",
+    "costs": """\
+  rectui costs --since 400d
+  rectui costs --since 90d --top 20 --format json""",
+    "api": """\
+  rectui api GET '/Recording/?limit=5'
+  rectui api GET /Recording/2c9f5e10-0b7e-11f1-8d31-0242ac120002/
+  rectui -v api DELETE /Recording/2c9f5e10-0b7e-11f1-8d31-0242ac120002/""",
+    "completion": """\
+  source <(rectui completion bash)
+  rectui completion zsh > "${fpath[1]}/_rectui"
+  rectui completion fish > ~/.config/fish/completions/rectui.fish""",
+    "transcript": """\
+  rectui transcript 2c9f5e10-0b7e-11f1-8d31-0242ac120002
+  rectui transcript 2c9f5e10-0b7e-11f1-8d31-0242ac120002 --request --wait""",
+    "search": """\
+  rectui search refund
+  rectui search cancel order --format json""",
+    "config": """\
+  rectui config init
+  rectui config init --path ./rectui.toml --force""",
+}
 
 EXIT_CODES_HELP = """\
 exit codes: 0 ok, 1 some items failed, 2 usage/config error, 3 auth error,
@@ -36,6 +80,36 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     parser.add_argument("--config", type=Path, default=default, help="configuration file")
     parser.add_argument("--profile", default=default, help="profile from the configuration")
     parser.add_argument("--api-url", default=default, help="API base URL (e.g. an emulator)")
+    parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=default,
+        metavar="SECONDS",
+        help="give up on a request the server has not answered in SECONDS",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default if suppress else False,
+        help="log each HTTP request (method, URL, status, ms) to stderr",
+    )
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 86_400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 < s < 86400)")
+    return value
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(text)
 
 
 def _filter_options(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +123,9 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--since", metavar="AGE", help="added within AGE: 24h, 7d, 2w, 400d, 1y")
     group.add_argument("--from-time", metavar="TIME", help="added at or after TIME")
     group.add_argument("--to-time", metavar="TIME", help="added before TIME")
+    for op, words in (("gt", "after"), ("gte", "at or after"), ("lt", "before")):
+        group.add_argument(f"--add-time-{op}", metavar="TIME", help=f"added {words} TIME (exact)")
+    group.add_argument("--add-time-lte", metavar="TIME", help="added at or before TIME (exact)")
     for name in ("from-number", "to-number"):
         group.add_argument(f"--{name}", metavar="NUMBER", help="E.164 number or sip: URI")
     for name in ("subaccount", "call-uuid", "conference-name", "conference-uuid"):
@@ -98,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             help=help_text,
             description=help_text,
-            epilog=EXIT_CODES_HELP,
+            epilog=f"examples:\n{EXAMPLES[name]}\n\n{EXIT_CODES_HELP}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         _global_options(sub, suppress=True)
@@ -106,11 +183,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = command("list", "list every recording matching the filters")
     _filter_options(listing)
-    listing.add_argument(
-        "--format", choices=("table", "csv", "json"), default="table", help="json: JSON lines"
+    output = listing.add_argument_group("output")
+    output.add_argument(
+        "--format",
+        choices=LIST_FORMATS,
+        default="table",
+        help="table (fits the terminal), csv, tsv, json (one array) or jsonl (one object a line)",
     )
-    listing.add_argument("--output", "-o", type=Path, help="write to FILE (complete or not at all)")
-    listing.add_argument("--max", type=int, metavar="N", help="stop after N rows")
+    output.add_argument(
+        "--columns",
+        metavar="A,B,C",
+        help="these fields, in this order: any CSV column (computed ones such as days_stored, "
+        "monthly_cost, free_storage_until included) or any field of the server's object",
+    )
+    output.add_argument("--no-header", action="store_true", help="no heading line or summary")
+    output.add_argument("--output", "-o", type=Path, help="write to FILE (complete or not at all)")
+    output.add_argument("--max", type=int, metavar="N", help="stop after N rows")
+    output.add_argument(
+        "--limit",
+        type=_count,
+        metavar="N",
+        help="fetch exactly one page of N (at most 20) with one request, as the API pages",
+    )
+    output.add_argument(
+        "--offset", type=_count, metavar="N", help="that page starts at row N (with --limit)"
+    )
     _local_options(listing)
 
     sync = command(
@@ -140,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
         "with the same DIR resumes",
     )
     delete.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    delete.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="delete nothing: show what would go, its minutes and the monthly saving",
+    )
     delete.add_argument("--concurrency", type=int, default=None, help=argparse.SUPPRESS)
 
     costs = command("costs", "storage-cost summary of the recordings matching the filters")
@@ -148,6 +250,17 @@ def build_parser() -> argparse.ArgumentParser:
     costs.add_argument("--format", choices=("table", "json"), default="table")
 
     transcripts.add_parsers(command)
+
+    api = command("api", "send one request to any API path and print the JSON it answers")
+    api.add_argument("method", metavar="METHOD", type=str.upper, help="GET, DELETE, POST...")
+    api.add_argument(
+        "path",
+        metavar="PATH",
+        help="relative to /v1/Account/AUTH_ID (e.g. '/Recording/?limit=5'), or from /v1/",
+    )
+
+    completion = command("completion", "print a shell completion script")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
 
     config = command("config", "configuration file commands")
     config_commands = config.add_subparsers(
@@ -162,6 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--path", type=Path, help="where (default: --config or the user config)")
     init.add_argument("--force", action="store_true", help="replace an existing file")
     return parser
+
+
+def command_summaries() -> list[tuple[str, str]]:
+    """(name, one line) for every command, as `rectui --help` lists them."""
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return [(choice.dest, choice.help or "") for choice in action._choices_actions]
+    return []
 
 
 def is_command(argv: Sequence[str]) -> bool:

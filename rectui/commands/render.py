@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,40 +13,43 @@ from ..server_text import safe_text
 from ..triage import fields
 from ..triage.costs import CostSummary, sparkline
 
-TABLE_COLUMNS: tuple[tuple[str, int, str], ...] = (
-    ("RECORDING ID", 36, "<"), ("ADDED", 19, "<"), ("TYPE", 10, "<"), ("FMT", 3, "<"),
-    ("DURATION", 8, ">"), ("FROM", 16, "<"), ("TO", 22, "<"), ("DAYS", 5, ">"),
-    ("COST/MO", 9, ">"),
-)  # fmt: skip
+
+@dataclass(frozen=True, slots=True)
+class TableColumn:
+    heading: str
+    width: int
+    align: str
+    field: str
+    """The key of `table_values` (or of the export's row values) it shows."""
 
 
-def _cell(text: str, width: int, align: str) -> str:
-    text = safe_text(text)
-    if len(text) > width:
-        text = text[: width - 1] + "…"
-    return f"{text:{align}{width}}"
+TABLE_COLUMNS: tuple[TableColumn, ...] = (
+    TableColumn("RECORDING ID", 36, "<", "recording_id"),
+    TableColumn("ADDED", 19, "<", "add_time"),
+    TableColumn("TYPE", 10, "<", "recording_type"),
+    TableColumn("FMT", 3, "<", "recording_format"),
+    TableColumn("DURATION", 8, ">", "duration"),
+    TableColumn("FROM", 16, "<", "from_number"),
+    TableColumn("TO", 22, "<", "to_number"),
+    TableColumn("DAYS", 5, ">", "days_stored"),
+    TableColumn("COST/MO", 9, ">", "monthly_cost"),
+)
 
 
-def table_line(values: Sequence[str]) -> str:
-    cells = (_cell(v, w, a) for v, (_, w, a) in zip(values, TABLE_COLUMNS, strict=True))
-    return "  ".join(cells).rstrip()
-
-
-def table_row(rec: Recording, now: datetime, utc: bool) -> str:
+def table_values(rec: Recording, now: datetime, utc: bool) -> dict[str, str]:
+    """The default table's cells, readable: local (or UTC) time, 1:05 durations, dollars."""
     computed = fields.compute(rec, now)
-    return table_line(
-        [
-            rec.recording_id,
-            format_time(rec.add_time, utc=utc).removesuffix(" UTC"),
-            rec.recording_type or "",
-            rec.recording_format or "",
-            format_duration(rec.duration_s),
-            rec.from_number or "",
-            rec.to_number or "",
-            str(computed.days_stored),
-            format_money(computed.monthly_cost),
-        ]
-    )
+    return {
+        "recording_id": rec.recording_id,
+        "add_time": format_time(rec.add_time, utc=utc).removesuffix(" UTC"),
+        "recording_type": rec.recording_type or "",
+        "recording_format": rec.recording_format or "",
+        "duration": format_duration(rec.duration_s),
+        "from_number": rec.from_number or "",
+        "to_number": rec.to_number or "",
+        "days_stored": str(computed.days_stored),
+        "monthly_cost": format_money(computed.monthly_cost),
+    }
 
 
 def recording_table(rec: Recording, now: datetime, utc: bool) -> list[tuple[str, str]]:

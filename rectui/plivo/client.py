@@ -93,6 +93,16 @@ def parse_json(response: httpx.Response) -> Any:
         raise ValueError("JSON nested too deeply") from None
 
 
+def _json_body(response: httpx.Response) -> Any:
+    try:
+        return parse_json(response)
+    except ValueError:
+        snippet = " ".join(response.text.split())[:80]
+        raise BadResponseError(
+            f"The server did not answer with JSON (HTTP {response.status_code}): {snippet!r}"
+        ) from None
+
+
 def _retry_after_seconds(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -164,6 +174,8 @@ class PlivoClient:
         self._sleep = sleep
         self.on_retry: Callable[[RetryNotice], None] | None = None
         """Called (on the event loop) before each retry of an API request."""
+        self.on_http: Callable[[str, str, int | None, float], None] | None = None
+        """Hears every HTTP attempt: (method, URL, status or None if none came, milliseconds)."""
         self.retrying = 0
         """How many requests are being retried right now (a UI offers to stop waiting)."""
         self.max_concurrency = max_concurrency
@@ -304,6 +316,7 @@ class PlivoClient:
         creds = credentials or self.credentials
         auth = creds.basic_auth() if media_credentials_allowed(url, self.base_url) else None
         slot = await self.limiter.acquire()
+        sent = time.monotonic()
         try:
             async with (
                 self._http.lease() as http,
@@ -312,6 +325,7 @@ class PlivoClient:
                 ) as response,
             ):
                 self.limiter.settle(slot)
+                self._heard("GET", url, response.status_code, sent)
                 if response.status_code in (401, 403):
                     raise AuthenticationError(
                         f"Media needs HTTP auth (HTTP {response.status_code}): HTTP auth on "
@@ -344,13 +358,7 @@ class PlivoClient:
         response = await self._request(
             method, path, retry=True, observe=observe, idempotent=idempotent, **kwargs
         )
-        try:
-            body = parse_json(response)
-        except ValueError:
-            snippet = " ".join(response.text.split())[:80]
-            raise BadResponseError(
-                f"The server did not answer with JSON (HTTP {response.status_code}): {snippet!r}"
-            ) from None
+        body = _json_body(response)
         if not isinstance(body, dict):
             raise BadResponseError("The server answered with JSON that is not an object")
         return body
@@ -369,6 +377,23 @@ class PlivoClient:
                 return min(hinted, 60.0)
         # Full jitter: spreads retries from concurrent page loads instead of synchronising them.
         return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+
+    def _heard(self, method: str, url: str, status: int | None, sent: float) -> None:
+        if self.on_http is not None:
+            self.on_http(method, url, status, (time.monotonic() - sent) * 1000)
+
+    async def request_json(
+        self, method: str, path: str, params: dict[str, str] | None = None
+    ) -> Any:
+        """Any API path (relative to the account, or from `/v1/`), as parsed JSON; the limiter,
+        retries (a POST only after a 429) and error handling of every other request apply."""
+        if not path.startswith("/v1/"):
+            path = self.account_path.removesuffix("/Recording/") + "/" + path.lstrip("/")
+        idempotent = method in ("GET", "HEAD", "DELETE", "PUT")
+        response = await self._request(
+            method, path, retry=True, idempotent=idempotent, params=params
+        )
+        return _json_body(response) if response.content else None
 
     def _host(self) -> str:
         return self.base_url.split("://", 1)[-1]
@@ -400,6 +425,7 @@ class PlivoClient:
                             method, url, auth=self.credentials.basic_auth(), **kwargs
                         )
                 except httpx.TransportError as exc:
+                    self._heard(method, url, None, sent)
                     if observe is not None:
                         observe(Attempt(None, sent, time.monotonic()))
                     if last_attempt or not idempotent:
@@ -408,6 +434,7 @@ class PlivoClient:
                     reason = "did not answer in time" if timed_out else "cannot be reached"
                     hint = None
                 else:
+                    self._heard(method, str(response.url), response.status_code, sent)
                     if observe is not None:
                         observe(Attempt(response.status_code, sent, time.monotonic()))
                     if response.status_code not in retry_statuses or last_attempt:

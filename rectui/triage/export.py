@@ -59,6 +59,13 @@ def computed_values(rec: Recording, now: datetime) -> dict[str, Any]:
 
 
 def csv_row(rec: Recording, now: datetime) -> list[str]:
+    values = row_values(rec, now)
+    # Cells are made visible (no raw controls on a terminal) and never run as a formula.
+    return ["" if values[k] is None else csv_cell(safe_text(values[k])) for k in CSV_COLUMNS]
+
+
+def row_values(rec: Recording, now: datetime) -> dict[str, Any]:
+    """Every CSV column's value (None: empty), the server's other fields as sent after them."""
     computed = computed_values(rec, now)
     rounded = fields.rounded_seconds(rec)
     values: dict[str, Any] = {
@@ -79,8 +86,7 @@ def csv_row(rec: Recording, now: datetime) -> list[str]:
         **computed,
     }
     values["past_free_storage"] = "yes" if computed["past_free_storage"] else "no"
-    # Cells are made visible (no raw controls on a terminal) and never run as a formula.
-    return ["" if values[k] is None else csv_cell(safe_text(values[k])) for k in CSV_COLUMNS]
+    return {**values, **{k: v for k, v in rec.raw.items() if k not in values}}
 
 
 def json_row(rec: Recording, now: datetime) -> dict[str, Any]:
