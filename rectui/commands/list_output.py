@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TextIO
@@ -55,6 +55,9 @@ class ListWriter:
     utc: bool = False
     count: int = 0
     _cost: Decimal = Decimal(0)
+    _table: list[TableColumn] = field(default_factory=list)
+    _csv: Any = None
+    """The csv writer of csv and tsv (the csv module exports no type for it)."""
 
     def __post_init__(self) -> None:
         if self.fmt == "table":
