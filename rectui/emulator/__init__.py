@@ -14,12 +14,16 @@ it in-process:
 `Emulator(*, seed=0, count=1000, latency_ms=0, rate_limit=None, media_auth=False, data=None,
 now=None, auth_id=None, auth_token=None, subaccount_count=2, ffmpeg=None,
 monotonic=time.monotonic, transcription_delay=3.0, transcription_rate=Decimal("0.05"),
-pretranscribed_percent=30)`
+pretranscribed_percent=30, utc_offset=timedelta(hours=5, minutes=30), numbers_as_strings=False)`
 
 - `seed`/`count`: generated recordings (deterministic for the same seed, count and `now`).
   `data`: a list of recording objects to serve exactly as given instead (their recording_url
   too; media is also served at the emulator's own media URLs). Objects the client's parser
   rejects are served as well: without a readable add_time they appear in every time window.
+- `utc_offset`: the offset generated add_times are written in (filters are UTC regardless);
+  `numbers_as_strings`: the storage figures as the docs' strings instead of the SDK fixtures'
+  JSON numbers (`*_ms` are strings either way). A given `data` list may hold an id twice (as
+  Plivo's list fixture does): it is served once and noted in `.data_warnings`.
 - `now`: the moment data is generated relative to. Given, the server's clock is frozen there
   (storage durations and the 7-day default window never move); omitted, it is the real time at
   construction and the clock runs.
