@@ -33,6 +33,7 @@ from rectui.server_text import safe_text
 from .playback import PLAYBACK_BINDINGS, Playback, PlaybackActions
 from .screens import ConfirmDeleteScreen, HelpScreen
 from .screens.costs import CostScreen
+from .transcripts import TRANSCRIPT_BINDINGS, TranscriptActions
 from .triage import TRIAGE_BINDINGS, Triage, TriageActions
 from .widgets import (
     DetailPane,
@@ -55,7 +56,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class RectuiApp(TriageActions, PlaybackActions, App[None]):
+class RectuiApp(TranscriptActions, TriageActions, PlaybackActions, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "rectui"
     # Below 120 columns the detail pane stacks under the table; below 100 the filters fold away
@@ -85,6 +86,7 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
             show=False,
         ),
         *TRIAGE_BINDINGS,  # all in help, none in the footer (rectui/ui/triage.py)
+        *TRANSCRIPT_BINDINGS,  # t, T in help (rectui/ui/transcripts.py)
     ]
 
     def __init__(
@@ -165,6 +167,7 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
         # its listing itself when it unmounts.)
         self.playback.close()  # stops playing and joins the player's thread
         self.workers.cancel_all()
+        self.close_transcripts()
         await self.client.aclose()
 
     # -- loading --------------------------------------------------------------------------------
@@ -270,6 +273,7 @@ class RectuiApp(TriageActions, PlaybackActions, App[None]):
     @on(RecordingTable.Highlighted)
     def _highlighted(self, event: RecordingTable.Highlighted) -> None:
         self.detail.show(event.recording)
+        self.transcript_follow(event.recording)
         # The server's count can move while pages load (recordings added or deleted elsewhere).
         self.header.set_total(self.table.total)
         self.check_problems()

@@ -26,6 +26,8 @@ from rectui.plivo.pricing import (
 from rectui.plivo.recording_cost import recording_cost
 from rectui.server_text import safe_json, safe_text
 
+from .transcript_view import TranscriptView
+
 Clock = Callable[[], datetime]
 
 
@@ -187,6 +189,17 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield _Body(render_details(None, self.clock(), utc=self.utc, width=80), id="detail-body")
+        yield TranscriptView(id="transcript-view")
+
+    @property
+    def transcript(self) -> TranscriptView:
+        return self.query_one("#transcript-view", TranscriptView)
+
+    def show_transcript(self, shown: bool) -> None:
+        """Show the transcript instead of the fields (or the fields again)."""
+        self.set_class(shown, "-transcript")
+        self.border_title = "Transcript" if shown else "Details"
+        self.scroll_home(animate=False)
 
     def show(self, recording: Recording | None) -> None:
         if recording is self.recording:

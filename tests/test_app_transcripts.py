@@ -1,0 +1,103 @@
+"""The Transcript view in the detail pane, against the emulator: request → in progress →
+success, the charge stated before a request, 404 as "no transcript yet", hostile text literal."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from app_helpers import SIZE, make_app, notes, serve, settle, until
+
+from rectui.index import index_path
+from rectui.index.transcripts import TranscriptIndex
+from rectui.plivo import pricing
+from rectui.ui.screens.dialogs import ConfirmScreen
+
+
+class SteppedClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def app_for(running, tmp_path):
+    app = make_app(running)
+    app.config = replace(app.config, settings=replace(app.config.settings, cache_dir=tmp_path))
+    app.transcript_poll_s = 0.05
+    return app
+
+
+def shown(app) -> str:
+    return app.detail.transcript.shown.plain
+
+
+async def test_request_confirms_the_charge_then_follows_progress_until_it_arrives(tmp_path):
+    clock = SteppedClock()
+    with serve(
+        count=200, seed=5, monotonic=clock, transcription_delay=60,
+        transcription_rate=Decimal("0.07"), pretranscribed_percent=0,
+    ) as running:  # fmt: skip
+        app = app_for(running, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await until(pilot, lambda: app.table.current is not None, "a highlighted row")
+            rec = app.table.current
+            assert rec is not None and rec.recording_duration_ms is not None
+            minutes = pricing.transcription_minutes(rec.recording_duration_ms)
+
+            await pilot.press("t")
+            await until(pilot, lambda: "No transcript yet" in shown(app), "'no transcript yet'")
+            assert not [n for n in notes(app) if n[1] == "error"]  # a 404 is not an error
+
+            await pilot.press("T")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+            body = app.screen.body
+            # No transcript seen yet: Plivo's published rate.
+            assert f"$0.05/min × {minutes} min = " in body
+            assert pricing.format_money(Decimal("0.05") * minutes) in body
+            await pilot.press("y")
+            await until(pilot, lambda: "in progress" in shown(app), "the progress line")
+            posts = [r for r in running.emulator.request_log if r.method == "POST"]
+            assert len(posts) == 1 and rec.recording_id in posts[0].path
+
+            clock.now += 60
+            await until(pilot, lambda: "Speaker 0: " in shown(app), "the transcript")
+            assert "Speaker 1: " in shown(app)
+            assert app.detail.has_class("-transcript")
+
+            stored = TranscriptIndex(index_path(tmp_path, running.auth_id))
+            kept = stored.get(rec.recording_id)
+            assert kept is not None and kept.rate == Decimal("0.07")
+            stored.close()
+            # Once the server's rate is known, the next confirmation states it.
+            await pilot.press("down")
+            await settle(pilot)
+            await pilot.press("T")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "a confirmation")
+            assert "$0.07/min × " in app.screen.body
+            await pilot.press("n")
+
+            await pilot.press("t")
+            await settle(pilot)
+            assert not app.detail.has_class("-transcript")
+
+
+async def test_hostile_transcript_text_is_shown_literally(tmp_path):
+    with serve(count=50, seed=5, pretranscribed_percent=0) as running:
+        app = app_for(running, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await until(pilot, lambda: app.table.current is not None, "a highlighted row")
+            rid = app.table.current.recording_id
+            running.emulator.transcripts.put(
+                rid, "\nSpeaker 0: [bold red]refund[/] \x1b[31mred\x1b]0;PWNED\x07\nSpeaker 1: ok"
+            )
+            await pilot.press("t")
+            await until(pilot, lambda: "Speaker 1" in shown(app), "the transcript")
+            text = shown(app)
+            assert "[bold red]refund[/] ␛[31mred␛]0;PWNED␇" in text
+            assert "\x1b" not in text and "\x07" not in text
+            spans = {str(span.style) for span in app.detail.transcript.shown.spans}
+            assert "bold red" not in spans  # the speaker labels' styles only
