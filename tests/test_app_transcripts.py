@@ -11,7 +11,10 @@ from app_helpers import SIZE, make_app, notes, serve, settle, until
 from rectui.index import index_path
 from rectui.index.transcripts import TranscriptIndex
 from rectui.plivo import pricing
+from rectui.plivo.models import Recording
+from rectui.plivo.transcription import Transcript
 from rectui.ui.screens.dialogs import ConfirmScreen
+from rectui.ui.screens.transcript_search import TranscriptSearchScreen, hit_text
 
 
 class SteppedClock:
@@ -101,3 +104,37 @@ async def test_hostile_transcript_text_is_shown_literally(tmp_path):
             assert "\x1b" not in text and "\x07" not in text
             spans = {str(span.style) for span in app.detail.transcript.shown.spans}
             assert "bold red" not in spans  # the speaker labels' styles only
+
+
+async def test_search_lists_the_matching_recording_enter_selects_and_p_plays(tmp_path):
+    with serve(count=200, seed=5, pretranscribed_percent=0) as running:
+        app = app_for(running, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            listing = app.table.listing
+            await until(pilot, lambda: listing.get(2) is not None, "three rows")
+            first, second = listing.get(1), listing.get(2)
+            assert isinstance(first, Recording) and isinstance(second, Recording)
+            stored = TranscriptIndex(index_path(tmp_path, running.auth_id))
+            for rec, words in ((first, "I want a refund for the headset"), (second, "router")):
+                stored.put(Transcript(rec.recording_id, "success", f"\nSpeaker 1: {words}"))
+            stored.close()
+            played: list[str] = []
+            app.playback.play_pause = lambda rec: played.append(rec.recording_id)
+
+            await pilot.press("ctrl+f")
+            await until(pilot, lambda: isinstance(app.screen, TranscriptSearchScreen), "search")
+            await pilot.press(*"refunds", "enter")
+            await settle(pilot)
+            assert [h.recording_id for h in app.screen.hits] == [first.recording_id]
+            assert "Speaker 1: I want a refund" in hit_text(app.screen.hits[0]).plain
+            await pilot.press("enter")
+            await until(pilot, lambda: app.table.cursor_index == 1, "the hit selected")
+            assert app.detail.recording.recording_id == first.recording_id
+
+            await pilot.press("ctrl+f")
+            await until(pilot, lambda: isinstance(app.screen, TranscriptSearchScreen), "search")
+            await pilot.press(*"router", "enter")
+            await settle(pilot)
+            await pilot.press("p")
+            await until(pilot, lambda: played == [second.recording_id], "playback of the hit")

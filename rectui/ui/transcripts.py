@@ -24,6 +24,7 @@ from rectui.plivo.models import Recording
 from rectui.plivo.transcription import Transcript
 
 from .screens.dialogs import ConfirmScreen
+from .screens.transcript_search import SearchChoice, TranscriptSearchScreen
 
 if TYPE_CHECKING:
     from .app import RectuiApp
@@ -34,6 +35,10 @@ TRANSCRIPT_BINDINGS: list[BindingType] = [
     Binding("t", "toggle_transcript", "Transcript", group=TRANSCRIPT_KEYS, show=False),
     Binding(
         "T", "request_transcript", "Request a transcript (charged)", group=TRANSCRIPT_KEYS,
+        show=False,
+    ),
+    Binding(
+        "ctrl+f", "search_transcripts", "Search stored transcripts", group=TRANSCRIPT_KEYS,
         show=False,
     ),
 ]  # fmt: skip
@@ -172,3 +177,35 @@ class TranscriptActions:
         self.query_one("#content").remove_class("-detail-hidden")
         self.detail.show_transcript(True)
         self._follow_transcript(recording, requested_at=time.monotonic())
+
+    # -- searching --------------------------------------------------------------------------
+
+    def action_search_transcripts(self: RectuiApp) -> None:
+        if (stored := self._stored_transcripts()) is None:
+            return
+
+        def chosen(choice: SearchChoice | None) -> None:
+            if choice is not None:
+                self._go_to_hit(choice)
+
+        self.push_screen(TranscriptSearchScreen(stored.search, stored.count()), chosen)
+
+    @work(exclusive=True, group="transcript-hit", exit_on_error=False)
+    async def _go_to_hit(self: RectuiApp, choice: SearchChoice) -> None:
+        listing = self.table.listing
+        index = listing.index_of(choice.recording_id) if listing is not None else None
+        if index is not None:
+            self.table.cursor_index = index
+            self.table.focus()
+            recording = self.table.current
+        else:
+            # Not among the rows loaded for this filter: show it in the details all the same.
+            try:
+                recording = await self.client.get_recording(choice.recording_id)
+            except PlivoError as exc:
+                self.note(f"{choice.recording_id}: {self.error_text(exc)}", "error")
+                return
+            self.detail.show(recording)
+            self.note(f"{choice.recording_id} is not in this filter's rows: shown in the details")
+        if recording is not None and choice.then == "play":
+            self.playback.play_pause(recording)
