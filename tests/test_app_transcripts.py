@@ -3,10 +3,12 @@ success, the charge stated before a request, 404 as "no transcript yet", hostile
 
 from __future__ import annotations
 
+import csv
 from dataclasses import replace
 from decimal import Decimal
 
 from app_helpers import SIZE, make_app, notes, serve, settle, until
+from textual.widgets import Checkbox, Input
 
 from rectui.index import index_path
 from rectui.index.transcripts import TranscriptIndex
@@ -14,6 +16,7 @@ from rectui.plivo import pricing
 from rectui.plivo.models import Recording
 from rectui.plivo.transcription import Transcript
 from rectui.ui.screens.dialogs import ConfirmScreen
+from rectui.ui.screens.export import ExportScreen
 from rectui.ui.screens.transcript_search import TranscriptSearchScreen, hit_text
 
 
@@ -138,3 +141,28 @@ async def test_search_lists_the_matching_recording_enter_selects_and_p_plays(tmp
             await settle(pilot)
             await pilot.press("p")
             await until(pilot, lambda: played == [second.recording_id], "playback of the hit")
+
+
+async def test_export_adds_the_stored_transcripts_as_a_last_column(tmp_path):
+    with serve(count=60, seed=5, pretranscribed_percent=0) as running:
+        app = app_for(running, tmp_path)
+        out = tmp_path / "with-transcripts.csv"
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await until(pilot, lambda: app.table.current is not None, "a highlighted row")
+            rid = app.table.current.recording_id
+            stored = TranscriptIndex(index_path(tmp_path, running.auth_id))
+            stored.put(Transcript(rid, "success", "\nSpeaker 0: =cmd|refund\nSpeaker 1: \x1b[2J"))
+            stored.close()
+            await pilot.press("e")
+            await until(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
+            app.screen.query_one("#export-path", Input).value = str(out)
+            app.screen.query_one("#export-transcripts", Checkbox).value = True
+            app.screen.action_export()
+            await until(pilot, out.exists, "the export file")
+        with out.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert list(rows[0])[-1] == "transcript"
+        by_id = {r["recording_id"]: r["transcript"] for r in rows}
+        assert by_id[rid] == "Speaker 0: =cmd|refund | Speaker 1: ␛[2J"
+        assert sum(1 for text in by_id.values() if text) == 1

@@ -21,11 +21,14 @@ from typing import Any, Literal, TextIO
 
 from ..atomic_file import atomic_write
 from ..plivo.models import Recording
+from ..plivo.transcription import transcript_lines
 from ..server_text import csv_cell, safe_json, safe_text
 from . import fields
 
 ExportFormat = Literal["csv", "jsonl"]
 FORMATS: tuple[ExportFormat, ...] = ("csv", "jsonl")
+TranscriptLookup = Callable[[str], str | None]
+"""recording id -> its stored transcript text, or None (the optional `transcript` column)."""
 ExportProgress = Callable[[int, int | None], None]
 """progress(rows written, total rows or None when unknown)."""
 
@@ -98,26 +101,49 @@ def json_row(rec: Recording, now: datetime) -> dict[str, Any]:
     return {**rec.raw, **computed}
 
 
-class RowWriter:
-    """Writes rows one at a time to an open text stream."""
+def transcript_cell(text: str) -> str:
+    """A transcript on one line, for a CSV cell: `Speaker 0: … | Speaker 1: …`."""
+    return " | ".join(
+        (f"Speaker {ln.speaker}: " if ln.speaker is not None else "") + ln.text
+        for ln in transcript_lines(text)
+    )
 
-    def __init__(self, out: TextIO, fmt: ExportFormat, *, now: datetime | None = None):
+
+class RowWriter:
+    """Writes rows one at a time to an open text stream; with `transcripts`, a last column
+    (CSV) or field (JSON lines) `transcript` holds each recording's stored transcript."""
+
+    def __init__(
+        self,
+        out: TextIO,
+        fmt: ExportFormat,
+        *,
+        now: datetime | None = None,
+        transcripts: TranscriptLookup | None = None,
+    ):
         if fmt not in FORMATS:
             raise ValueError(f"unknown export format {fmt!r}; use {' or '.join(FORMATS)}")
         self.out = out
         self.fmt = fmt
         self.now = now or datetime.now(UTC)
         self.count = 0
+        self.transcripts = transcripts
         self._csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
         if self._csv is not None:
-            self._csv.writerow(CSV_COLUMNS)
+            self._csv.writerow(CSV_COLUMNS + (("transcript",) if transcripts else ()))
 
     def write(self, rec: Recording) -> None:
+        text = self.transcripts(rec.recording_id) if self.transcripts is not None else None
         if self._csv is not None:
-            self._csv.writerow(csv_row(rec, self.now))
+            row = csv_row(rec, self.now)
+            if self.transcripts is not None:
+                row.append(csv_cell(safe_text(transcript_cell(text))) if text else "")
+            self._csv.writerow(row)
         else:
-            line = safe_json(json_row(rec, self.now), separators=(",", ":"))
-            self.out.write(line + "\n")
+            obj = json_row(rec, self.now)
+            if self.transcripts is not None:
+                obj["transcript"] = text
+            self.out.write(safe_json(obj, separators=(",", ":")) + "\n")
         self.count += 1
 
 
@@ -129,9 +155,10 @@ async def export_rows(
     total: int | None = None,
     progress: ExportProgress | None = None,
     now: datetime | None = None,
+    transcripts: TranscriptLookup | None = None,
 ) -> int:
     """Write every row to `out`; returns the number written."""
-    writer = RowWriter(out, fmt, now=now)
+    writer = RowWriter(out, fmt, now=now, transcripts=transcripts)
     if progress is not None:
         progress(0, total)
     async for rec in rows:
@@ -149,9 +176,12 @@ async def export_to_path(
     total: int | None = None,
     progress: ExportProgress | None = None,
     now: datetime | None = None,
+    transcripts: TranscriptLookup | None = None,
 ) -> int:
     """Like export_rows into a file that appears only when complete (temp file + rename): a
     cancelled or failed export leaves no half file that looks whole. The file is private
     (0600): it holds phone numbers."""
     with atomic_write(Path(path), newline="") as handle:
-        return await export_rows(rows, handle, fmt, total=total, progress=progress, now=now)
+        return await export_rows(
+            rows, handle, fmt, total=total, progress=progress, now=now, transcripts=transcripts
+        )

@@ -61,6 +61,12 @@ class TranscriptActions:
                 self.note(f"Transcripts are not kept: the local index failed ({exc})", "warning")
         return self._transcripts
 
+    def transcript_text(self: RectuiApp, recording_id: str) -> str | None:
+        """The stored transcript of a recording (export's optional column)."""
+        stored = self._stored_transcripts()
+        kept = stored.get(recording_id) if stored is not None else None
+        return None if kept is None else kept.text
+
     def close_transcripts(self) -> None:
         if self._transcripts is not None:
             self._transcripts.close()

@@ -526,6 +526,7 @@ class Triage:
                 request.fmt,
                 total=listing.total,
                 now=self.app.clock(),
+                transcripts=self.app.transcript_text if request.transcripts else None,
             )
         except OSError as exc:
             self._end()

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from rectui.triage.export import FORMATS, ExportFormat
 
@@ -27,6 +27,8 @@ EXTENSIONS: dict[ExportFormat, str] = {"csv": ".csv", "jsonl": ".jsonl"}
 class ExportRequest:
     fmt: ExportFormat
     path: Path
+    transcripts: bool = False
+    """Add each recording's stored transcript as a last column."""
 
 
 def tilde(path: Path) -> str:
@@ -90,6 +92,11 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             yield Input(
                 tilde(default_export_path(self.directory, self.now, "csv")), id="export-path"
             )
+            yield Checkbox(
+                "Add each recording's stored transcript (a last column)",
+                value=False,
+                id="export-transcripts",
+            )
             yield Label("", id="export-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export (enter)", variant="primary", id="export-ok")
@@ -130,7 +137,8 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             self._confirm_replace = path
             self._error("That file exists: press Export again to replace it")
             return
-        self.dismiss(ExportRequest(self._fmt, path))
+        transcripts = self.query_one("#export-transcripts", Checkbox).value
+        self.dismiss(ExportRequest(self._fmt, path, transcripts))
 
     @on(Button.Pressed, "#export-cancel")
     def action_cancel(self) -> None:
