@@ -83,7 +83,7 @@ def assert_paths_stay_in_recordings(server: HostileServer) -> None:
 # -- the CLI ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "jsonl"])
 def test_list_prints_every_row_and_no_raw_control(
     server: HostileServer, config: Path, fmt: str
 ) -> None:
@@ -93,8 +93,9 @@ def test_list_prints_every_row_and_no_raw_control(
     assert_no_raw_controls(done.stderr, "stderr")
     assert b"unexpected error" not in done.stderr
     text = done.stdout.decode()
-    if fmt == "json":
-        rows = [json.loads(line) for line in text.splitlines()]  # valid JSON, no Infinity
+    if fmt in ("json", "jsonl"):
+        # valid JSON (one array, or one object a line), no Infinity
+        rows = json.loads(text) if fmt == "json" else [json.loads(ln) for ln in text.splitlines()]
         assert [r["recording_id"] for r in rows] == ROW_IDS
         by_id = {r["recording_id"]: r for r in rows}
         assert by_id["hostile-osc-title"]["from_number"] == "\x1b]0;PWNED\x07+1555"  # kept

@@ -239,6 +239,7 @@ def generate_recordings(
     """
     rng = random.Random(f"rectui-emulator-recordings:{seed}")
     random_ = rng.random
+    conference_random = random.Random(f"rectui-emulator-conference-numbers:{seed}").random
     getrandbits = rng.getrandbits
     now_us = datetime_to_us(now)
     history_us = HISTORY_DAYS * DAY_US
@@ -321,13 +322,15 @@ def generate_recordings(
             rec.mpc_name, rec.mpc_uuid = mpcs[int(random_() * len(mpcs))]
         elif kind < 0.7:
             rec.recording_type = "normal"
-        # Conference rows carry the numbers of the call that joined, as the list fixtures show.
         if add_us >= numbers_since_us:
-            rec.from_number = numbers[int(random_() * len(numbers))]
-            if random_() < 0.1:
-                rec.to_number = sip_uris[int(random_() * len(sip_uris))]
+            # Conference rows carry the numbers of the call that joined, as the list fixtures
+            # show; drawn from their own stream so every other row stays as it was for a seed.
+            draw = conference_random if rec.recording_type == "conference" else random_
+            rec.from_number = numbers[int(draw() * len(numbers))]
+            if draw() < 0.1:
+                rec.to_number = sip_uris[int(draw() * len(sip_uris))]
             else:
-                rec.to_number = numbers[int(random_() * len(numbers))]
+                rec.to_number = numbers[int(draw() * len(numbers))]
         rows.append(rec)
     rows.sort(key=sort_key)
     return rows
