@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pty
 import subprocess
 import sys
 from datetime import timedelta
@@ -163,21 +165,45 @@ def test_formats_columns_and_no_header(emulator: RunningEmulator, tmp_path: Path
     assert [line.split()[0] for line in table] == ids  # no heading, no summary line
 
 
+def on_a_terminal(emulator: RunningEmulator, tmp_path: Path, columns: int, *args: str) -> str:
+    """stdout of `rectui ARGS` written to a pseudo-terminal COLUMNS wide."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "RECTUI_"))}
+    env |= {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "COLUMNS": str(columns)}
+    env |= {"PLIVO_AUTH_ID": emulator.auth_id, "PLIVO_AUTH_TOKEN": emulator.auth_token}
+    leader, follower = pty.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-m", "rectui", *args, "--api-url", emulator.base_url],
+        stdin=subprocess.DEVNULL, stdout=follower, stderr=subprocess.DEVNULL, env=env,
+    ) as process:  # fmt: skip
+        os.close(follower)
+        output = bytearray()
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert process.wait(timeout=60) == 0
+    os.close(leader)
+    return output.decode().replace("\r\n", "\n")
+
+
 def test_table_fits_the_terminal_width(
     emulator: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     options, ids = window(emulator, 10)
     for width in (60, 100):
-        monkeypatch.setenv("COLUMNS", str(width))
-        done = run(emulator, "list", *options, tmp_path=tmp_path)
-        lines = done.stdout.splitlines()
+        lines = on_a_terminal(emulator, tmp_path, width, "list", *options).splitlines()
         assert len(lines) == len(ids) + 2
         assert all(len(line) <= width for line in lines), width
         assert all(line.isprintable() for line in lines)
         assert lines[0].startswith("RECORDING ID")
-    monkeypatch.delenv("COLUMNS")
+    # A pipe gets whole cells, whatever COLUMNS the environment exports.
+    monkeypatch.setenv("COLUMNS", "60")
     wide = run(emulator, "list", *options, tmp_path=tmp_path).stdout.splitlines()
-    assert [line.split()[0] for line in wide[1:-1]] == ids  # a pipe gets whole ids
+    assert [line.split()[0] for line in wide[1:-1]] == ids
 
 
 def test_api_prints_the_raw_json_of_any_path(emulator: RunningEmulator, tmp_path: Path) -> None:

@@ -393,7 +393,10 @@ def test_numbers_as_strings_gives_the_documentations_shape() -> None:
     emulator = Emulator(seed=3, count=30, now=NOW, numbers_as_strings=True, utc_offset=timedelta(0))
     with run_emulator_in_thread(emulator) as base_url:
         auth_id, token = emulator.account
-        body = httpx.get(f"{base_url}{list_path(auth_id)}", auth=(auth_id, token)).json()
+        everything = {"recording_storage_duration__gte": "1"}  # all time, not the last 7 days
+        body = httpx.get(
+            f"{base_url}{list_path(auth_id)}", params=everything, auth=(auth_id, token)
+        ).json()
     one = body["objects"][0]
     assert one["recording_storage_rate"] == "0.0004"
     for name in ("recording_storage_duration", "rounded_recording_duration"):
@@ -912,7 +915,9 @@ def test_command_line_offset_and_number_style(tmp_path) -> None:
     with emulator_process([*command, "--numbers-as-strings"], tmp_path) as child:
         main, _ = make_accounts(0)
         one = httpx.get(
-            f"{child.base_url}/v1/Account/{main.auth_id}/Recording/", auth=tuple(main)
+            f"{child.base_url}/v1/Account/{main.auth_id}/Recording/",
+            params={"recording_storage_duration__gte": "1"},  # all time, not the last 7 days
+            auth=tuple(main),
         ).json()["objects"][0]
         assert one["add_time"].endswith("-08:00")
         assert one["recording_storage_rate"] == "0.0004"

@@ -217,12 +217,13 @@ async def _write_rows(
 
 
 def terminal_width(out: TextIO) -> int | None:
-    """COLUMNS when set, else the terminal's width; None (no limit) for a pipe or a file."""
+    """On a terminal its width (COLUMNS first, as curses does); None (no limit) for a pipe or a
+    file, whatever COLUMNS an environment exports."""
+    if not isatty(out):
+        return None
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
-    if not isatty(out):
-        return None
     try:
         return os.get_terminal_size(out.fileno()).columns
     except (OSError, ValueError):
