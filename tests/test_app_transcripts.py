@@ -18,14 +18,7 @@ from rectui.plivo.transcription import Transcript
 from rectui.ui.screens.dialogs import ConfirmScreen
 from rectui.ui.screens.export import ExportScreen
 from rectui.ui.screens.transcript_search import TranscriptSearchScreen, hit_text
-
-
-class SteppedClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.test_transcription import SteppedClock
 
 
 def app_for(running, tmp_path):
