@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import sys
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from . import __version__
+from .atomic_file import atomic_write
 from .config import (
     AppConfig,
     ConfigError,
@@ -66,6 +69,42 @@ def _demo_config(
     return AppConfig(profile=profile, settings=demo_settings)
 
 
+DEMO_HISTORY_DAYS = 30
+"""The demo keeps the same recordings (and port) this long, so that its second start opens from
+the local index; then it makes a fresh history."""
+
+
+def _demo_state(state_dir: Path) -> tuple[datetime, int] | None:
+    """(end of the demo's history, its port) from the last demo start, if still current."""
+    try:
+        state = json.loads((state_dir / "demo-state.json").read_text())
+        history_end = datetime.fromisoformat(state["history_end"])
+        port = int(state["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if datetime.now(UTC) - history_end > timedelta(days=DEMO_HISTORY_DAYS):
+        return None
+    return history_end, port
+
+
+def _save_demo_state(
+    state_dir: Path,
+    history_end: datetime,
+    base_url: str,
+    previous: tuple[datetime, int] | None,
+    auth_id: str,
+) -> None:
+    port = int(base_url.rsplit(":", 1)[1])
+    if previous != (history_end, port):
+        # The demo index describes another history or names another port in its media URLs.
+        from .index import IndexStore, index_path
+
+        IndexStore.discard(index_path(state_dir, auth_id))
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_write(state_dir / "demo-state.json") as handle:
+        json.dump({"history_end": history_end.isoformat(), "port": port}, handle)
+
+
 def run_tui(argv: list[str]) -> int:
     args = _tui_parser().parse_args(argv)
     try:
@@ -80,25 +119,36 @@ def run_tui(argv: list[str]) -> int:
         if args.demo:
             from .emulator import Emulator, run_emulator_in_thread
 
+            state_dir = settings.cache_dir / "demo"
+            previous = _demo_state(state_dir)
+            history_end, port = previous or (datetime.now(UTC), 0)
             emulator = Emulator(
-                seed=DEMO_SEED, count=DEMO_COUNT, media_auth=True, rate_limit=(300, 5.0)
+                seed=DEMO_SEED,
+                count=DEMO_COUNT,
+                media_auth=True,
+                rate_limit=(300, 5.0),
+                generated_at=history_end,
             )
             # The emulator's rows live as long as the app: keep the collector from rescanning
             # them on every full collection (visible as pauses while scrolling).
             gc.freeze()
             stack.callback(emulator.close)  # its generated media, once the server has stopped
-            base_url = stack.enter_context(run_emulator_in_thread(emulator))
+            try:
+                base_url = stack.enter_context(run_emulator_in_thread(emulator, port=port))
+            except OSError:  # the last port is taken now
+                base_url = stack.enter_context(run_emulator_in_thread(emulator))
             auth_id, auth_token = emulator.account
             config = _demo_config(
                 base_url, Credentials(auth_id, auth_token), settings, emulator.subaccounts
             )
+            _save_demo_state(state_dir, history_end, base_url, previous, auth_id)
 
         from .media import native_stderr_to
         from .ui.app import RectuiApp
 
         # C libraries (PortAudio when a device goes away) must not print over the TUI.
         stack.enter_context(native_stderr_to(config.settings.cache_dir / "stderr.log"))
-        RectuiApp(config, client_for(config), demo=args.demo).run()
+        RectuiApp(config, client_for(config, indexed=True), demo=args.demo).run()
     return 0
 
 

@@ -302,11 +302,22 @@ def load_config(
     )
 
 
-def client_for(config: AppConfig, **options: Any) -> PlivoClient:
+def client_for(config: AppConfig, *, indexed: bool = False, **options: Any) -> PlivoClient:
     """The client for a configuration's profile, with its own rate limiter: the command line,
-    the scriptable commands and a profile switch in the app all build theirs here. `options` go
-    to `PlivoClient` (tests pass quick retries)."""
-    return PlivoClient(
+    the scriptable commands and a profile switch in the app all build theirs here. `indexed`:
+    one that writes through to the account's local index (`client.index`). `options` go to
+    `PlivoClient` (tests pass quick retries)."""
+    if indexed:
+        from .index import IndexStore, WriteThroughClient
+
+        store = IndexStore.for_account(
+            config.settings.cache_dir, config.profile.credentials.auth_id
+        )
+        options["index"] = store
+        factory: type[PlivoClient] = WriteThroughClient
+    else:
+        factory = PlivoClient
+    return factory(
         config.profile.credentials,
         base_url=config.profile.api_url,
         limiter=RateLimiter(*config.settings.rate_limit),

@@ -94,6 +94,7 @@ class Emulator:
         rate_limit: tuple[int, float] | None = None,
         media_auth: bool = False,
         data: Sequence[Any] | None = None,
+        generated_at: datetime | None = None,
         now: datetime | None = None,
         auth_id: str | None = None,
         auth_token: str | None = None,
@@ -126,10 +127,12 @@ class Emulator:
                 warn=self.data_warnings.append,
             )
         else:
+            # generated_at: the moment the history ends, without freezing the clock (the demo
+            # keeps one, so that its recordings are the same ones from one start to the next).
             records = generate_recordings(
                 seed=seed,
                 count=count,
-                now=self.now,
+                now=(generated_at or self.now).astimezone(UTC),
                 main_id=self.account.auth_id,
                 subaccount_ids=sub_ids,
             )

@@ -17,6 +17,7 @@ See `sync` for the rule that makes validation cheap, `store` for the file and it
 
 from .client import WriteThroughClient
 from .listing import IndexedListing
+from .opening import Opened, open_listing
 from .query import LocalFilter, LocalQuery
 from .scope import ACCOUNT, Scope
 from .store import IndexCorrupt, IndexStore, index_path
@@ -30,9 +31,11 @@ __all__ = [
     "IndexedListing",
     "LocalFilter",
     "LocalQuery",
+    "Opened",
     "Scope",
     "SyncReport",
     "Syncer",
     "WriteThroughClient",
     "index_path",
+    "open_listing",
 ]

@@ -17,6 +17,11 @@ class WriteThroughClient(PlivoClient):
         self.index = index
         """None: an ordinary client (no index, or it was forgotten)."""
 
+    async def aclose(self) -> None:
+        await super().aclose()
+        if self.index is not None:
+            self.index.close()
+
     async def list_recordings(self, flt: RecordingFilter | None = None) -> RecordingPage:
         page = await super().list_recordings(flt)
         if self.index is not None:

@@ -136,6 +136,18 @@ class IndexedListing:
                 if rid in found:
                     yield found[rid]
 
+    def resorted(self, sort: str, *, descending: bool) -> IndexedListing:
+        """The same rows in another order, from the index, without asking the server again."""
+        other = IndexedListing(
+            self.store, self.client, self.filter, now=self.now, local=self.query.local,
+            sort=sort, descending=descending, margin=self.margin, offline=True,
+        )  # fmt: skip
+        other.offline = self.offline
+        other.report = self.report
+        other._ids = other.query.ids(self.store, self.now)
+        other._opened = True
+        return other
+
     # -- deletions -------------------------------------------------------------------------------
 
     def remove(self, recording_id: str) -> bool:

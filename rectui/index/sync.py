@@ -35,6 +35,9 @@ DEFAULT_MARGIN = timedelta(hours=48)
 """How long after a span of add_time ends before it is trusted to gain no more recordings
 (Plivo writes a recording's object when the call ends; 48 h leaves room for late ones)."""
 
+PRESENT = timedelta(minutes=1)
+"""A span ending this close to now ends at the present (a quick range ends when it was chosen)."""
+
 SYNC_CONCURRENCY = 32
 """Requests in flight; the client's rate limiter keeps the account under Plivo's limit."""
 FETCH_ATTEMPTS = 3
@@ -98,7 +101,10 @@ class Syncer:
                 *(self._fetch(scope, a, b) for a, b in fetches),
             ]
         )
-        self.store.mark_validated(scope, now)
+        if now - from_us(hi) <= PRESENT:
+            # The index now answers for this scope up to `hi`: later questions that end at
+            # their own present count the time since as the "as of" gap, not as unsynced.
+            self.store.mark_validated(scope, from_us(hi))
         return self.report
 
     # -- sealed windows ------------------------------------------------------------------------

@@ -24,9 +24,11 @@ from textual.worker import Worker, WorkerState
 
 from rectui.config import AppConfig
 from rectui.error_text import is_expected, one_line
-from rectui.listing import Listing
+from rectui.formatting import format_time
+from rectui.index import IndexStore, Opened, open_listing
 from rectui.plivo.client import PlivoClient, RetryNotice
 from rectui.plivo.errors import ValidationError
+from rectui.plivo.filters import RecordingFilter
 from rectui.plivo.models import Recording
 from rectui.server_text import safe_text
 
@@ -57,6 +59,9 @@ def utc_now() -> datetime:
 
 
 class RectuiApp(TranscriptActions, TriageActions, PlaybackActions, App[None]):
+    AUTO_SYNC_ROWS = 1000
+    """A filter opened from the server with at most this many rows is synced into the local
+    index at once (a few dozen requests), so that it opens from there next time."""
     CSS_PATH = "app.tcss"
     TITLE = "rectui"
     # Below 120 columns the detail pane stacks under the table; below 100 the filters fold away
@@ -102,6 +107,8 @@ class RectuiApp(TranscriptActions, TriageActions, PlaybackActions, App[None]):
         self.client = client
         self.demo = demo
         self.clock: Clock = clock or utc_now
+        self.offline = False
+        """The table shows the local index only: the server could not be reached."""
         self.spec = FilterSpec()
         """What the user last asked for; `r` reloads it (re-anchoring quick ranges to now)."""
         self._recent_notes: dict[str, float] = {}
@@ -193,13 +200,15 @@ class RectuiApp(TranscriptActions, TriageActions, PlaybackActions, App[None]):
         previous = self.table.listing
         previous_total = previous.total if previous is not None and previous.is_open else None
         self.header.set_total(previous_total, loading=True)
-        listing: Listing | None = None
+        index = self.index
+        if index is not None and index.notice:
+            self.note(index.notice, "warning")
+            index.notice = None
         try:
-            listing = Listing(self.client, flt, now=now)
-            await listing.open()
+            opened = await open_listing(
+                self.client, index, flt, now, margin=self.config.settings.index_margin
+            )
         except BaseException as exc:
-            if listing is not None:
-                listing.close()
             if isinstance(exc, ValidationError):
                 text = self.redact(str(exc))
                 if self.sidebar.show_server_error(text):
@@ -211,9 +220,14 @@ class RectuiApp(TranscriptActions, TriageActions, PlaybackActions, App[None]):
                 raise  # cancelled: a newer filter took over
             return
         # The table owns the listing from here on (it closes the previous one).
+        listing = opened.listing
+        self.offline = opened.offline
         self.table.set_listing(listing, keep_cursor=keep_cursor)
-        self.table.border_subtitle = ""
+        self.table.border_subtitle = self._source_line(opened, flt, now)
         self.header.set_total(listing.total)
+        small = 0 < listing.total <= self.AUTO_SYNC_ROWS and not flt.has_storage_filter
+        if opened.source == "server" and index is not None and small:
+            self.triage.sync_filter(quiet=True)  # cheap: next time it opens from the index
         if listing.total == 0:
             self.detail.show(None)
         self.check_problems()
@@ -233,6 +247,20 @@ class RectuiApp(TranscriptActions, TriageActions, PlaybackActions, App[None]):
             listing.total if listing is not None and listing.is_open else None,
         )
         return True
+
+    @property
+    def index(self) -> IndexStore | None:
+        """The account's local index, when the client writes through to one."""
+        return getattr(self.client, "index", None)
+
+    def _source_line(self, opened: Opened, flt: RecordingFilter, now: datetime) -> str:
+        """Where the rows come from, on the table's border: nothing when all is well."""
+        when = format_time(opened.as_of, utc=self.config.settings.utc, seconds=False)
+        if opened.offline:
+            return f"offline · as of {when} · delete disabled · r retries"
+        if self.index is not None and opened.source == "server":
+            return "not fully synced · S syncs the filter into the local index"
+        return ""
 
     def _open_failed(self, message: str, previous_total: int | None) -> None:
         """Say why, and leave the table showing what it had (marked as such on its border)."""
@@ -432,6 +460,9 @@ class RectuiApp(TranscriptActions, TriageActions, PlaybackActions, App[None]):
         return [current] if current is not None else []
 
     def action_delete(self) -> None:
+        if self.offline:
+            self.note("Offline: deleting waits until the server answers (r retries)", "warning")
+            return
         # Confirm (delete, or archive then delete), then run in the background with progress,
         # cancel and retry in the task panel: rectui/ui/triage.py.
         self.triage.delete(self._delete_targets())

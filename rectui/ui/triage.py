@@ -31,6 +31,7 @@ from rectui.config import AppConfig, ConfigError, client_for, default_config_pat
 from rectui.config_writer import save_preset
 from rectui.error_text import one_line
 from rectui.formatting import format_minutes, format_money
+from rectui.index import IndexedListing, Scope, Syncer
 from rectui.listing import PAGE_SIZE, SORTS, Listing, SortedListing, is_fully_loaded
 from rectui.plivo.client import PlivoClient
 from rectui.plivo.models import Recording
@@ -67,7 +68,11 @@ PROGRESS_EVERY = PAGE_SIZE
 
 TRIAGE_KEYS = Binding.Group("Triage")
 
+INDEX_SORTS = {"cost": ("cost", True), "duration": ("duration", True), "age": ("added", False)}
+"""The table's sorts as the index's (column, descending)."""
+
 JOB_NAMES = {
+    "sync": "sync",
     "delete": "bulk delete",
     "archive": "archive-then-delete",
     "mark": "mark all",
@@ -95,6 +100,7 @@ TRIAGE_BINDINGS: list[BindingType] = [
     _key(
         "R", "retry_failed", "Retry failed", tooltip="Retry failed: what the last bulk delete left"
     ),
+    _key("S", "sync_filter", "Sync", tooltip="Sync: fetch the whole filter into the local index"),
 ]
 """None in the footer (it stays short); the help screen lists them under "Triage"."""
 
@@ -136,7 +142,7 @@ class Triage:
 
     def __init__(self, app: RectuiApp) -> None:
         self.app = app
-        self.client_factory: ClientFactory = client_for
+        self.client_factory: ClientFactory = partial(client_for, indexed=True)
         """How a profile switch builds its client (tests pass one with quick retries)."""
         self._job = ""
         """What runs now: "delete", "archive", "mark", "export", "load" ("" when idle)."""
@@ -305,12 +311,14 @@ class Triage:
     async def _guard(self, work: Awaitable[None]) -> None:
         """One line for whatever stops a row job; the panel closes either way."""
         what = self._what.capitalize()
+        # A sync keeps every page it fetched (the index resumes from there).
+        outcome = "what was fetched is kept" if self._job == "sync" else "nothing changed"
         try:
             await work
         except asyncio.CancelledError:
             if self.app.is_running:
                 self._end()
-                self.note(f"{what} cancelled: nothing changed", "warning")
+                self.note(f"{what} cancelled: {outcome}", "warning")
             raise
         except Exception as exc:
             self._end()
@@ -581,7 +589,12 @@ class Triage:
         app = self.app
         if app.table.listing is not listing:
             return  # the filter changed meanwhile
-        ordered = SortedListing.of(listing, name, app.clock())
+        ordered: Any
+        if isinstance(listing, IndexedListing):  # sorted by the index, in SQL
+            sort, descending = INDEX_SORTS[name]
+            ordered = listing.resorted(sort, descending=descending)
+        else:
+            ordered = SortedListing.of(listing, name, app.clock())
         app.table.set_listing(ordered)
         spec = app.spec
         app.header.set_filter(
@@ -592,6 +605,58 @@ class Triage:
             f"Sorted {plural(ordered.total, 'recording')} {SORTS[name][0]}: "
             f"{SORTS[name][1]} (r reloads in the server's order)"
         )
+
+    # -- the local index ------------------------------------------------------------------------
+
+    def sync_filter(self, *, quiet: bool = False) -> None:
+        """Fetch the whole filter into the local index (with progress; esc cancels), then reopen
+        it from there. `quiet`: started by the app itself, so no note unless it fails."""
+        app = self.app
+        index = getattr(app.client, "index", None)
+        if index is None:
+            self.note("There is no local index for this account", "warning")
+            return
+        if (self.running and quiet) or self._busy_refusal():
+            return
+        now = app.clock()
+        flt = app.spec.to_filter(now)
+        if flt.errors(now=now, check_window=False):
+            self.note("Fix the filter first", "warning")
+            return
+        if flt.has_storage_filter:
+            self.note("Sync a time range (storage filters then come from the index)", "warning")
+            return
+        self._job = "sync"
+        self.panel.start(f"Syncing {app.spec.summary()} into the local index", None)
+        app.header.set_busy("sync…")
+
+        def progress(done: int, expected: int) -> None:
+            self.panel.progress(done, expected, f"{done:,} of ~{expected:,} requests · esc cancels")
+
+        async def run() -> None:
+            margin = app.config.settings.index_margin
+            syncer = Syncer(index, app.client, margin=margin, clock=app.clock, progress=progress)
+            lower, upper = flt.search_span(now)[0], flt.time_bounds()[1]
+            report = await syncer.refresh(Scope.of(flt), lower, upper)
+            self._end()
+            if not quiet:
+                self.note(
+                    f"Synced into the local index: {report.requests:,} requests"
+                    + (f", {report.dropped:,} deleted elsewhere removed" if report.dropped else "")
+                )
+            app.action_refresh()
+
+        self._worker = app.run_worker(
+            self._guard(run()), group="triage", exit_on_error=False, description="sync"
+        )
+
+    def forget_index(self) -> None:
+        index = getattr(self.app.client, "index", None)
+        if index is None or self._busy_refusal():
+            return
+        index.forget()
+        self.note("Forgot everything the local index held for this account")
+        self.app.action_refresh()
 
     def goto(self, recording_id: str) -> None:
         index = self.app.table.listing.index_of(recording_id) if self.app.table.listing else None
@@ -734,6 +799,17 @@ class Triage:
                 "Newest first, as the server lists them (reloads)",
                 app.action_refresh,
             )
+        if getattr(app.client, "index", None) is not None:
+            yield SystemCommand(
+                "Sync this filter",
+                "Fetch every recording of the filter into the local index (S; esc cancels)",
+                self.sync_filter,
+            )
+            yield SystemCommand(
+                "Forget the local index",
+                "Drop what the index holds for this account (it refills as you browse)",
+                self.forget_index,
+            )
         if self.can_retry:
             yield SystemCommand(
                 "Retry failed",
@@ -762,6 +838,9 @@ class TriageActions:
 
     def action_mark_all(self) -> None:
         self.triage.mark_all()
+
+    def action_sync_filter(self) -> None:
+        self.triage.sync_filter()
 
     def action_unmark_all(self) -> None:
         self.triage.unmark_all()

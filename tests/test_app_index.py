@@ -1,0 +1,195 @@
+"""The TUI through the local index: a warm filter opens from it after validation, G costs no
+request, a cold one says so and syncs (cancellably), offline shows what the index holds, and
+deletes leave it at once. Real HTTP to the emulator, a real SQLite file."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from app_helpers import (
+    NOW,
+    SIZE,
+    closed_port_url,
+    list_requests,
+    no_sleep,
+    notes,
+    serve,
+    settle,
+    until,
+)
+
+from rectui.config import AppConfig, Profile
+from rectui.emulator import RunningEmulator
+from rectui.index import ACCOUNT, IndexedListing, IndexStore, Syncer, WriteThroughClient
+from rectui.index.sync import DEFAULT_MARGIN
+from rectui.listing import Listing
+from rectui.plivo.auth import Credentials
+from rectui.plivo.client import PlivoClient
+from rectui.ui.app import RectuiApp
+from rectui.ui.screens import ConfirmDeleteScreen
+
+WEEK_WINDOWS = 1
+"""The default filter (last 7 days) is one window."""
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[RunningEmulator]:
+    with serve(seed=31, count=3000) as served:
+        yield served
+
+
+@pytest.fixture
+def emu(running: RunningEmulator) -> RunningEmulator:
+    running.emulator.reset()
+    return running
+
+
+@pytest.fixture
+def index(tmp_path: Path, emu: RunningEmulator) -> Iterator[IndexStore]:
+    store = IndexStore.for_account(tmp_path, emu.auth_id)
+    yield store
+    store.close()
+
+
+def indexed_app(running: RunningEmulator, index: IndexStore, base_url: str | None = None) -> Any:
+    url = base_url or running.base_url
+    credentials = Credentials(running.auth_id, running.auth_token)
+    client = WriteThroughClient(
+        credentials, base_url=url, max_retries=1, sleep=no_sleep, index=index
+    )
+    config = AppConfig(profile=Profile("test", credentials, url))
+    return RectuiApp(config, client, clock=lambda: NOW)
+
+
+async def presync(running: RunningEmulator, index: IndexStore) -> None:
+    credentials = Credentials(running.auth_id, running.auth_token)
+    async with PlivoClient(credentials, base_url=running.base_url) as client:
+        syncer = Syncer(index, client, clock=lambda: NOW)
+        await syncer.refresh(ACCOUNT, NOW - DEFAULT_MARGIN * 30)
+
+
+def week_ids(running: RunningEmulator) -> set[str]:
+    return {
+        r.recording_id
+        for r in running.emulator.store.snapshot()
+        if NOW - DEFAULT_MARGIN * 3.5 <= r.add_time < NOW
+    }
+
+
+def open_pages(running: RunningEmulator) -> int:
+    recent = [r for r in running.emulator.store.snapshot() if r.add_time >= NOW - DEFAULT_MARGIN]
+    return max(1, math.ceil(len(recent) / 20))
+
+
+async def test_warm_filter_opens_from_the_index_and_g_costs_no_request(
+    emu: RunningEmulator, index: IndexStore
+) -> None:
+    await presync(emu, index)
+    before = len(list_requests(emu))
+    app = indexed_app(emu, index)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.table.listing, IndexedListing)
+        assert app.table.total == len(week_ids(emu))
+        assert app.table.border_subtitle == ""
+        opened = len(list_requests(emu))
+        assert opened - before == WEEK_WINDOWS + open_pages(emu)  # validation only
+        await pilot.press("G")
+        await settle(pilot)
+        assert app.table.cursor_index == app.table.total - 1
+        assert len(list_requests(emu)) == opened
+
+
+async def test_a_cold_filter_says_so_and_syncs_on_s(
+    emu: RunningEmulator, index: IndexStore
+) -> None:
+    app = indexed_app(emu, index)
+    app.AUTO_SYNC_ROWS = 0  # a big account: nothing synced behind the user's back
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.table.listing, Listing)
+        assert "not fully synced" in app.table.border_subtitle
+        await pilot.press("S")
+        await until(pilot, lambda: isinstance(app.table.listing, IndexedListing), "warm reopen")
+        await settle(pilot)
+        assert app.table.border_subtitle == ""
+        assert app.table.total == len(week_ids(emu))
+        assert any("Synced into the local index" in m for m, _ in notes(app))
+
+
+async def test_a_sync_can_be_cancelled_and_keeps_what_it_fetched(tmp_path: Path) -> None:
+    # Its own server: the held requests are still waiting when the test ends.
+    with serve(seed=31, count=3000) as held:
+        store = IndexStore.for_account(tmp_path, held.auth_id)
+        app = indexed_app(held, store)
+        app.AUTO_SYNC_ROWS = 0
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            # Hold the server: every request from now on waits (asynchronously) a minute.
+            held.emulator.latency_ms = 60_000
+            await pilot.press("S")
+            await until(pilot, lambda: app.triage.running, "the sync to start")
+            await pilot.press("escape")
+            await until(pilot, lambda: not app.triage.running, "the sync to stop")
+            assert any("Sync cancelled: what was fetched is kept" in m for m, _ in notes(app))
+            assert isinstance(app.table.listing, Listing)  # still the server's listing
+
+
+async def test_a_small_cold_filter_is_synced_by_itself(
+    emu: RunningEmulator, index: IndexStore
+) -> None:
+    app = indexed_app(emu, index)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.table.listing, IndexedListing), "warm reopen")
+        await settle(pilot)
+        assert app.table.border_subtitle == ""
+        assert IndexedListing.is_warm(index, app.spec.to_filter(NOW), NOW)
+
+
+async def test_offline_shows_the_index_with_a_banner_and_no_delete(
+    emu: RunningEmulator, index: IndexStore
+) -> None:
+    await presync(emu, index)
+    app = indexed_app(emu, index, base_url=closed_port_url())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.table.border_subtitle.startswith("offline · as of 2026-03-02")
+        assert app.table.total == len(week_ids(emu))
+        await pilot.press("d")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmDeleteScreen)
+        assert any("Offline: deleting waits" in m for m, _ in notes(app))
+
+
+async def test_a_delete_in_the_app_leaves_the_index_at_once(
+    emu: RunningEmulator, index: IndexStore
+) -> None:
+    await presync(emu, index)
+    app = indexed_app(emu, index)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = app.table.current
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmDeleteScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert emu.emulator.store.get(target.recording_id) is None
+        assert app.table.listing.index_of(target.recording_id) is None
+        assert not index.load([target.recording_id], NOW)
+
+
+async def test_forget_the_index_from_the_palette(emu: RunningEmulator, index: IndexStore) -> None:
+    await presync(emu, index)
+    app = indexed_app(emu, index)
+    app.AUTO_SYNC_ROWS = 0
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.triage.forget_index()
+        await settle(pilot)
+        assert isinstance(app.table.listing, Listing)
+        assert "not fully synced" in app.table.border_subtitle
+        assert index.coverage([ACCOUNT]).spans == []
