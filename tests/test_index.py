@@ -310,3 +310,20 @@ async def test_write_through_client_remembers_what_it_lists_and_forgets_deletes(
         victim = next(iter(ids))
         await client.delete_recording(victim)
     assert victim not in store.ids(ACCOUNT, 0, to_us(NOW + SPAN))
+
+
+async def test_a_filter_chosen_before_its_sync_is_warm_when_reopened_later(
+    served: RunningEmulator, emu: Emulator, store: IndexStore
+) -> None:
+    # A quick range ends when it was chosen; the sync starts a moment later and the reopen
+    # (re-anchored to its own now) later still: the gap between is "as of", not unsynced.
+    chosen = NOW - timedelta(seconds=5)
+    week = RecordingFilter().with_time_range(chosen - timedelta(days=7), chosen)
+    async with client_for(served) as client:
+        await Syncer(store, client, clock=lambda: NOW).refresh(
+            ACCOUNT, chosen - timedelta(days=7), chosen
+        )
+    later = NOW + timedelta(seconds=10)
+    reopened = RecordingFilter().with_time_range(later - timedelta(days=7), later)
+    assert IndexedListing.is_warm(store, week, NOW)
+    assert IndexedListing.is_warm(store, reopened, later)
