@@ -309,7 +309,7 @@ async def test_write_through_client_remembers_what_it_lists_and_forgets_deletes(
         assert ids and ids <= store.ids(ACCOUNT, 0, to_us(NOW + SPAN))
         victim = next(iter(ids))
         await client.delete_recording(victim)
-    assert victim not in store.ids(ACCOUNT, 0, to_us(NOW + SPAN))
+        assert victim not in store.ids(ACCOUNT, 0, to_us(NOW + SPAN))
 
 
 async def test_a_filter_chosen_before_its_sync_is_warm_when_reopened_later(

@@ -15,7 +15,7 @@ class WriteThroughClient(PlivoClient):
     def __init__(self, *args: Any, index: IndexStore | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.index = index
-        """None: an ordinary client (no index, or it was forgotten)."""
+        """None: an ordinary client. The client owns it: closing the client closes it."""
 
     async def aclose(self) -> None:
         await super().aclose()

@@ -33,13 +33,3 @@ def subtract(lo: int, hi: int, intervals: list[Interval]) -> list[Interval]:
         gaps.append((cursor, hi))
     return gaps
 
-
-def split(lo: int, hi: int, most: int) -> list[Interval]:
-    """[lo, hi) cut into pieces of at most `most`, newest (highest) first."""
-    pieces: list[Interval] = []
-    upper = hi
-    while upper > lo:
-        lower = max(lo, upper - most)
-        pieces.append((lower, upper))
-        upper = lower
-    return pieces

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from ..plivo.client import PlivoClient
 from ..plivo.models import RecordingPage
-from ..plivo.rules import MAX_LIMIT, MAX_WINDOW, format_filter_time
+from ..plivo.rules import MAX_LIMIT, format_filter_time, split_windows
 from . import intervals
 from .scope import Scope
 from .store import IndexStore, from_us, to_us
@@ -42,7 +42,6 @@ SYNC_CONCURRENCY = 32
 """Requests in flight; the client's rate limiter keeps the account under Plivo's limit."""
 FETCH_ATTEMPTS = 3
 PAGE = MAX_LIMIT
-WINDOW_US = MAX_WINDOW // timedelta(microseconds=1)
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
@@ -212,4 +211,5 @@ async def _all(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
 
 
 def _windows(lo: int, hi: int) -> list[tuple[int, int]]:
-    return intervals.split(lo, hi, WINDOW_US)
+    """[lo, hi) as the API's windows of at most 30 days, newest first."""
+    return [(to_us(a), to_us(b)) for a, b in split_windows(from_us(lo), from_us(hi))]
