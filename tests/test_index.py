@@ -327,3 +327,14 @@ async def test_a_filter_chosen_before_its_sync_is_warm_when_reopened_later(
     reopened = RecordingFilter().with_time_range(later - timedelta(days=7), later)
     assert IndexedListing.is_warm(store, week, NOW)
     assert IndexedListing.is_warm(store, reopened, later)
+
+
+async def test_a_past_span_synced_with_a_fixed_end_counts_as_synced(
+    served: RunningEmulator, emu: Emulator, store: IndexStore
+) -> None:
+    start, end = NOW - timedelta(days=200), NOW - timedelta(days=100)
+    async with client_for(served) as client:
+        await Syncer(store, client, clock=lambda: NOW).refresh(ACCOUNT, start, end)
+    past = RecordingFilter().with_time_range(start, end)
+    assert IndexedListing.is_warm(store, past, NOW)
+    assert not IndexedListing.is_warm(store, past.with_time_range(start, NOW), NOW)

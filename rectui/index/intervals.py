@@ -32,4 +32,3 @@ def subtract(lo: int, hi: int, intervals: list[Interval]) -> list[Interval]:
     if cursor < hi:
         gaps.append((cursor, hi))
     return gaps
-

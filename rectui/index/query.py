@@ -111,14 +111,16 @@ class LocalQuery:
         return store.select_ids(where, [*params, *order_params], order)
 
     def unsynced(self, store: IndexStore) -> list[tuple[datetime, datetime]]:
-        """The parts of the span the index does not hold completely (as of its last sync); empty
-        means every answer is complete as of `store.validated_at(scope.covering())`."""
-        as_of = store.validated_at(self.scope.covering())
-        if as_of is None:
-            return [(self.lower, self.upper)]
-        lo, hi = to_us(self.lower), to_us(min(self.upper, as_of))
-        spans = store.coverage(self.scope.covering()).spans
-        return [(from_us(a), from_us(b)) for a, b in intervals.subtract(lo, hi, spans)]
+        """The parts of the span the index does not hold completely; empty means every answer
+        is complete as of `store.validated_at(scope.covering())`. The time since that
+        validation is not a gap: it is what "as of" means."""
+        scopes = self.scope.covering()
+        lo, hi = to_us(self.lower), to_us(self.upper)
+        gaps = intervals.subtract(lo, hi, store.coverage(scopes).spans)
+        as_of = store.validated_at(scopes)
+        if gaps and as_of is not None and gaps[-1][1] == hi and gaps[-1][0] >= to_us(as_of):
+            gaps.pop()
+        return [(from_us(a), from_us(b)) for a, b in gaps]
 
     # -- SQL -----------------------------------------------------------------------------------
 
