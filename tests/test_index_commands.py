@@ -134,20 +134,20 @@ def test_killed_mid_sync_the_index_opens_and_resumes(
 ) -> None:
     emulator = make_emulator(seed=7, count=2000)
     served = emulator.emulator
-    # From the 60th request on, the server holds every request, so the sync is stopped midway
-    # for as long as the test needs. 60 requests are enough for at least the first window (at
-    # most 20 pages) after the 14 windows' first pages.
-    gate = served.hold(after=59)
+    # From the 90th request on, the server holds every request, so the sync is stopped midway
+    # for as long as the test needs.
+    gate = served.hold(after=89)
 
-    def sealed_windows() -> int:
+    def sealed_days() -> float:
         path = index_file(emulator, tmp_path)
         if not path.exists():
             return 0
         with contextlib.closing(sqlite3.connect(path, timeout=TIMEOUT)) as db:
             try:
-                return int(db.execute("SELECT count(*) FROM coverage WHERE sealed").fetchone()[0])
+                (us,) = db.execute("SELECT sum(hi - lo) FROM coverage WHERE sealed").fetchone()
             except sqlite3.OperationalError:  # not created yet
                 return 0
+        return (us or 0) / 86_400e6
 
     process = subprocess.Popen(
         command(emulator, "sync"),
@@ -156,8 +156,10 @@ def test_killed_mid_sync_the_index_opens_and_resumes(
         stderr=subprocess.DEVNULL,
     )
     try:
-        # Read while the sync writes (WAL): the first window is done when it is sealed.
-        wait_for(lambda: sealed_windows() >= 1, "a window synced and sealed")
+        # Read while the sync writes (WAL). Of its ~106 requests (32 in flight, queued window by
+        # window after the 14 first pages), the first 90 answered hold at least two whole
+        # windows: at least 30 days sealed (the newest seals 28, the oldest 10, any other 30).
+        wait_for(lambda: sealed_days() >= 30, "30 days synced and sealed")
         assert process.poll() is None, "the sync finished before it could be killed"
         process.send_signal(signal.SIGKILL)
         process.wait(TIMEOUT)

@@ -167,6 +167,9 @@ def _check_header(path: Path) -> None:
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     valid = header[24:28] == header[92:96]  # SQLite's rule for trusting the page count
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return  # a checkpoint may have been cut short: SQLite completes it from the WAL
     if valid and pages * page_size > size:
         raise IndexCorrupt(f"truncated ({size:,} of {pages * page_size:,} bytes)")
 

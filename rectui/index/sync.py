@@ -155,7 +155,8 @@ class Syncer:
             at = self.clock()
             # The pages the index expects are asked at once (the window held that many when
             # last fetched); only the rest waits for the first answer's total.
-            guessed = range(0, max(PAGE, self.store.count(scope, lo, hi)), PAGE)
+            held = self.store.count(scope, lo, hi)
+            guessed = range(0, max(1, -(-held // PAGE)) * PAGE, PAGE)
             self._expect(len(guessed) - 1)
             pages = await _all([self._page(scope, lo, hi, off) for off in guessed])
             total = pages[0].meta.total_count
