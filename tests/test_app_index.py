@@ -121,22 +121,25 @@ async def test_a_cold_filter_says_so_and_syncs_on_s(
         assert any("Synced into the local index" in m for m, _ in notes(app))
 
 
-async def test_a_sync_can_be_cancelled_and_keeps_what_it_fetched(tmp_path: Path) -> None:
-    # Its own server: the held requests are still waiting when the test ends.
-    with serve(seed=31, count=3000) as held:
-        store = IndexStore.for_account(tmp_path, held.auth_id)
-        app = indexed_app(held, store)
-        app.AUTO_SYNC_ROWS = 0
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            # Hold the server: every request from now on waits (asynchronously) a minute.
-            held.emulator.latency_ms = 60_000
+async def test_a_sync_can_be_cancelled_and_keeps_what_it_fetched(
+    emu: RunningEmulator, index: IndexStore
+) -> None:
+    app = indexed_app(emu, index)
+    app.AUTO_SYNC_ROWS = 0
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.table.listing, Listing), (notes(app), app.table.border_subtitle)
+        gate = emu.emulator.hold()  # the sync's requests wait at the server
+        try:
             await pilot.press("S")
-            await until(pilot, lambda: app.triage.running, "the sync to start")
+            await gate.until_held()
+            assert app.triage.running
             await pilot.press("escape")
             await until(pilot, lambda: not app.triage.running, "the sync to stop")
-            assert any("Sync cancelled: what was fetched is kept" in m for m, _ in notes(app))
-            assert isinstance(app.table.listing, Listing)  # still the server's listing
+        finally:
+            gate.release()
+        assert any("Sync cancelled: what was fetched is kept" in m for m, _ in notes(app))
+        assert isinstance(app.table.listing, Listing)  # still the server's listing
 
 
 async def test_a_small_cold_filter_is_synced_by_itself(

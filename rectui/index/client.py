@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..plivo.client import PlivoClient
+from ..plivo.client import AttemptObserver, PlivoClient
 from ..plivo.filters import RecordingFilter
 from ..plivo.models import RecordingPage
 from .store import IndexStore
@@ -22,8 +22,10 @@ class WriteThroughClient(PlivoClient):
         if self.index is not None:
             self.index.close()
 
-    async def list_recordings(self, flt: RecordingFilter | None = None) -> RecordingPage:
-        page = await super().list_recordings(flt)
+    async def list_recordings(
+        self, flt: RecordingFilter | None = None, *, observe: AttemptObserver | None = None
+    ) -> RecordingPage:
+        page = await super().list_recordings(flt, observe=observe)
         if self.index is not None:
             self.index.upsert(page.recordings)
         return page
