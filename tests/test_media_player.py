@@ -348,4 +348,6 @@ def test_without_portaudio_simpleaudio_is_the_named_fallback(monkeypatch):
     chosen = backend.default_backend()
     assert isinstance(chosen, backend.SimpleaudioBackend)
     assert chosen.note == "simpleaudio fallback"
-    assert chosen.name == "simpleaudio (fallback, PortAudio unavailable: PortAudio library not found)"
+    assert (
+        chosen.name == "simpleaudio (fallback, PortAudio unavailable: PortAudio library not found)"
+    )
