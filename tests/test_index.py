@@ -27,12 +27,14 @@ from rectui.index import (
     index_path,
 )
 from rectui.index.store import to_us
+from rectui.index.transcripts import TranscriptIndex
 from rectui.plivo import pricing
 from rectui.plivo.auth import Credentials
 from rectui.plivo.client import PlivoClient
 from rectui.plivo.filters import RecordingFilter
 from rectui.plivo.models import Recording
 from rectui.plivo.rules import MAX_LIMIT, format_filter_time
+from rectui.plivo.transcription import SUCCESS, Transcript
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 COUNT = 3000
@@ -238,6 +240,25 @@ def test_garbage_file_is_rebuilt(tmp_path: Path) -> None:
     assert reopened.notice is not None
     assert reopened.total() == 0
     reopened.close()
+
+
+async def test_forgetting_the_index_drops_the_accounts_transcripts_too(
+    served: RunningEmulator, store: IndexStore
+) -> None:
+    await sync(served, store)
+    rid = next(iter(index_ids(store)))
+    with TranscriptIndex(store.path) as transcripts:
+        transcripts.put(Transcript(rid, SUCCESS, "Speaker 0: a refund for the order"))
+        assert transcripts.search("refund")
+
+        store.forget()
+
+        assert store.total() == 0
+        assert transcripts.get(rid) is None
+        assert transcripts.search("refund") == []
+        # The file still works: the next transcript is stored and found.
+        transcripts.put(Transcript(rid, SUCCESS, "Speaker 1: the refund again"))
+        assert [hit.recording_id for hit in transcripts.search("refund")] == [rid]
 
 
 SINCE_400D = RecordingFilter(add_time__gte=format_filter_time(NOW - SPAN))

@@ -238,11 +238,26 @@ class IndexStore:
         self._db.close()
 
     def forget(self) -> None:
-        """Drop everything the index knows about the account (the file stays, empty)."""
+        """Drop everything the file holds about the account (the file stays, empty): the
+        recordings and their coverage, and whatever else shares the file (transcripts)."""
         with self._write(self._db):
-            for table in ("recordings", "objects", "coverage", "validated"):
-                self._db.execute(f"DELETE FROM {table}")
+            for table in self._account_tables():
+                self._db.execute(f'DELETE FROM "{table}"')
         self._db.execute("VACUUM")
+
+    def _account_tables(self) -> list[str]:
+        """Every table but `meta` and the FTS5 shadow tables (`<name>_data`, …), which
+        follow their virtual table."""
+        rows = self._db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        tables = {name: sql or "" for name, sql in rows}
+        virtual = [n for n, sql in tables.items() if sql.upper().startswith("CREATE VIRTUAL")]
+        return [
+            name
+            for name in tables
+            if name != "meta"
+            and not name.startswith("sqlite_")
+            and not any(name.startswith(f"{v}_") for v in virtual)
+        ]
 
     @staticmethod
     @contextlib.contextmanager
