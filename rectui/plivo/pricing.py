@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -83,3 +84,14 @@ def transcription_charge_text(duration_ms: float | None, rate: Decimal = TRANSCR
         return f"{format_money(rate)}/min × the recording's started minutes"
     minutes = transcription_minutes(duration_ms)
     return f"{format_money(rate)}/min × {minutes} min = {format_money(rate * minutes)}"
+
+
+def bulk_transcription_charge_text(
+    durations_ms: Sequence[float | None], rate: Decimal = TRANSCRIPTION_RATE
+) -> str:
+    """What a bulk confirmation says: `$0.05/min × 37 min = $1.85`, plus how many recordings
+    have no known length (charged too, by an amount nobody can state in advance)."""
+    minutes = sum(transcription_minutes(d) for d in durations_ms if d is not None)
+    unknown = sum(1 for d in durations_ms if d is None)
+    text = f"{format_money(rate)}/min × {minutes} min = {format_money(rate * minutes)}"
+    return f"{text}, plus {unknown} of unknown length" if unknown else text

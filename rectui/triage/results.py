@@ -31,11 +31,15 @@ class Outcome(StrEnum):
     NOT_ATTEMPTED = "not_attempted"
     """The run stopped (cancel, auth failure) before touching it."""
     UNKNOWN = "unknown"
-    """Its DELETE was sent but the run was stopped hard before the answer came: it may or may
-    not be deleted. A retry finds out (a 404 then means it was)."""
+    """Its DELETE (or transcription request) was sent but the run was stopped hard before the
+    answer came. A retry finds out (a 404 then means it was deleted; a GET shows a transcript)."""
+    REQUESTED = "requested"
+    """A transcript was asked for (by this run, or one was already in progress)."""
+    TRANSCRIBED = "transcribed"
+    """It already had a finished transcript: nothing was asked, nothing charged."""
 
 
-DONE = frozenset({Outcome.DELETED, Outcome.ALREADY_GONE})
+DONE = frozenset({Outcome.DELETED, Outcome.ALREADY_GONE, Outcome.REQUESTED, Outcome.TRANSCRIBED})
 RETRYABLE = frozenset({Outcome.FAILED, Outcome.ARCHIVED, Outcome.NOT_ATTEMPTED, Outcome.UNKNOWN})
 
 
@@ -90,6 +94,8 @@ class BulkReport:
     aborted: str | None = None
     """Set when the run stopped on its own because going on was pointless (e.g. the token was
     rejected): the one-line reason."""
+    lead: Outcome = Outcome.DELETED
+    """What the action does, counted first in the summary even when none were."""
 
     def __post_init__(self) -> None:
         for rid in self.ids:
@@ -124,15 +130,20 @@ class BulkReport:
         counts = {o: 0 for o in Outcome}
         for result in self.results.values():
             counts[result.outcome] += 1
-        parts = [f"{counts[Outcome.DELETED]} deleted"]
+        sent = "request" if self.lead is Outcome.REQUESTED else "delete"
         labels = {
+            Outcome.DELETED: "deleted",
+            Outcome.REQUESTED: "requested",
             Outcome.ALREADY_GONE: "already gone",
+            Outcome.TRANSCRIBED: "already transcribed",
             Outcome.FAILED: "failed",
             Outcome.ARCHIVED: "archived, not deleted",
-            Outcome.UNKNOWN: "unknown (delete sent, no answer)",
+            Outcome.UNKNOWN: f"unknown ({sent} sent, no answer)",
             Outcome.NOT_ATTEMPTED: "not attempted",
         }
-        parts += [f"{counts[o]} {label}" for o, label in labels.items() if counts[o]]
+        parts = [
+            f"{counts[o]} {label}" for o, label in labels.items() if counts[o] or o is self.lead
+        ]
         text = ", ".join(parts)
         if self.aborted:
             text += f" (stopped: {self.aborted})"
