@@ -200,7 +200,8 @@ async def _transfer(
             ) from None
         raise
     handle.flush()
-    os.fsync(handle.fileno())  # the rename that follows must not expose unwritten data
+    # The rename that follows must not expose unwritten data; off the loop, an fsync takes ms.
+    await asyncio.to_thread(os.fsync, handle.fileno())
     if total is not None and done != total:
         raise DownloadIncompleteError(
             f"download incomplete: got {done:,} bytes, the server announced {total:,}; "

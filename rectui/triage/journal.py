@@ -96,6 +96,11 @@ class Journal:
         """Lines that were not valid entries (a torn last line after a crash)."""
         self._fd: int | None = None
         self._lock = threading.Lock()
+        """Guards the descriptor and the lines: writes are whole and in order."""
+        self._sync_lock = threading.Lock()
+        """Held while one fsync runs (taken before `_lock` wherever both are)."""
+        self._written = 0
+        self._synced = 0
 
     @classmethod
     def open(cls, path: Path) -> Journal:
@@ -143,9 +148,9 @@ class Journal:
             os.fsync(self._fd)
 
     def close(self) -> None:
-        # Under the lock: an append abandoned by a cancelled task may still be running in its
+        # Under both locks: an append abandoned by a cancelled task may still be running in its
         # thread, and must not write to a descriptor number the OS has handed out again.
-        with self._lock:
+        with self._sync_lock, self._lock:
             if self._fd is not None:
                 os.close(self._fd)  # closing releases the flock
                 self._fd = None
@@ -189,10 +194,26 @@ class Journal:
             view = memoryview(encoded)
             while view:
                 view = view[os.write(self._fd, view) :]
-            os.fsync(self._fd)
-            entry = Entry(recording_id, status, line)
-            self.entries[recording_id] = entry
+            self._written += 1
+            mine = self._written
+        self._sync_through(mine)
+        entry = Entry(recording_id, status, line)
+        self.entries[recording_id] = entry
         return entry
+
+    def _sync_through(self, line: int) -> None:
+        """Group commit: one fsync makes every line written before it durable, so appends
+        that wait while another's fsync runs share the next one instead of queueing one each
+        (an fsync costs milliseconds; a bulk run appends three lines per recording)."""
+        with self._sync_lock:
+            if self._synced >= line:
+                return
+            with self._lock:
+                if self._fd is None:
+                    raise JournalError(f"{self.path} is closed")
+                fd, through = self._fd, self._written
+            os.fsync(fd)
+            self._synced = through
 
     async def append(self, recording_id: str, status: str, **data: Any) -> Entry:
         """Append and fsync off the event loop (a slow disk must not freeze the UI); returns
