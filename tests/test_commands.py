@@ -15,13 +15,16 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from rectui.commands.output import Output
 from rectui.emulator import RunningEmulator
+from rectui.emulator.data import StoredRecording
+from rectui.plivo import pricing
 from rectui.plivo.rules import format_filter_time
 
 TIMEOUT = 60
@@ -98,8 +101,9 @@ def test_list_formats_cover_every_window(emulator: RunningEmulator, tmp_path: Pa
 
     done = run(emulator, "list", *filters, tmp_path=tmp_path)
     out = done.stdout.splitlines()
-    assert out[0].startswith("RECORDING ID") and len(out) == len(ids) + 2
-    assert out[-1].startswith(f"{len(ids):,} recordings, $")
+    assert out[0].startswith("RECORDING ID") and len(out) == len(ids) + 1
+    # The summary is not a row: stderr, so `rectui list > rows.txt` holds only rows.
+    assert done.stderr.startswith(f"rectui: {len(ids):,} recordings, $")
 
     out_file = tmp_path / "out.csv"
     done = run(
@@ -119,11 +123,50 @@ def test_list_since_spans_the_whole_history(emulator: RunningEmulator, tmp_path:
     assert len(done.stdout.splitlines()) == 5
 
 
+def test_storage_and_time_filters_together(
+    make_emulator: Callable[..., RunningEmulator], tmp_path: Path
+) -> None:
+    """What the API refuses in one request (a 400) is split: rows as if it had not."""
+    now = datetime.now(UTC)
+    emulator = make_emulator(seed=7, count=2000, now=now)  # days stored hold still
+    rows = emulator.emulator.store.snapshot()
+
+    def listed(*options: str) -> list[str]:
+        done = run(emulator, "list", *options, "--format", "jsonl", tmp_path=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return [json.loads(line)["recording_id"] for line in done.stdout.splitlines()]
+
+    def days(rec: StoredRecording) -> int:
+        return pricing.storage_days(rec.add_time, now)
+
+    since = now - timedelta(days=200)
+    assert listed("--from-time", format_filter_time(since), "--storage-lte", "100") == [
+        r.recording_id for r in rows if r.add_time >= since and days(r) <= 100
+    ]
+    # No lower time bound: the storage half is sent (all time), the time bound checked per row.
+    before = now - timedelta(days=100)
+    assert listed("--to-time", format_filter_time(before), "--storage-gt", "150") == [
+        r.recording_id for r in rows if r.add_time < before and days(r) > 150
+    ]
+    recent = format_filter_time(now - timedelta(days=30))
+    assert listed("--from-time", recent, "--storage-gt", "90") == []
+    sent = [r.query for r in emulator.emulator.request_log]
+    assert all(r.status == 200 for r in emulator.emulator.request_log)
+    assert not any(
+        {"add_time__gte", "add_time__lt"} & set(q) and "recording_storage_duration__gt" in q
+        for q in sent
+    )
+
+
 def test_bad_filters_are_usage_errors(emulator: RunningEmulator, tmp_path: Path) -> None:
     for args, words in [
         (["--from-number", "abc"], "--from-number"),
         (["--since", "5x"], "--since"),
-        (["--since", "10d", "--storage-gt", "90"], "cannot be combined"),
+        (["--storage-gt", "9O"], "--storage-gt: must be a whole number"),
+        (["--since", "10d", "--storage-gt", "90", "--limit", "5"], "--storage-gt: storage"),
+        (["--since", "10d", "--max", "-1"], "--max -1"),
+        (["--since", "10d", "-o", str(tmp_path / "no" / "x.csv")], f"-o {tmp_path}/no/x.csv"),
+        (["--since", "10d", "-o", str(tmp_path)], "is a directory"),
         (["--from-time", "yesterday"], "--from-time"),
         (["--preset", "nope"], "no preset"),
         (["--bogus"], "unrecognized"),
@@ -147,7 +190,7 @@ def test_get_json_table_and_not_found(emulator: RunningEmulator, tmp_path: Path)
 
     done = run(emulator, "get", UNKNOWN, tmp_path=tmp_path)
     assert done.returncode == 4
-    assert done.stderr.startswith("rectui: Not found") and len(done.stderr.splitlines()) == 1
+    assert done.stderr == f"rectui: Recording {UNKNOWN} not found (HTTP 404)\n"
 
 
 def test_download_verifies_and_reports_per_id(emulator: RunningEmulator, tmp_path: Path) -> None:
@@ -188,16 +231,15 @@ def test_delete_refuses_without_yes_when_not_on_a_terminal(
 def test_delete_results_and_exit_codes(emulator: RunningEmulator, tmp_path: Path) -> None:
     ids = short_ids(emulator, 3)
     done = run(emulator, "delete", *ids, UNKNOWN, "--yes", tmp_path=tmp_path)
-    assert done.returncode == 0
+    assert done.returncode == 1  # one of them never existed
     assert done.stdout.splitlines() == [
         *(f"{rid}\tdeleted" for rid in ids),
-        f"{UNKNOWN}\talready_gone\tnot found (already deleted)",
+        f"{UNKNOWN}\tnot_found\tno such recording",
     ]
-    assert "3 deleted, 1 already gone" in done.stderr
+    assert "3 deleted, 1 not found" in done.stderr
     assert Counter(r for r, s in deletes(emulator, 4) if s == 204) == Counter(ids)
-
-    again = run(emulator, "delete", "-", "--yes", tmp_path=tmp_path, stdin=" ".join(ids))
-    assert again.returncode == 0 and again.stdout.count("already_gone") == 3
+    done = run(emulator, "delete", UNKNOWN, "--yes", tmp_path=tmp_path)
+    assert done.returncode == 4 and done.stdout == f"{UNKNOWN}\tnot_found\tno such recording\n"
 
     more = short_ids(emulator, 5)[3:]  # (the first three are gone now)
     emulator.emulator.fail_next(more[0], status=500, times=None, method="DELETE")
@@ -229,9 +271,16 @@ def test_delete_with_archive_resumes_from_its_manifest(
     assert done.returncode == 0
     lines = done.stdout.splitlines()
     assert lines[0] == f"{ids[0]}\tdeleted"
-    assert all("deleted in an earlier run" in line for line in lines[1:])
+    assert all("already_gone\tdeleted in an earlier run" in line for line in lines[1:])
     # Only the one not done before was touched: its GET, its media, its DELETE.
     assert len(emulator.emulator.request_log) == 3
+    # The manifest knows what it deleted; an id it never saw, the server does not have either.
+    done = run(emulator, "delete", ids[1], UNKNOWN, "--archive", str(archive), "--yes",
+               tmp_path=tmp_path)  # fmt: skip
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[1] == f"{UNKNOWN}\tnot_found\tno such recording"
+    done = run(emulator, "delete", UNKNOWN, "--archive", str(archive), "--yes", tmp_path=tmp_path)
+    assert done.returncode == 4
     entries = [json.loads(line) for line in (archive / "manifest.jsonl").read_text().splitlines()]
     assert {e["recording_id"] for e in entries if e["status"] == "deleted"} == set(ids)
     assert stat.S_IMODE((archive / "manifest.jsonl").stat().st_mode) == 0o600

@@ -21,14 +21,15 @@ The global options may also follow the command. Credentials come from PLIVO_AUTH
 PLIVO_AUTH_TOKEN or the profile, exactly as for the TUI.
 
 Exit codes (stable, for scripts):
-    0  everything asked for was done (deleting something already gone counts as done)
+    0  everything asked for was done (deleting what an earlier run with the same --archive
+       manifest deleted counts as done)
     1  some items failed (the others succeeded), or failures of mixed kinds
     2  usage or configuration error (bad option, invalid filter, no credentials, an unusable
        API URL or config file, refused to delete without --yes when not on a terminal, a
        recording id that is not one path segment such as `..` or `a/b`)
     3  authentication failed (auth id or token rejected)
-    4  not found (the recording, or every one asked for, does not exist; no transcript yet;
-       no stored transcript has the words)
+    4  not found (the recording, or every one asked for, does not exist, `delete` included;
+       no transcript yet; no stored transcript has the words)
     5  network or server error (unreachable, timeouts, 5xx after retries)
     6  `list --local`: the index does not hold all of the filter yet (the rows it has are
        printed; `rectui sync` with the same filters completes it)

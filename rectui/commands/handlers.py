@@ -27,6 +27,7 @@ from ..media.download import download_file, media_url, resolve_credentials
 from ..media.errors import MediaError
 from ..plivo.auth import Credentials
 from ..plivo.client import PlivoClient
+from ..plivo.combined import split_filter
 from ..plivo.errors import PlivoError
 from ..plivo.filters import FilterError, RecordingFilter
 from ..plivo.models import Recording
@@ -40,8 +41,16 @@ from ..triage.results import DONE, BulkReport, ItemResult, Outcome, error_kind
 from ..triage.runner import BulkRunner
 from . import transcripts
 from .completion import completion_script
-from .errors import EXIT_AUTH, EXIT_NOT_SYNCED, EXIT_OK, EXIT_USAGE, CommandError, items_exit
-from .filters import build_filter, build_local_filter
+from .errors import (
+    EXIT_AUTH,
+    EXIT_NOT_SYNCED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    CommandError,
+    items_exit,
+)
+from .filters import build_filter, build_local_filter, filter_problems
 from .list_output import ListWriter, parse_columns
 from .output import Output, isatty
 from .render import costs_json, costs_text, recording_table
@@ -78,17 +87,22 @@ async def cmd_list(args: argparse.Namespace, config: AppConfig, io: Output) -> i
     now = datetime.now(UTC)
     flt = build_filter(args, config, now)
     local = build_local_filter(args)
+    if args.max is not None and args.max < 0:
+        raise CommandError(f"--max {args.max}: give 0 or more rows", EXIT_USAGE)
+    if args.output is not None:
+        _check_writable(args.output)  # before any request: a typo costs nothing
     if args.local:
         if args.limit is not None or args.offset is not None:
             raise CommandError("--limit/--offset page the API; use --max with --local", EXIT_USAGE)
         return await _list_local(args, config, io, flt, local, now)
     if args.limit is not None or args.offset is not None:
         return await _list_page(args, config, io, flt, now)
+    split = split_filter(flt, now)
     async with _client(config, io, args) as client:
-        source = Listing(client, flt, now=now)
-        total = await source.open()
+        source = Listing(client, split.server, now=now)
         try:
-            await _write_rows(args, config, io, source.iter_all(), total, now)
+            total = await source.open()
+            await _write_rows(args, config, io, split.matching(source.iter_all()), total, now)
         finally:
             source.close()
         if source.problems:
@@ -146,8 +160,7 @@ async def _list_page(
     try:
         page_filter = page_filter.validate(now=now)
     except FilterError as exc:
-        problems = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-        raise CommandError(f"one page is one request: {problems}", EXIT_USAGE) from None
+        raise CommandError(f"one page is one request: {filter_problems(exc)}", EXIT_USAGE) from None
     async with _client(config, io, args) as client:
         page = await client.list_recordings(page_filter)
 
@@ -182,13 +195,13 @@ async def _write_rows(
     total: int,
     now: datetime,
 ) -> None:
-    limit = args.max if args.max is not None and args.max >= 0 else None
+    limit = args.max
     expected = total if limit is None else min(total, limit)
     rows = _limited(source, limit)
     bar = io.progress("listing", output_on_stdout=args.output is None)
     columns = parse_columns(args.columns)
 
-    async def write(out: TextIO, width: int | None) -> int:
+    async def write(out: TextIO, width: int | None) -> ListWriter:
         writer = ListWriter(
             out,
             args.format,
@@ -202,18 +215,41 @@ async def _write_rows(
             writer.write(rec)
             bar.update(writer.count, expected)
         writer.close()
-        return writer.count
+        return writer
 
     try:
         if args.output is not None:
-            with atomic_write(args.output, newline="") as handle:
-                count = await write(handle, None)
+            try:
+                with atomic_write(args.output, newline="") as handle:
+                    writer = await write(handle, None)
+            except OSError as exc:
+                raise CommandError(
+                    f"cannot write {args.output}: {exc.strerror or exc}", EXIT_PARTIAL
+                ) from None
             bar.close()
-            io.message(f"wrote {count:,} recordings to {args.output}")
+            io.message(f"wrote {writer.count:,} recordings to {args.output}")
         else:
-            await write(io.out, terminal_width(io.out) if args.format == "table" else None)
+            writer = await write(io.out, terminal_width(io.out) if args.format == "table" else None)
+            bar.close()
+            if writer.summary:
+                # On stderr, so that `rectui list > rows.txt` holds only rows.
+                io.message(writer.summary)
     finally:
         bar.close()
+
+
+def _check_writable(path: Path) -> None:
+    """A usage error naming `path` when -o cannot be written there."""
+    directory = path.parent
+    if path.is_dir():
+        problem = "it is a directory"
+    elif not directory.is_dir():
+        problem = f"no directory {directory}"
+    elif not os.access(directory, os.W_OK | os.X_OK):
+        problem = f"no permission to write in {directory}"
+    else:
+        return
+    raise CommandError(f"-o {path}: {problem}", EXIT_USAGE)
 
 
 def terminal_width(out: TextIO) -> int | None:
@@ -389,6 +425,7 @@ async def cmd_delete(args: argparse.Namespace, config: AppConfig, io: Output) ->
             runner = BulkDelete(
                 client,
                 ids,
+                listed=False,  # typed ids: a 404 says "no such recording", exit 4
                 progress=progress,
                 **({"concurrency": args.concurrency} if args.concurrency else {}),
             )
@@ -462,7 +499,7 @@ def cmd_completion(args: argparse.Namespace, io: Output) -> int:
 
 def _forget_deleted(config: AppConfig, io: Output, report: BulkReport) -> None:
     """What this run deleted (or found gone) leaves the local index at once."""
-    gone = report.ids_with(list(DONE))
+    gone = report.ids_with([*DONE, Outcome.NOT_FOUND])
     if gone:
         store = _open_index(config, io)
         try:
@@ -488,14 +525,14 @@ def _print_report(io: Output, report: BulkReport) -> None:
 
 async def cmd_costs(args: argparse.Namespace, config: AppConfig, io: Output) -> int:
     now = datetime.now(UTC)
-    flt = build_filter(args, config, now)
+    split = split_filter(build_filter(args, config, now), now)
     async with _client(config, io, args) as client:
-        source = Listing(client, flt, now=now)
+        source = Listing(client, split.server, now=now)
         total = await source.open()
         bar = io.progress("reading", output_on_stdout=False)
         try:
             summary = await summarize_async(
-                source.iter_all(),
+                split.matching(source.iter_all()),
                 now=now,
                 top_n=max(0, args.top),
                 progress=lambda seen: bar.update(seen, total),

@@ -42,8 +42,8 @@ def parse_columns(text: str | None) -> tuple[str, ...] | None:
 
 @dataclass
 class ListWriter:
-    """Writes recordings one at a time; `close()` ends the output (the JSON array, the table's
-    summary line)."""
+    """Writes recordings one at a time; `close()` ends the output (the JSON array); a table's
+    `summary` is the caller's to show."""
 
     out: TextIO
     fmt: str
@@ -121,8 +121,13 @@ class ListWriter:
     def close(self) -> None:
         if self.fmt == "json":
             self.out.write("\n]\n" if self.count else "]\n")
-        elif self.fmt == "table" and self.header:
-            self.out.write(f"{self.count:,} recordings, {format_money(self._cost)} per month\n")
+
+    @property
+    def summary(self) -> str | None:
+        """The table's closing line (count and monthly cost): for stderr, not among the rows."""
+        if self.fmt != "table" or not self.header:
+            return None
+        return f"{self.count:,} recordings, {format_money(self._cost)} per month"
 
 
 def _cell_text(value: Any) -> str:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ..plivo.filters import STORAGE_FIELDS, RecordingFilter
+from ..plivo.filters import RecordingFilter
 from . import intervals
 from .scope import Scope
 from .store import IndexStore, cost_sql, days_sql, from_us, to_us
@@ -90,7 +90,8 @@ class LocalQuery:
         local = local or LocalFilter()
         params = flt.to_params()
         if flt.has_storage_filter:
-            local = _with_storage_days(local, params)
+            local = _with_storage_days(local, flt)
+        if flt.has_storage_filter and not flt.has_time_filter:
             # Stored at most N days: added after now - (N + 1) days; else since ever.
             days = local.max_days
             lower = ALL_TIME if days is None else now - timedelta(days=days + 1)
@@ -165,19 +166,12 @@ class LocalQuery:
         return f"{expr} {direction} NULLS LAST, add_us DESC, id", params
 
 
-def _with_storage_days(local: LocalFilter, params: dict[str, str]) -> LocalFilter:
-    lo, hi = local.min_days, local.max_days
-    for name in STORAGE_FIELDS:
-        if name not in params:
-            continue
-        n = int(params[name])
-        op = name.rpartition("__")[2] if "__" in name else "eq"
-        if op in ("eq", "gte", "gt"):
-            at_least = n + 1 if op == "gt" else n
-            lo = at_least if lo is None else max(lo, at_least)
-        if op in ("eq", "lte", "lt"):
-            at_most = n - 1 if op == "lt" else n
-            hi = at_most if hi is None else min(hi, at_most)
+def _with_storage_days(local: LocalFilter, flt: RecordingFilter) -> LocalFilter:
+    lo, hi = flt.storage_days()
+    if local.min_days is not None:
+        lo = local.min_days if lo is None else max(lo, local.min_days)
+    if local.max_days is not None:
+        hi = local.max_days if hi is None else min(hi, local.max_days)
     return replace(local, min_days=lo, max_days=hi)
 
 

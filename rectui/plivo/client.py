@@ -252,7 +252,12 @@ class PlivoClient:
         return RecordingPage(meta, recordings, malformed, body.get("api_id"))
 
     async def get_recording(self, recording_id: str) -> Recording:
-        body = await self._json("GET", self.recording_path(recording_id))
+        try:
+            body = await self._json("GET", self.recording_path(recording_id))
+        except NotFoundError as exc:
+            raise NotFoundError(
+                f"Recording {recording_id} not found (HTTP 404)", api_id=exc.api_id
+            ) from None
         try:
             return Recording.from_api(body)
         except MalformedRecord as exc:
@@ -261,13 +266,20 @@ class PlivoClient:
     async def delete_recording(self, recording_id: str) -> bool:
         """Delete; True if this call deleted it, False if it was already gone (404).
 
-        DELETE is idempotent here: if a response is lost and the retry finds 404, the first
-        attempt did the work, so a retry is safe and a 404 counts as done.
+        DELETE is idempotent here: if an answer is lost (or was a 5xx) and the retry finds 404,
+        that earlier attempt most likely did the work, so it counts as deleted by this call.
         """
+        statuses: list[int | None] = []
         try:
-            await self._request("DELETE", self.recording_path(recording_id), retry=True)
+            await self._request(
+                "DELETE",
+                self.recording_path(recording_id),
+                retry=True,
+                observe=lambda attempt: statuses.append(attempt.status),
+            )
         except NotFoundError:
-            return False
+            # Only 429s before the 404 (refused, so not done): it was gone before we asked.
+            return any(status != 429 for status in statuses[:-1])
         return True
 
     async def request_transcription(

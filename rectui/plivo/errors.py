@@ -67,6 +67,9 @@ def error_for_status(status: int, server_text: str, api_id: str | None = None) -
     if status == 400:
         return ValidationError(f"The server rejected the request{detail}", api_id=api_id)
     if status in (401, 403):
+        # Said once: a server text that is only "authentication failed …" again adds nothing.
+        if "authentication failed" in server_text.lower():
+            detail = ""
         return AuthenticationError(
             f"Authentication failed (HTTP {status}){detail}; check the auth id and token",
             status=status,

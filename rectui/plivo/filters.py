@@ -137,9 +137,30 @@ class RecordingFilter:
             return (datetime.min.replace(tzinfo=UTC), upper)
         return (lower or upper - DEFAULT_WINDOW, upper)
 
-    def errors(self, *, now: datetime, check_window: bool = True) -> list[FieldError]:
+    def storage_days(self) -> tuple[int | None, int | None]:
+        """The storage-duration bounds as (at least, at most) days stored; None: unbounded.
+        Assumes validity."""
+        at_least: int | None = None
+        at_most: int | None = None
+        for name, value in self.to_params().items():
+            if name not in STORAGE_FIELDS:
+                continue
+            n = int(value)
+            op = name.rpartition("__")[2] if "__" in name else "eq"
+            if op in ("eq", "gte", "gt"):
+                low = n + 1 if op == "gt" else n
+                at_least = low if at_least is None else max(at_least, low)
+            if op in ("eq", "lte", "lt"):
+                high = n - 1 if op == "lt" else n
+                at_most = high if at_most is None else min(at_most, high)
+        return at_least, at_most
+
+    def errors(
+        self, *, now: datetime, check_window: bool = True, combined: bool = False
+    ) -> list[FieldError]:
         """Every problem, each naming its field. `check_window=False` allows spans over 30 days
-        (the listing engine splits those into windows itself)."""
+        (the listing engine splits those into windows itself); `combined=True` allows storage
+        duration with add_time, which the server refuses (rectui.plivo.combined splits it)."""
         found: list[FieldError] = []
         params = self.to_params()
 
@@ -164,7 +185,7 @@ class RecordingFilter:
             value = params.get(name)
             if value is not None and not _is_whole_number(value):
                 found.append(FieldError(name, "must be a whole number of days (0 or more)"))
-        if self.has_storage_filter and self.has_time_filter:
+        if self.has_storage_filter and self.has_time_filter and not combined:
             storage_field = next(n for n in STORAGE_FIELDS if n in params)
             found.append(
                 FieldError(storage_field, "storage duration cannot be combined with add_time")
@@ -190,8 +211,10 @@ class RecordingFilter:
                 )
         return found
 
-    def validate(self, *, now: datetime, check_window: bool = True) -> RecordingFilter:
-        problems = self.errors(now=now, check_window=check_window)
+    def validate(
+        self, *, now: datetime, check_window: bool = True, combined: bool = False
+    ) -> RecordingFilter:
+        problems = self.errors(now=now, check_window=check_window, combined=combined)
         if problems:
             raise FilterError(problems)
         return self

@@ -175,8 +175,8 @@ class ArchiveDelete(BulkRunner):
         if archived is None:
             try:
                 recording = await self._recording(rid)
-                if recording is None:
-                    return ItemResult(rid, Outcome.ALREADY_GONE, "not found; nothing to archive")
+                if recording is None:  # not listed, not in the manifest: nothing says it existed
+                    return ItemResult(rid, Outcome.NOT_FOUND, "no such recording", kind="not_found")
                 archived = await self._archive(recording)
             except _NotArchived as exc:
                 await self.journal.append(rid, FAILED, reason=str(exc), **_no_archive())

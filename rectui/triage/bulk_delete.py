@@ -33,9 +33,13 @@ class BulkDelete(BulkRunner):
         concurrency: int = DEFAULT_CONCURRENCY,
         progress: ProgressCallback | None = None,
         cancel: asyncio.Event | None = None,
+        listed: bool = True,
     ):
+        """`listed`: the ids come from a listing, so a 404 means the recording was deleted
+        elsewhere (ALREADY_GONE); False for ids given by hand, where it means NOT_FOUND."""
         super().__init__(ids, concurrency=concurrency, progress=progress, cancel=cancel)
         self.client = client
+        self.listed = listed
 
     async def _process(self, recording_id: str) -> ItemResult:
         try:
@@ -50,7 +54,9 @@ class BulkDelete(BulkRunner):
             return failed(recording_id, exc)
         if deleted:
             return ItemResult(recording_id, Outcome.DELETED)
-        return ItemResult(recording_id, Outcome.ALREADY_GONE, "not found (already deleted)")
+        if self.listed:
+            return ItemResult(recording_id, Outcome.ALREADY_GONE, "not found (already deleted)")
+        return ItemResult(recording_id, Outcome.NOT_FOUND, "no such recording", kind="not_found")
 
 
 async def bulk_delete(

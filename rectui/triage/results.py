@@ -23,7 +23,11 @@ class Outcome(StrEnum):
     DELETED = "deleted"
     """This run's DELETE removed it."""
     ALREADY_GONE = "already_gone"
-    """The server had no such recording (404), or an earlier run's journal says it is deleted."""
+    """Deleted before this run touched it: an earlier run's journal says so, or the server
+    answered 404 for a recording that was listed (so it existed: deleted elsewhere)."""
+    NOT_FOUND = "not_found"
+    """The server has no such recording and nothing says it ever had one (an id given by hand:
+    a typo, another account's). Nothing to retry, but not done either."""
     FAILED = "failed"
     """Not deleted; `reason` says why. Retryable."""
     ARCHIVED = "archived"
@@ -136,6 +140,7 @@ class BulkReport:
             Outcome.REQUESTED: "requested",
             Outcome.ALREADY_GONE: "already gone",
             Outcome.TRANSCRIBED: "already transcribed",
+            Outcome.NOT_FOUND: "not found",
             Outcome.FAILED: "failed",
             Outcome.ARCHIVED: "archived, not deleted",
             Outcome.UNKNOWN: f"unknown ({sent} sent, no answer)",
