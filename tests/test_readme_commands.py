@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 from emulator_process import emulator_process
 
 from rectui.emulator import RunningEmulator
@@ -162,7 +163,17 @@ def test_every_emulator_command_in_the_readme_starts(tmp_path: Path) -> None:
         if "--port" in args:
             args[args.index("--port") + 1] = "0"
         with emulator_process(args, tmp_path) as child:
-            assert child.base_url.startswith("http://127.0.0.1:")
+            # It answers with the credentials it printed (and only then is it surely serving,
+            # so that it stops cleanly).
+            account = next(line.split() for line in child.banner if "main account" in line)
+            auth_id, token = account[2], account[4]
+            listed = httpx.get(
+                f"{child.base_url}/v1/Account/{auth_id}/Recording/",
+                params={"recording_storage_duration__gte": "1"},  # all time
+                auth=(auth_id, token),
+                timeout=60,
+            )
+            assert listed.status_code == 200 and listed.json()["objects"], command
             assert child.stop() == 0, child.stderr_path.read_text()
         started += 1
     assert started >= 2
