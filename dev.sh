@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for people and CI, on Debian or Ubuntu:
 #   bash dev.sh demo   install what is missing, then open rectui against its built-in emulator
-#   bash dev.sh test   install what is missing, then run ruff and the whole test suite
+#   bash dev.sh test   install what is missing, then run ruff, mypy and the whole test suite
 # Safe to run again: system packages and Python dependencies are installed only when missing
 # or when pyproject.toml changed.
 set -euo pipefail
@@ -76,6 +76,7 @@ test)
     install_system_packages
     install_python_packages
     .venv/bin/ruff check .
+    .venv/bin/mypy  # strict on the core packages; see [tool.mypy] in pyproject.toml
     # One worker per core: the tests wait on states, never on the clock, so they hold under it.
     exec .venv/bin/python -m pytest -n auto "${@:2}"
     ;;

@@ -30,7 +30,7 @@ from .plivo.urls import http_url_problem
 APP_NAME = "rectui"
 EXAMPLE_HINT = "see config.example.toml, or try `rectui --demo`"
 
-_TOP_KEYS = {"default_profile", "settings", "profiles", "presets"}
+_TOP_KEYS = {"default_profile", "settings", "profiles", "presets", "keymap"}
 SETTINGS_KEYS = {"max_requests_in_flight",
     "timezone", "download_dir", "cache_dir", "cache_max_mb", "rate_limit", "index_margin_hours",
     "audio_device",
@@ -81,6 +81,8 @@ class AppConfig:
     path: Path | None = None
     profile_names: list[str] = field(default_factory=list)
     presets: dict[str, dict[str, str]] = field(default_factory=dict)
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Binding id -> keys (comma separated), from the [keymap] table: the app applies it."""
     warnings: list[str] = field(default_factory=list)
     """Problems worth telling the user that do not stop the app (e.g. a readable token)."""
 
@@ -98,7 +100,9 @@ def _expect(value: Any, kind: type, key: str, path: Path | None) -> Any:
     return value
 
 
-def _check_keys(table: Mapping[str, Any], allowed: set[str], prefix: str, path: Path | None):
+def _check_keys(
+    table: Mapping[str, Any], allowed: set[str], prefix: str, path: Path | None
+) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
         listed = ", ".join(f"`{prefix}{k}`" for k in unknown)
@@ -180,6 +184,20 @@ def _presets(raw: Any, path: Path | None) -> dict[str, dict[str, str]]:
     return presets
 
 
+def _keymap(raw: Any, path: Path | None) -> dict[str, str]:
+    table = _expect(raw, dict, "keymap", path)
+    keymap = {
+        binding_id: _expect(keys, str, f"keymap.{binding_id}", path).replace(" ", "")
+        for binding_id, keys in table.items()
+    }
+    for binding_id, keys in keymap.items():
+        if not keys or "" in keys.split(","):
+            raise ConfigError(
+                f'{_where(path)}: keymap.{binding_id} must name keys, e.g. "f5" or "r,f5"'
+            )
+    return keymap
+
+
 def _profile_token_readable(path: Path) -> bool:
     try:
         mode = path.stat().st_mode
@@ -239,6 +257,7 @@ def load_config(
     env = os.environ if env is None else env
     data, path = _read(path)
     settings, presets, profiles = check_document(data, path)
+    keymap = _keymap(data.get("keymap", {}), path)
     names = list(profiles)
     name = profile or data.get("default_profile") or (names[0] if names else "default")
     if profile and profile not in profiles:
@@ -298,6 +317,7 @@ def load_config(
         path=path,
         profile_names=names or [name],
         presets=presets,
+        keymap=keymap,
         warnings=warnings,
     )
 

@@ -91,7 +91,6 @@ async def take_screenshots(outdir: Path) -> list[Path]:
     from .plivo.auth import Credentials
     from .plivo.client import PlivoClient
     from .ui.app import RectuiApp
-    from .ui.playback import Playback
 
     outdir.mkdir(parents=True, exist_ok=True)
     emulator = Emulator(seed=SEED, count=COUNT, media_auth=True, now=NOW)
@@ -111,10 +110,9 @@ async def take_screenshots(outdir: Path) -> list[Path]:
         profile = Profile("demo", credentials, base_url, subaccounts)
         config = AppConfig(profile=profile, settings=settings)
         client = PlivoClient(credentials, base_url=base_url)
-        app = RectuiApp(config, client, demo=True, clock=lambda: NOW)
         # The player's clock stands still, so the bar shows exactly where it was sent.
         silent = partial(Player, backend=_SilentBackend(), clock=lambda: 0.0)
-        app.playback = Playback(app, make_player=silent)
+        app = RectuiApp(config, client, demo=True, clock=lambda: NOW, make_player=silent)
 
         async with app.run_test(size=SIZE) as pilot:
             for field in app.query(Input):
@@ -136,7 +134,7 @@ async def take_screenshots(outdir: Path) -> list[Path]:
 
             # A year of recordings (served in 30-day windows), then an old, billed one.
             async def last_year() -> None:
-                app.action_quick_range("1y")
+                app.main.action_quick_range("1y")
                 await _settle(pilot)
 
             await shot("detail", "G", "k", "k", "enter", before=last_year)
@@ -153,7 +151,7 @@ async def take_screenshots(outdir: Path) -> list[Path]:
                 await pilot.press("p")
                 for _ in range(1000):
                     await _settle(pilot)
-                    player = app.playback.player
+                    player = app.main.playback.player
                     if player is not None and player.state.value == "playing":
                         break
                     await asyncio.sleep(0.01)
@@ -162,7 +160,7 @@ async def take_screenshots(outdir: Path) -> list[Path]:
             await pilot.press("x")
 
             async def bad_filters() -> None:
-                app.action_focus_filters()
+                app.main.action_focus_filters()
                 await pilot.pause()
                 app.query_one("#f-since", Input).value = "2026-02-30 10:00"  # no such day
                 await pilot.pause()
@@ -179,12 +177,13 @@ async def take_screenshots(outdir: Path) -> list[Path]:
             await pilot.press("escape")
 
             async def failing_deletes() -> None:
-                app.sidebar.load_spec(app.spec)  # drop the invalid text typed above
+                main = app.main
+                main.sidebar.load_spec(main.session.spec)  # drop the invalid text typed above
                 await pilot.press("g", *["space"] * 5)
-                marked = [r.recording_id for r in app.table.marked_recordings]
+                marked = [r.recording_id for r in app.main.table.marked_recordings]
                 for rid, status in ((marked[1], 500), (marked[3], 503)):
                     emulator.fail_next(rid, status=status, method="DELETE", times=None)
-                app.client.max_retries = 1  # fail after one retry, not four
+                app.main.session.client.max_retries = 1  # fail after one retry, not four
 
             await shot("bulk-failures", "d", "y", before=failing_deletes)
     return written

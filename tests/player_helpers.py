@@ -36,7 +36,6 @@ from rectui.plivo.auth import Credentials  # noqa: E402
 from rectui.plivo.client import PlivoClient  # noqa: E402
 from rectui.plivo.models import Recording  # noqa: E402
 from rectui.ui.app import RectuiApp  # noqa: E402
-from rectui.ui.playback import Playback  # noqa: E402
 from rectui.ui.widgets import PlayerBar  # noqa: E402
 
 SIZE = (160, 48)
@@ -67,10 +66,8 @@ def player_app(
     subs = {auth_id: Credentials(auth_id, tok) for auth_id, tok in subaccounts}
     settings = Settings(download_dir=tmp / "downloads", cache_dir=tmp / "cache")
     profile = Profile("test", credentials, running.base_url, subs)
-    app = RectuiApp(AppConfig(profile=profile, settings=settings), client)
-    if make_player is not None:
-        app.playback = Playback(app, make_player=make_player)
-    return app
+    config = AppConfig(profile=profile, settings=settings)
+    return RectuiApp(config, client, make_player=make_player or Player)
 
 
 async def select(
@@ -82,11 +79,11 @@ async def select(
     assert isinstance(app, RectuiApp)
     await settle(pilot)
     best: tuple[int, Recording] | None = None
-    for index in range(app.table.total):
-        app.table.cursor_index = index
-        if app.table.current is None:
+    for index in range(app.main.table.total):
+        app.main.table.cursor_index = index
+        if app.main.table.current is None:
             await settle(pilot)
-        recording = app.table.current
+        recording = app.main.table.current
         if recording is None or not accept(recording):
             continue
         if not shortest:
@@ -95,9 +92,9 @@ async def select(
         if best is None or (recording.duration_s or 0) < (best[1].duration_s or 0):
             best = (index, recording)
     assert best is not None, "no recording in the table fits"
-    app.table.cursor_index = best[0]
+    app.main.table.cursor_index = best[0]
     await settle(pilot)
-    assert app.table.current == best[1]
+    assert app.main.table.current == best[1]
     return best[1]
 
 
@@ -172,7 +169,7 @@ async def _in_app(command: str, tmp: Path, args: list[str]) -> dict[str, Any]:
             answer: dict[str, Any] = {}
             async with app.run_test(size=SIZE) as pilot:
                 recording = await select(pilot, wanted)
-                player = app.playback.player
+                player = app.main.playback.player
                 assert player is not None
                 await until(pilot, lambda: player.output is not None, "the device check")
                 if command == "recording":
@@ -194,7 +191,7 @@ async def _in_app(command: str, tmp: Path, args: list[str]) -> dict[str, Any]:
                 else:
                     await until(
                         pilot,
-                        lambda: app.playback.current == recording and player.state in ended,
+                        lambda: app.main.playback.current == recording and player.state in ended,
                         "the end of playback",
                         timeout=90,
                     )

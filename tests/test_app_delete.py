@@ -41,7 +41,7 @@ def deletes(running):
 
 async def started(pilot) -> int:
     await settle(pilot)
-    total = pilot.app.table.total
+    total = pilot.app.main.table.total
     assert total > 5
     return total
 
@@ -51,7 +51,7 @@ async def test_delete_204_removes_the_row_and_updates_the_count_without_a_reload
     async with app.run_test(size=SIZE) as pilot:
         total = await started(pilot)
         await pilot.press("j")
-        target = app.table.current
+        target = app.main.table.current
         opens = len(first_pages(emu))
 
         await pilot.press("d")
@@ -68,26 +68,26 @@ async def test_delete_204_removes_the_row_and_updates_the_count_without_a_reload
         assert sent.path.endswith(f"/{target.recording_id}/")
         assert sent.status == 204
         assert emu.emulator.store.get(target.recording_id) is None
-        assert app.table.total == total - 1
-        assert app.table.listing.index_of(target.recording_id) is None
+        assert app.main.table.total == total - 1
+        assert app.main.table.listing.index_of(target.recording_id) is None
         assert f"{total - 1:,} recordings" in screen_text(app).splitlines()[0]
         assert len(first_pages(emu)) == opens  # no new listing: the row was removed in place
         assert any("Deleted 1 recording" in m for m, _ in notes(app))
-        assert app.table.cursor_index == 1  # the cursor stays where it was
+        assert app.main.table.cursor_index == 1  # the cursor stays where it was
 
 
 async def test_delete_404_counts_as_already_gone(emu) -> None:
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         total = await started(pilot)
-        target = app.table.current
+        target = app.main.table.current
         emu.emulator.fail_next(target.recording_id, status=404, method="DELETE", error="not found")
         await pilot.press("d", "y")
         await settle(pilot)
         (sent,) = await logged(emu, is_delete, 1)
         assert sent.status == 404
-        assert app.table.total == total - 1
-        assert app.table.listing.index_of(target.recording_id) is None
+        assert app.main.table.total == total - 1
+        assert app.main.table.listing.index_of(target.recording_id) is None
         assert any("already gone" in m and s == "information" for m, s in notes(app))
 
 
@@ -95,13 +95,13 @@ async def test_delete_500_keeps_the_row_and_says_why(emu) -> None:
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         total = await started(pilot)
-        target = app.table.current
+        target = app.main.table.current
         emu.emulator.fail_next(target.recording_id, status=500, method="DELETE", times=None)
         await pilot.press("d", "y")
         await settle(pilot)
         await logged(emu, is_delete, 2)  # the client retried once, then gave up
-        assert app.table.total == total
-        assert app.table.listing.index_of(target.recording_id) == 0
+        assert app.main.table.total == total
+        assert app.main.table.listing.index_of(target.recording_id) == 0
         assert emu.emulator.store.get(target.recording_id) is not None
         errors = [m for m, s in notes(app) if s == "error"]
         assert len(errors) == 1
@@ -117,7 +117,7 @@ async def test_marked_recordings_are_deleted_together(emu) -> None:
     async with app.run_test(size=SIZE) as pilot:
         total = await started(pilot)
         await pilot.press("space", "space", "space")
-        marked = app.table.marked_recordings
+        marked = app.main.table.marked_recordings
         assert len(marked) == 3
         assert "3 marked" in screen_text(app).splitlines()[0]
 
@@ -135,8 +135,8 @@ async def test_marked_recordings_are_deleted_together(emu) -> None:
         assert {s.path.rstrip("/").rsplit("/", 1)[1] for s in sent} == {
             r.recording_id for r in marked
         }
-        assert app.table.total == total - 3
-        assert app.table.marked == set()
+        assert app.main.table.total == total - 3
+        assert app.main.table.marked == set()
         assert "marked" not in screen_text(app).splitlines()[0]
         assert any("Deleted 3 recordings" in m for m, _ in notes(app))
 
@@ -146,12 +146,12 @@ async def test_a_partly_failed_batch_keeps_the_failures_marked(emu) -> None:
     async with app.run_test(size=SIZE) as pilot:
         total = await started(pilot)
         await pilot.press("space", "space", "space")
-        stuck = app.table.marked_recordings[1]
+        stuck = app.main.table.marked_recordings[1]
         emu.emulator.fail_next(stuck.recording_id, status=503, method="DELETE", times=None)
         await pilot.press("d", "y")
         await settle(pilot)
-        assert app.table.total == total - 2
-        assert app.table.marked == {stuck.recording_id}
+        assert app.main.table.total == total - 2
+        assert app.main.table.marked == {stuck.recording_id}
         errors = [m for m, s in notes(app) if s == "error"]
         assert errors and "Deleted 2 of 3" in errors[0] and "1 failed" in errors[0]
 
@@ -169,4 +169,4 @@ async def test_cancel_deletes_nothing(emu) -> None:
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmDeleteScreen)
         assert deletes(emu) == []
-        assert app.table.total == total
+        assert app.main.table.total == total

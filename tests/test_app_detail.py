@@ -76,23 +76,23 @@ def emu(running):
 def detail_text(app) -> str:
     """The pane's whole content as text, however far it scrolls, values folded at the pane's
     width joined up again."""
-    content = app.detail.query_one("#detail-body", Static).content
+    content = app.main.detail.query_one("#detail-body", Static).content
     return content.plain.replace("\n" + " " * (LABEL_WIDTH + 1), "")
 
 
 async def open_app(pilot) -> None:
     """Show a year (every row above) and wait for it."""
     await settle(pilot)
-    pilot.app.action_quick_range("1y")
+    pilot.app.main.action_quick_range("1y")
     await settle(pilot)
 
 
 async def highlight(pilot, rid: str) -> None:
-    index = pilot.app.table.listing.index_of(rid)
+    index = pilot.app.main.table.listing.index_of(rid)
     assert index is not None, rid
-    pilot.app.table.cursor_index = index
+    pilot.app.main.table.cursor_index = index
     await settle(pilot)
-    assert pilot.app.detail.recording.recording_id == rid
+    assert pilot.app.main.detail.recording.recording_id == rid
 
 
 async def test_every_field_is_shown_readably(emu) -> None:
@@ -184,14 +184,14 @@ async def test_enter_focuses_the_details_escape_returns_and_i_toggles_them(emu) 
     async with app.run_test(size=SIZE) as pilot:
         await open_app(pilot)
         await pilot.press("enter")
-        assert app.focused is app.detail
+        assert app.focused is app.main.detail
         await pilot.press("escape")
-        assert app.focused is app.table
+        assert app.focused is app.main.table
         await pilot.press("i")
-        assert not app.detail.display or app.detail.region.width == 0
+        assert not app.main.detail.display or app.main.detail.region.width == 0
         await pilot.press("i")
         await pilot.pause()
-        assert app.detail.region.width > 0
+        assert app.main.detail.region.width > 0
 
 
 async def test_y_copies_the_id_and_shift_y_the_url(emu) -> None:

@@ -73,7 +73,7 @@ async def test_wrong_token_401_says_so_and_never_shows_the_token(emu) -> None:
         assert "Authentication failed (HTTP 401)" in message
         assert "check the auth id and token" in message
         assert "r to retry" in message
-        assert app.table.border_subtitle == "nothing loaded · r retries"
+        assert app.main.table.border_subtitle == "nothing loaded · r retries"
         await still_responsive(pilot)
         svg = app.export_screenshot()
         assert wrong not in svg and wrong not in screen_text(app) and wrong not in message
@@ -109,37 +109,37 @@ async def test_server_errors_beyond_retries_then_r_recovers(emu, status, words) 
         await settle(pilot)
         (message,) = errors(app)
         assert words in message
-        assert app.table.total == 0
+        assert app.main.table.total == 0
         emu.emulator.clear_faults()
         await pilot.press("r")
         await settle(pilot)
-        assert app.table.total > 0
-        assert app.table.border_subtitle == ""
-        assert f"{app.table.total:,} recordings" in screen_text(app).splitlines()[0]
+        assert app.main.table.total > 0
+        assert app.main.table.border_subtitle == ""
+        assert f"{app.main.table.total:,} recordings" in screen_text(app).splitlines()[0]
 
 
 async def test_a_failed_refresh_keeps_the_rows_already_shown(emu) -> None:
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        total = app.table.total
-        current = app.table.current
+        total = app.main.table.total
+        current = app.main.table.current
         emu.emulator.fail_next(listing_path, status=500, method="GET", times=None)
         await pilot.press("r")
         await settle(pilot)
         assert errors(app)
-        assert app.table.total == total
-        assert app.table.current == current
-        assert app.table.border_subtitle == "previous results · r retries"
+        assert app.main.table.total == total
+        assert app.main.table.current == current
+        assert app.main.table.border_subtitle == "previous results · r retries"
 
 
 async def test_failed_page_loads_are_reported_and_the_table_keeps_its_rows(emu) -> None:
     app = make_app(emu, demo=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.action_quick_range("1y")  # thousands of rows: most pages are not loaded yet
+        app.main.action_quick_range("1y")  # thousands of rows: most pages are not loaded yet
         await settle(pilot)
-        first = app.table.current
+        first = app.main.table.current
         emu.emulator.fail_next(listing_path, status=502, method="GET", times=None)
         await pilot.press("G")
         await settle(pilot)
@@ -147,13 +147,13 @@ async def test_failed_page_loads_are_reported_and_the_table_keeps_its_rows(emu) 
         assert "Server error (HTTP 502)" in message
         assert "not loaded (r retries)" in screen_text(app)
         await pilot.press("g")
-        assert app.table.current == first
+        assert app.main.table.current == first
         emu.emulator.clear_faults()
         await pilot.press("r")
         await settle(pilot)
         await pilot.press("G")
         await settle(pilot)
-        assert app.table.current is not None
+        assert app.main.table.current is not None
 
 
 async def test_malformed_rows_are_a_warning_not_a_crash(emu) -> None:
@@ -176,7 +176,7 @@ async def test_malformed_rows_are_a_warning_not_a_crash(emu) -> None:
         await settle(pilot)
         warnings = [m for m, s in notes(app) if s == "warning"]
         assert any("could not be read" in m and "bad-1" in m for m in warnings)
-        assert app.table.total == 2
+        assert app.main.table.total == 2
         assert "unavailable" in screen_text(app)
         await pilot.press("j", "enter")  # the unavailable row: nothing to open, no crash
         await still_responsive(pilot)
@@ -209,21 +209,21 @@ async def test_layout_adapts_from_80_columns_to_wide(emu) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.screen.has_class("-narrow")
-        assert not app.sidebar.display or app.sidebar.region.width == 0
-        table, detail = app.table.region, app.detail.region
+        assert not app.main.sidebar.display or app.main.sidebar.region.width == 0
+        table, detail = app.main.table.region, app.main.detail.region
         assert detail.y > table.y and detail.width == table.width  # stacked below
         assert table.height >= 6
         await pilot.press("slash")
-        assert app.sidebar.region.width > 0
+        assert app.main.sidebar.region.width > 0
         assert app.focused is app.query_one("#f-range")
         await pilot.press("escape")
         await pilot.pause()
-        assert app.sidebar.region.width == 0
+        assert app.main.sidebar.region.width == 0
         await pilot.resize_terminal(120, 34)
         await pilot.pause()
         assert app.screen.has_class("-wide")
-        assert app.detail.region.x > app.table.region.x  # beside the table
-        assert app.sidebar.region.width > 0
+        assert app.main.detail.region.x > app.main.table.region.x  # beside the table
+        assert app.main.sidebar.region.width > 0
 
 
 async def test_help_lists_every_key_from_the_bindings(emu) -> None:
@@ -233,7 +233,7 @@ async def test_help_lists_every_key_from_the_bindings(emu) -> None:
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         text = help_text(app)
-        for node in (app, app.table, app.sidebar):
+        for node in (app, app.main.table, app.main.sidebar):
             for binding in node._bindings.key_to_bindings.values():
                 for b in binding:
                     if b.description and not b.system:
@@ -249,4 +249,4 @@ async def test_quitting_closes_the_client(emu) -> None:
         assert await logged(emu, is_first_page, 1)
         await pilot.press("q")
     # The app owns the client: quitting closed its connection pool.
-    assert app.client.is_closed
+    assert app.main.session.client.is_closed

@@ -26,6 +26,7 @@ from textual.widgets import Select, Static
 
 from rectui.plivo.filters import TIME_FIELDS
 from rectui.plivo.rules import format_filter_time
+from rectui.ui.commands import palette
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ async def test_opens_on_the_last_seven_days_with_the_count_in_the_header(emu) ->
         assert first.query["add_time__lt"] == format_filter_time(NOW)
         expected = in_span(emu, NOW - timedelta(days=7), NOW)
         assert expected > 0
-        assert app.table.total == expected
+        assert app.main.table.total == expected
         header = screen_text(app).splitlines()[0]
         assert f"{expected:,} recordings" in header
         assert "DEMO" in header
@@ -153,7 +154,7 @@ async def test_a_year_is_served_in_thirty_day_windows(emu) -> None:
         spans = {(r.query["add_time__gte"], r.query["add_time__lt"]) for r in sent}
         assert len(spans) == 3  # 90 days = three windows of at most 30
         assert all(r.status == 200 for r in sent)
-        assert app.table.total == in_span(emu, NOW - timedelta(days=90), NOW)
+        assert app.main.table.total == in_span(emu, NOW - timedelta(days=90), NOW)
         assert "searched in 30-day windows" in str(app.query_one("#range-note", Static).render())
 
 
@@ -206,7 +207,7 @@ async def test_a_server_400_is_shown_next_to_the_field_it_names(emu) -> None:
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        total = app.table.total
+        total = app.main.table.total
         emu.emulator.fail_next(
             lambda path: path.endswith("/Recording/"),
             status=400,
@@ -220,7 +221,7 @@ async def test_a_server_400_is_shown_next_to_the_field_it_names(emu) -> None:
         assert field_error(app, "from_number") == ""
         assert any("SIP domain" in m and s == "error" for m, s in notes(app))
         # The table keeps what it had.
-        assert app.table.total == total
+        assert app.main.table.total == total
         # Editing the field clears the server's complaint.
         await set_field(pilot, "to_number", "sip:bob@phone.plivo.com")
         assert field_error(app, "to_number") == ""
@@ -277,7 +278,7 @@ async def test_clear_filters_resets_the_form_and_reloads_the_default(emu) -> Non
         assert app.query_one("#f-range", Select).value == "7d"
         # And `C` does the same from the table.
         await pilot.press("escape")
-        assert app.focused is app.table
+        assert app.focused is app.main.table
         await pilot.press("C")
         await settle(pilot)
         assert len(await logged(emu, is_first_page, count + 2)) == count + 2
@@ -287,20 +288,20 @@ async def test_slash_jumps_to_the_filters_and_escape_returns_to_the_table(emu) -
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert app.focused is app.table
+        assert app.focused is app.main.table
         await pilot.press("slash")
         assert app.focused is app.query_one("#f-range")
         await pilot.press("down", "down")  # arrows move between fields, menus stay shut
         assert app.focused is app.query_one("#f-until")
         await pilot.press("escape")
-        assert app.focused is app.table
+        assert app.focused is app.main.table
 
 
 async def test_palette_quick_ranges_and_presets(emu) -> None:
     app = make_app(emu, presets={"long-stored": {"recording_storage_duration__gt": "90"}})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        commands = {c.title: c for c in palette(app.main)}
         for title in ("Refresh", "Clear filters", "Toggle detail pane", "Help"):
             assert title in commands
         commands["Range: last 30 days"].callback()
@@ -326,4 +327,4 @@ async def test_refresh_reloads_the_same_filter_and_keeps_the_cursor(emu) -> None
         await settle(pilot)
         again = (await logged(emu, is_first_page, count + 1))[count]
         assert again.query == first.query
-        assert app.table.cursor_index == 3
+        assert app.main.table.cursor_index == 3

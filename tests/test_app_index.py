@@ -93,14 +93,14 @@ async def test_warm_filter_opens_from_the_index_and_g_costs_no_request(
     app = indexed_app(emu, index)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert isinstance(app.table.listing, IndexedListing)
-        assert app.table.total == len(week_ids(emu))
-        assert app.table.border_subtitle == ""
+        assert isinstance(app.main.table.listing, IndexedListing)
+        assert app.main.table.total == len(week_ids(emu))
+        assert app.main.table.border_subtitle == ""
         opened = len(list_requests(emu))
         assert opened - before == WEEK_WINDOWS + open_pages(emu)  # validation only
         await pilot.press("G")
         await settle(pilot)
-        assert app.table.cursor_index == app.table.total - 1
+        assert app.main.table.cursor_index == app.main.table.total - 1
         assert len(list_requests(emu)) == opened
 
 
@@ -108,16 +108,18 @@ async def test_a_cold_filter_says_so_and_syncs_on_s(
     emu: RunningEmulator, index: IndexStore
 ) -> None:
     app = indexed_app(emu, index)
-    app.AUTO_SYNC_ROWS = 0  # a big account: nothing synced behind the user's back
+    app.main.AUTO_SYNC_ROWS = 0  # a big account: nothing synced behind the user's back
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert isinstance(app.table.listing, Listing)
-        assert "not fully synced" in app.table.border_subtitle
+        assert isinstance(app.main.table.listing, Listing)
+        assert "not fully synced" in app.main.table.border_subtitle
         await pilot.press("S")
-        await until(pilot, lambda: isinstance(app.table.listing, IndexedListing), "warm reopen")
+        await until(
+            pilot, lambda: isinstance(app.main.table.listing, IndexedListing), "warm reopen"
+        )
         await settle(pilot)
-        assert app.table.border_subtitle == ""
-        assert app.table.total == len(week_ids(emu))
+        assert app.main.table.border_subtitle == ""
+        assert app.main.table.total == len(week_ids(emu))
         assert any("Synced into the local index" in m for m, _ in notes(app))
 
 
@@ -125,21 +127,24 @@ async def test_a_sync_can_be_cancelled_and_keeps_what_it_fetched(
     emu: RunningEmulator, index: IndexStore
 ) -> None:
     app = indexed_app(emu, index)
-    app.AUTO_SYNC_ROWS = 0
+    app.main.AUTO_SYNC_ROWS = 0
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert isinstance(app.table.listing, Listing), (notes(app), app.table.border_subtitle)
+        assert isinstance(app.main.table.listing, Listing), (
+            notes(app),
+            app.main.table.border_subtitle,
+        )
         gate = emu.emulator.hold()  # the sync's requests wait at the server
         try:
             await pilot.press("S")
             await gate.until_held()
-            assert app.triage.running
+            assert app.main.triage.running
             await pilot.press("escape")
-            await until(pilot, lambda: not app.triage.running, "the sync to stop")
+            await until(pilot, lambda: not app.main.triage.running, "the sync to stop")
         finally:
             gate.release()
         assert any("Sync cancelled: what was fetched is kept" in m for m, _ in notes(app))
-        assert isinstance(app.table.listing, Listing)  # still the server's listing
+        assert isinstance(app.main.table.listing, Listing)  # still the server's listing
 
 
 async def test_a_small_cold_filter_is_synced_by_itself(
@@ -147,10 +152,12 @@ async def test_a_small_cold_filter_is_synced_by_itself(
 ) -> None:
     app = indexed_app(emu, index)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.table.listing, IndexedListing), "warm reopen")
+        await until(
+            pilot, lambda: isinstance(app.main.table.listing, IndexedListing), "warm reopen"
+        )
         await settle(pilot)
-        assert app.table.border_subtitle == ""
-        assert IndexedListing.is_warm(index, app.spec.to_filter(NOW), NOW)
+        assert app.main.table.border_subtitle == ""
+        assert IndexedListing.is_warm(index, app.main.session.spec.to_filter(NOW), NOW)
 
 
 async def test_offline_shows_the_index_with_a_banner_and_no_delete(
@@ -160,8 +167,8 @@ async def test_offline_shows_the_index_with_a_banner_and_no_delete(
     app = indexed_app(emu, index, base_url=closed_port_url())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert app.table.border_subtitle.startswith("offline · as of 2026-03-02")
-        assert app.table.total == len(week_ids(emu))
+        assert app.main.table.border_subtitle.startswith("offline · as of 2026-03-02")
+        assert app.main.table.total == len(week_ids(emu))
         await pilot.press("d")
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmDeleteScreen)
@@ -175,24 +182,24 @@ async def test_a_delete_in_the_app_leaves_the_index_at_once(
     app = indexed_app(emu, index)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        target = app.table.current
+        target = app.main.table.current
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmDeleteScreen)
         await pilot.press("y")
         await settle(pilot)
         assert emu.emulator.store.get(target.recording_id) is None
-        assert app.table.listing.index_of(target.recording_id) is None
+        assert app.main.table.listing.index_of(target.recording_id) is None
         assert not index.load([target.recording_id], NOW)
 
 
 async def test_forget_the_index_from_the_palette(emu: RunningEmulator, index: IndexStore) -> None:
     await presync(emu, index)
     app = indexed_app(emu, index)
-    app.AUTO_SYNC_ROWS = 0
+    app.main.AUTO_SYNC_ROWS = 0
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.triage.forget_index()
+        app.main.triage.forget_index()
         await settle(pilot)
-        assert isinstance(app.table.listing, Listing)
-        assert "not fully synced" in app.table.border_subtitle
+        assert isinstance(app.main.table.listing, Listing)
+        assert "not fully synced" in app.main.table.border_subtitle
         assert index.coverage([ACCOUNT]).spans == []

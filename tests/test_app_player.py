@@ -61,7 +61,7 @@ def between(low: float, high: float):
 
 
 async def playing(pilot, backend: FakeOutput, count: int = 1) -> None:
-    player = pilot.app.playback.player
+    player = pilot.app.main.playback.player
     await until(
         pilot,
         lambda: player.state is PlayerState.PLAYING and len(backend.streams) >= count,
@@ -124,7 +124,7 @@ async def test_without_audio_p_says_so_and_s_saves_with_an_scp_line(
     async with app.run_test(size=SIZE) as pilot:
         recording = await select(pilot, between(3, 60))
         assert not bar(app).display  # hidden until first used
-        player = app.playback.player
+        player = app.main.playback.player
         await until(pilot, lambda: player.output is not None, "the device check")
 
         await pilot.press("p")
@@ -145,7 +145,7 @@ async def test_without_audio_p_says_so_and_s_saves_with_an_scp_line(
         assert str(saved) in note and scp in note and "\n" not in note
         assert bar_lines(app)[1] == scp  # the line to copy, on its own
         await pilot.press("j")  # still browsing
-        assert app.table.current != recording
+        assert app.main.table.current != recording
 
 
 # -- keys -----------------------------------------------------------------------------------------
@@ -159,7 +159,7 @@ async def test_keys_play_pause_seek_volume_and_stop(
     app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         recording = await select(pilot, between(45, 120))
-        player = app.playback.player
+        player = app.main.playback.player
         await pilot.press("p")
         await playing(pilot, backend)
         await shows(pilot, "▶ playing", line=0)
@@ -179,7 +179,7 @@ async def test_keys_play_pause_seek_volume_and_stop(
 
         # The seek keys work with the detail pane focused too (Enter on the table).
         await pilot.press("enter")
-        assert app.focused is app.detail
+        assert app.focused is app.main.detail
         await pilot.press("right")
         await until(pilot, lambda: player.position == 5, "position 5 from the details")
         await pilot.press("escape", "0")
@@ -203,7 +203,7 @@ async def test_keys_play_pause_seek_volume_and_stop(
 
         # Browsing goes on while it plays; x stops.
         await pilot.press("j", "j", "k")
-        assert app.table.current != recording and player.state is PlayerState.PLAYING
+        assert app.main.table.current != recording and player.state is PlayerState.PLAYING
         await pilot.press("x")
         await shows(pilot, "■ stopped", line=0)
         assert player.state is PlayerState.STOPPED and player.position == 0
@@ -221,7 +221,7 @@ async def test_playing_another_recording_stops_the_current_one(
         await playing(pilot, backend)
         second = await select(pilot, lambda r: between(3, 30)(r) and r != first)
         await pilot.press("p")
-        await until(pilot, lambda: app.playback.current == second, "the second recording")
+        await until(pilot, lambda: app.main.playback.current == second, "the second recording")
         await playing(pilot, backend, count=2)
         assert backend.streams[0].closed
         assert second.recording_id[:8] in bar_lines(app)[0]
@@ -235,7 +235,7 @@ async def test_o_switches_to_the_original_and_back_at_the_same_position(
     app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         recording = await select(pilot, lambda r: r.recording_format == "mp3" and r.duration_s > 8)
-        player = app.playback.player
+        player = app.main.playback.player
         await pilot.press("p")
         await playing(pilot, backend)
         denoised = player.path
@@ -262,7 +262,7 @@ async def test_o_where_the_original_is_missing_says_so_and_keeps_playing(
     app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         recording = await select(pilot, between(3, 30))
-        player = app.playback.player
+        player = app.main.playback.player
         await pilot.press("p")
         await playing(pilot, backend)
         denoised = player.path
@@ -366,7 +366,7 @@ async def test_media_failures_are_one_line_notes_and_nothing_freezes(
         await pilot.press("j", "question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
-        assert app.table.current != recording
+        assert app.main.table.current != recording
 
 
 # -- quitting, help, footer -----------------------------------------------------------------------
@@ -381,7 +381,7 @@ async def test_q_while_playing_stops_and_joins_the_player(
         await select(pilot, between(3, 30))
         await pilot.press("p")
         await playing(pilot, backend)
-        player = app.playback.player
+        player = app.main.playback.player
         await pilot.press("q")
         await until(pilot, lambda: not app.is_running, "the app to quit", timeout=5)
     assert player.join(0)
@@ -428,7 +428,7 @@ async def test_speed_keys_show_in_the_bar_and_stay_for_the_next_recording(
     app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         first = await select(pilot, between(3, 30))
-        player = app.playback.player
+        player = app.main.playback.player
         await pilot.press("p")
         await playing(pilot, backend)
         await shows(pilot, "   1×   vol 100%", line=0)
@@ -441,7 +441,7 @@ async def test_speed_keys_show_in_the_bar_and_stay_for_the_next_recording(
         await pilot.press("greater_than_sign")
         second = await select(pilot, lambda r: between(3, 30)(r) and r != first)
         await pilot.press("p")
-        await until(pilot, lambda: app.playback.current == second, "the second recording")
+        await until(pilot, lambda: app.main.playback.current == second, "the second recording")
         await shows(pilot, "   1×   ", line=0)
         assert player.speed == 1.0
 
@@ -453,7 +453,7 @@ async def test_the_palette_chooses_the_output_device_and_the_bar_names_it(
     app = player_app(emulator, tmp_path, make_player=fake_player(backend))
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, between(3, 30))
-        player = app.playback.player
+        player = app.main.playback.player
         await pilot.press("p")
         await playing(pilot, backend)
         assert "denoised   →" not in bar_lines(app)[0]  # the default output is not named

@@ -23,13 +23,16 @@ from tests.test_transcription import SteppedClock
 
 def app_for(running, tmp_path):
     app = make_app(running)
-    app.config = replace(app.config, settings=replace(app.config.settings, cache_dir=tmp_path))
-    app.transcript_poll_s = 0.05
+    app.main.session.config = replace(
+        app.main.session.config,
+        settings=replace(app.main.session.config.settings, cache_dir=tmp_path),
+    )
+    app.main.transcript_poll_s = 0.05
     return app
 
 
 def shown(app) -> str:
-    return app.detail.transcript.shown.plain
+    return app.main.detail.transcript.shown.plain
 
 
 async def test_request_confirms_the_charge_then_follows_progress_until_it_arrives(tmp_path):
@@ -41,8 +44,8 @@ async def test_request_confirms_the_charge_then_follows_progress_until_it_arrive
         app = app_for(running, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await until(pilot, lambda: app.table.current is not None, "a highlighted row")
-            rec = app.table.current
+            await until(pilot, lambda: app.main.table.current is not None, "a highlighted row")
+            rec = app.main.table.current
             assert rec is not None and rec.recording_duration_ms is not None
             minutes = pricing.transcription_minutes(rec.recording_duration_ms)
 
@@ -64,7 +67,7 @@ async def test_request_confirms_the_charge_then_follows_progress_until_it_arrive
             clock.now += 60
             await until(pilot, lambda: "Speaker 0: " in shown(app), "the transcript")
             assert "Speaker 1: " in shown(app)
-            assert app.detail.has_class("-transcript")
+            assert app.main.detail.has_class("-transcript")
 
             stored = TranscriptIndex(index_path(tmp_path, running.auth_id))
             kept = stored.get(rec.recording_id)
@@ -80,7 +83,7 @@ async def test_request_confirms_the_charge_then_follows_progress_until_it_arrive
 
             await pilot.press("t")
             await settle(pilot)
-            assert not app.detail.has_class("-transcript")
+            assert not app.main.detail.has_class("-transcript")
 
 
 async def test_hostile_transcript_text_is_shown_literally(tmp_path):
@@ -88,8 +91,8 @@ async def test_hostile_transcript_text_is_shown_literally(tmp_path):
         app = app_for(running, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await until(pilot, lambda: app.table.current is not None, "a highlighted row")
-            rid = app.table.current.recording_id
+            await until(pilot, lambda: app.main.table.current is not None, "a highlighted row")
+            rid = app.main.table.current.recording_id
             running.emulator.transcripts.put(
                 rid, "\nSpeaker 0: [bold red]refund[/] \x1b[31mred\x1b]0;PWNED\x07\nSpeaker 1: ok"
             )
@@ -98,7 +101,7 @@ async def test_hostile_transcript_text_is_shown_literally(tmp_path):
             text = shown(app)
             assert "[bold red]refund[/] ␛[31mred␛]0;PWNED␇" in text
             assert "\x1b" not in text and "\x07" not in text
-            spans = {str(span.style) for span in app.detail.transcript.shown.spans}
+            spans = {str(span.style) for span in app.main.detail.transcript.shown.spans}
             assert "bold red" not in spans  # the speaker labels' styles only
 
 
@@ -107,7 +110,7 @@ async def test_search_lists_the_matching_recording_enter_selects_and_p_plays(tmp
         app = app_for(running, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            listing = app.table.listing
+            listing = app.main.table.listing
             await until(pilot, lambda: listing.get(2) is not None, "three rows")
             first, second = listing.get(1), listing.get(2)
             assert isinstance(first, Recording) and isinstance(second, Recording)
@@ -116,7 +119,7 @@ async def test_search_lists_the_matching_recording_enter_selects_and_p_plays(tmp
                 stored.put(Transcript(rec.recording_id, "success", f"\nSpeaker 1: {words}"))
             stored.close()
             played: list[str] = []
-            app.playback.play_pause = lambda rec: played.append(rec.recording_id)
+            app.main.playback.play_pause = lambda rec: played.append(rec.recording_id)
 
             await pilot.press("ctrl+f")
             await until(pilot, lambda: isinstance(app.screen, TranscriptSearchScreen), "search")
@@ -125,8 +128,8 @@ async def test_search_lists_the_matching_recording_enter_selects_and_p_plays(tmp
             assert [h.recording_id for h in app.screen.hits] == [first.recording_id]
             assert "Speaker 1: I want a refund" in hit_text(app.screen.hits[0]).plain
             await pilot.press("enter")
-            await until(pilot, lambda: app.table.cursor_index == 1, "the hit selected")
-            assert app.detail.recording.recording_id == first.recording_id
+            await until(pilot, lambda: app.main.table.cursor_index == 1, "the hit selected")
+            assert app.main.detail.recording.recording_id == first.recording_id
 
             await pilot.press("ctrl+f")
             await until(pilot, lambda: isinstance(app.screen, TranscriptSearchScreen), "search")
@@ -142,8 +145,8 @@ async def test_export_adds_the_stored_transcripts_as_a_last_column(tmp_path):
         out = tmp_path / "with-transcripts.csv"
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await until(pilot, lambda: app.table.current is not None, "a highlighted row")
-            rid = app.table.current.recording_id
+            await until(pilot, lambda: app.main.table.current is not None, "a highlighted row")
+            rid = app.main.table.current.recording_id
             stored = TranscriptIndex(index_path(tmp_path, running.auth_id))
             stored.put(Transcript(rid, "success", "\nSpeaker 0: =cmd|refund\nSpeaker 1: \x1b[2J"))
             stored.close()

@@ -36,6 +36,7 @@ from rectui.plivo import pricing
 from rectui.plivo.client import PlivoClient
 from rectui.triage import Outcome
 from rectui.ui.app import RectuiApp
+from rectui.ui.commands import palette
 from rectui.ui.screens import ConfirmDeleteScreen
 from rectui.ui.screens.costs import CostScreen
 from rectui.ui.screens.dialogs import ConfirmScreen, PromptScreen
@@ -62,14 +63,14 @@ async def opened(pilot: Pilot, quick: str | None = None) -> RectuiApp:
     app = pilot.app
     await settle(pilot)
     if quick is not None:
-        app.action_quick_range(quick)
+        app.main.action_quick_range(quick)
         await settle(pilot)
-    assert app.table.total > 5
+    assert app.main.table.total > 5
     return app
 
 
 def ids_in_table(app: RectuiApp) -> list[str]:
-    listing = app.table.listing
+    listing = app.main.table.listing
     return [listing.get(i).recording_id for i in range(listing.total)]
 
 
@@ -104,23 +105,23 @@ async def test_v_marks_a_range_that_follows_the_cursor_and_esc_undoes_it(emu) ->
         ids = ids_in_table(app)
         await pilot.press("space")  # row 0 marked, cursor on row 1
         await pilot.press("v", "j", "j")
-        assert app.table.range_marking
-        assert app.table.marked == set(ids[0:4])
+        assert app.main.table.range_marking
+        assert app.main.table.marked == set(ids[0:4])
         assert "range" in header(app)
         await pilot.press("k")  # moving back shrinks it, as in vim
-        assert app.table.marked == set(ids[0:3])
+        assert app.main.table.marked == set(ids[0:3])
         await pilot.press("escape")  # undo the range: back to the marks from before v
-        assert not app.table.range_marking
-        assert app.table.marked == {ids[0]}
+        assert not app.main.table.range_marking
+        assert app.main.table.marked == {ids[0]}
 
-        assert app.table.cursor_index == 2
+        assert app.main.table.cursor_index == 2
         await pilot.press("v", "j", "j", "v")  # v again ends it; moving no longer extends it
-        assert app.table.marked == {ids[0], *ids[2:5]}
+        assert app.main.table.marked == {ids[0], *ids[2:5]}
         await pilot.press("j", "j")
-        assert app.table.marked == {ids[0], *ids[2:5]}
+        assert app.main.table.marked == {ids[0], *ids[2:5]}
         await pilot.press("v", "j", "space")  # space ends a range too (and marks nothing more)
-        assert not app.table.range_marking
-        assert app.table.marked == {ids[0], *ids[2:5], *ids[6:8]}
+        assert not app.main.table.range_marking
+        assert app.main.table.marked == {ids[0], *ids[2:5], *ids[6:8]}
         assert "range" not in header(app)
 
 
@@ -128,13 +129,13 @@ async def test_a_range_over_rows_not_loaded_yet_loads_them_first(emu) -> None:
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, "1y")
-        total = app.table.total
-        assert not app.table.listing.is_loaded(0, total)  # only the first pages so far
+        total = app.main.table.total
+        assert not app.main.table.listing.is_loaded(0, total)  # only the first pages so far
         await pilot.press("v", "G")
         await settle(pilot)
-        assert app.table.listing.is_loaded(0, total)
-        assert app.table.marked == set(ids_in_table(app))
-        assert len(app.table.marked) == total
+        assert app.main.table.listing.is_loaded(0, total)
+        assert app.main.table.marked == set(ids_in_table(app))
+        assert len(app.main.table.marked) == total
         await pilot.press("v")
         assert f"{total:,} marked" in header(app)
 
@@ -143,7 +144,7 @@ async def test_mark_all_asks_with_the_count_then_marks_every_matching_recording(
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, "1y")
-        total = app.table.listing.total
+        total = app.main.table.listing.total
         expected = {r.recording_id for r in stored_in_range(emu, "1y")}
         assert total == len(expected)  # the server's total_count over every window
 
@@ -151,16 +152,16 @@ async def test_mark_all_asks_with_the_count_then_marks_every_matching_recording(
         assert isinstance(app.screen, ConfirmScreen)
         assert f"Mark all {total:,} recordings matching the filter?" in screen_text(app)
         await pilot.press("n")  # no: nothing marked, nothing loaded for it
-        assert app.table.marked == set()
+        assert app.main.table.marked == set()
 
         await pilot.press("ctrl+a", "y")
         await settle(pilot)
-        assert app.table.marked == expected
+        assert app.main.table.marked == expected
         assert any(f"Marked all {total:,} recordings" in m for m, _ in notes(app))
         assert f"{total:,} marked" in header(app)
 
         await pilot.press("u")  # clears the marks
-        assert app.table.marked == set()
+        assert app.main.table.marked == set()
 
 
 async def test_mark_all_can_be_cancelled_while_it_loads(emu) -> None:
@@ -177,8 +178,8 @@ async def test_mark_all_can_be_cancelled_while_it_loads(emu) -> None:
         await pilot.press("escape")
         gate.release()
         await settle(pilot)
-        assert app.table.marked == set()
-        assert not panel(app).active and not app.triage.running
+        assert app.main.table.marked == set()
+        assert not panel(app).active and not app.main.triage.running
         assert any("cancelled" in m for m, s in notes(app) if s == "warning")
 
 
@@ -189,7 +190,7 @@ async def test_the_header_adds_up_the_marked_minutes_and_monthly_cost(emu) -> No
         await pilot.press("G")  # the oldest rows: past their free 90 days, so they cost money
         await settle(pilot)
         await pilot.press("k", "k", "k", "space", "space", "space")
-        marked = app.table.marked_recordings
+        marked = app.main.table.marked_recordings
         assert len(marked) == 3
         minutes = Decimal(0)
         cost = Decimal(0)
@@ -204,8 +205,8 @@ async def test_the_header_adds_up_the_marked_minutes_and_monthly_cost(emu) -> No
 
         # Unmarking one takes exactly its share off again.
         await pilot.press("k", "space")
-        (first, second) = app.table.marked_recordings
-        assert app.table.marked == {marked[0].recording_id, marked[1].recording_id}
+        (first, second) = app.main.table.marked_recordings
+        assert app.main.table.marked == {marked[0].recording_id, marked[1].recording_id}
         minutes = cost = Decimal(0)
         for rec in (first, second):
             stored = emu.emulator.store.get(rec.recording_id)
@@ -225,10 +226,10 @@ async def test_bulk_delete_lists_failures_with_reasons_and_retries_them(emu) -> 
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, "30d")
-        total = app.table.total
+        total = app.main.table.total
         for _ in range(6):
             await pilot.press("space")
-        marked = [r.recording_id for r in app.table.marked_recordings]
+        marked = [r.recording_id for r in app.main.table.marked_recordings]
         stuck = {marked[1], marked[4]}
         for rid in stuck:
             emu.emulator.fail_next(rid, status=500, method="DELETE", times=None)
@@ -241,9 +242,9 @@ async def test_bulk_delete_lists_failures_with_reasons_and_retries_them(emu) -> 
 
         for rid in marked:
             assert in_store(emu, rid) == (rid in stuck)
-            assert (app.table.listing.index_of(rid) is not None) == (rid in stuck)
-        assert app.table.total == total - 4
-        assert app.table.marked == stuck  # the failures stay marked
+            assert (app.main.table.listing.index_of(rid) is not None) == (rid in stuck)
+        assert app.main.table.total == total - 4
+        assert app.main.table.marked == stuck  # the failures stay marked
         shown = screen_text(app)
         assert panel(app).active and panel(app).can_retry
         for rid in stuck:
@@ -257,8 +258,8 @@ async def test_bulk_delete_lists_failures_with_reasons_and_retries_them(emu) -> 
         await pilot.press("R")
         await settle(pilot)
         assert not any(in_store(emu, rid) for rid in marked)
-        assert app.table.total == total - 6
-        assert app.table.marked == set()
+        assert app.main.table.total == total - 6
+        assert app.main.table.marked == set()
         assert not panel(app).active
         assert any("Deleted 6 recordings" in m for m, _ in notes(app))
 
@@ -267,19 +268,19 @@ async def test_cancel_midway_leaves_the_table_as_the_server_is(emu) -> None:
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, "1y")
-        total = app.table.total
+        total = app.main.table.total
         await pilot.press("v")
-        app.table.cursor_index = 39  # the range follows the cursor (key by key: test above)
+        app.main.table.cursor_index = 39  # the range follows the cursor (key by key: test above)
         await pilot.press("v")
-        marked = [r.recording_id for r in app.table.marked_recordings]
+        marked = [r.recording_id for r in app.main.table.marked_recordings]
         assert len(marked) == 40
         gate = emu.emulator.hold(method="DELETE", after=4)  # four go through, then the server waits
 
         await pilot.press("d", "y")
-        report = app.triage.report
+        report = app.main.triage.report
         await gate.until_held(1)
         await until(pilot, lambda: len(report.deleted) == 4, "the first four deletes")
-        assert app.triage.running
+        assert app.main.triage.running
         await pilot.press("escape")  # cancels the run (the table has focus)
         gate.release()  # the deletes already sent finish; nothing new is sent
         await settle(pilot)
@@ -291,8 +292,8 @@ async def test_cancel_midway_leaves_the_table_as_the_server_is(emu) -> None:
         assert 4 < len(deleted) < 40 and not_attempted
         assert deleted | not_attempted == set(marked)  # nothing left in doubt
         for rid in marked:
-            assert in_store(emu, rid) == (app.table.listing.index_of(rid) is not None), rid
-        assert app.table.total == total - len(deleted)
+            assert in_store(emu, rid) == (app.main.table.listing.index_of(rid) is not None), rid
+        assert app.main.table.total == total - len(deleted)
         assert set(requests_deleted(emu)) == deleted
         assert "not attempted" in screen_text(app)
         assert any("Cancelled" in m and s == "warning" for m, s in notes(app))
@@ -310,7 +311,7 @@ async def test_archive_then_delete_keeps_files_and_never_deletes_an_unverified_c
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, "30d")
         await pilot.press("space", "space", "space")
-        marked = [r.recording_id for r in app.table.marked_recordings]
+        marked = [r.recording_id for r in app.main.table.marked_recordings]
         bad = marked[1]
         emu.emulator.truncate_media_for(bad, times=None)
 
@@ -319,7 +320,10 @@ async def test_archive_then_delete_keeps_files_and_never_deletes_an_unverified_c
         assert isinstance(dialog, ConfirmDeleteScreen)
         assert "Archive to" in screen_text(app)
         field = dialog.query_one("#confirm-archive-dir", Input)
-        assert Path(field.value).expanduser() == app.config.settings.download_dir / "archive"
+        assert (
+            Path(field.value).expanduser()
+            == app.main.session.config.settings.download_dir / "archive"
+        )
         field.value = str(archive)
         await pilot.pause()
         await pilot.press("a")  # focus is on Cancel, so the key is the dialog's
@@ -332,13 +336,13 @@ async def test_archive_then_delete_keeps_files_and_never_deletes_an_unverified_c
             last[entry["recording_id"]] = entry
         for rid in good:
             assert not in_store(emu, rid)
-            assert app.table.listing.index_of(rid) is None
+            assert app.main.table.listing.index_of(rid) is None
             assert last[rid]["status"] == "deleted"
             assert (archive / last[rid]["path"]).stat().st_size == last[rid]["size"]
         assert last[bad]["status"] == "failed"
         assert in_store(emu, bad)  # its copy was cut short: never deleted
-        assert app.table.listing.index_of(bad) is not None
-        assert app.table.marked == {bad}
+        assert app.main.table.listing.index_of(bad) is not None
+        assert app.main.table.marked == {bad}
         assert not list(archive.glob(f"{bad}.mp3")) and not list(archive.glob(f"{bad}.wav"))
         line = next(line for line in screen_text(app).splitlines() if bad in line)
         assert "not archived, not deleted" in line
@@ -353,14 +357,14 @@ async def test_export_writes_every_row_of_the_filter(emu, tmp_path: Path) -> Non
     out = tmp_path / "sub" / "all.csv"
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, "1y")
-        total = app.table.listing.total
-        assert not app.table.listing.is_loaded(0, total)  # not only what is loaded
+        total = app.main.table.listing.total
+        assert not app.main.table.listing.is_loaded(0, total)  # not only what is loaded
         await pilot.press("e")
         dialog = app.screen
         assert isinstance(dialog, ExportScreen)
         field = dialog.query_one("#export-path", Input)
         proposed = Path(field.value).expanduser()
-        assert proposed.parent == app.config.settings.download_dir
+        assert proposed.parent == app.main.session.config.settings.download_dir
         assert proposed.name == "rectui-export-20260302-093000.csv"  # the app's clock
         field.value = str(out)
         await pilot.press("enter")
@@ -448,10 +452,10 @@ async def test_the_cost_view_matches_a_direct_computation(emu) -> None:
         await pilot.press("c")
         await settle(pilot)
         assert not isinstance(app.screen, CostScreen)
-        listing = app.table.listing
+        listing = app.main.table.listing
         assert isinstance(listing, SortedListing)
         assert listing.total == len(rows)
-        assert app.table.current.recording_id == summary.costliest[0].recording.recording_id
+        assert app.main.table.current.recording_id == summary.costliest[0].recording.recording_id
         assert "by cost" in header(app)
         assert len(requests(emu)) == before
 
@@ -471,7 +475,7 @@ async def test_escape_stops_the_cost_view_while_it_loads(emu) -> None:
         await settle(pilot)
         assert not isinstance(app.screen, CostScreen)
         await pilot.press("j")  # still usable
-        assert app.table.cursor_index == 1
+        assert app.main.table.cursor_index == 1
 
 
 # -- presets and profiles ------------------------------------------------------------------------
@@ -514,9 +518,7 @@ def quick_client(config) -> PlivoClient:
 
 def app_from(path: Path, profile: str | None = None) -> RectuiApp:
     config = load_config(path, profile=profile, env={})
-    app = RectuiApp(config, quick_client(config), clock=lambda: NOW)
-    app.triage.client_factory = quick_client
-    return app
+    return RectuiApp(config, quick_client(config), clock=lambda: NOW, client_factory=quick_client)
 
 
 @pytest.fixture
@@ -534,11 +536,11 @@ async def test_save_filter_as_preset_round_trips_and_keeps_the_rest(
     app = app_from(path)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, "30d")
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles = [c.title for c in palette(app.main)]
         assert "Save filter as preset…" in titles
         assert "Preset: billed" in titles
 
-        app.triage.save_preset()
+        app.main.save_preset()
         await pilot.pause()
         assert isinstance(app.screen, PromptScreen)
         assert str(path) in app.screen.note  # (shown wrapped)
@@ -557,20 +559,20 @@ async def test_save_filter_as_preset_round_trips_and_keeps_the_rest(
         assert any("Saved preset" in m and str(path) in m for m, _ in notes(app))
 
         # The palette offers it at once, and recalling it applies the same filter.
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles = [c.title for c in palette(app.main)]
         assert "Preset: last month" in titles
-        app.action_quick_range("7d")
+        app.main.action_quick_range("7d")
         await settle(pilot)
-        app.action_preset("last month")
+        app.main.action_preset("last month")
         await settle(pilot)
-        assert app.spec.range == "30d"
+        assert app.main.session.spec.range == "30d"
 
 
 async def test_demo_mode_says_where_presets_would_go(emu) -> None:
     app = make_app(emu, demo=True)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot)
-        app.triage.save_preset()
+        app.main.save_preset()
         await pilot.pause()
         assert not isinstance(app.screen, PromptScreen)
         # (A loaded machine may also have seen a request retried: that notice is not this one.)
@@ -589,20 +591,23 @@ async def test_switching_profile_changes_the_account_shown_and_used(
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, "1y")
         assert f"account {main_id}" in header(app) and "profile main" in header(app)
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles = [c.title for c in palette(app.main)]
         assert "Switch profile: sub" in titles and "Switch profile: main" in titles
-        old_client = app.client
+        old_client = app.main.session.client
         seen = len(emu.emulator.request_log)
 
-        app.triage.switch_profile("sub")
+        app.main.switch_profile("sub")
         await settle(pilot)
         assert f"subaccount {sub_id}" in header(app) and "profile sub" in header(app)
-        assert app.client is not old_client and app.client.credentials.auth_id == sub_id
+        assert (
+            app.main.session.client is not old_client
+            and app.main.session.client.credentials.auth_id == sub_id
+        )
         later = [r for r in emu.emulator.request_log[seen:] if "/Recording/" in r.path]
         assert later and all(f"/Account/{sub_id}/" in r.path for r in later)
         assert all(r.status == 200 for r in later)
         owned = [r for r in stored_in_range(emu, "1y") if r.owner == sub_id]
-        assert app.table.total == len(owned)
+        assert app.main.table.total == len(owned)
         assert main_token not in screen_text(app) and sub_token not in screen_text(app)
 
 

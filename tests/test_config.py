@@ -136,3 +136,12 @@ def test_cli_reports_config_errors_without_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("rectui: ") and "not valid TOML" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_keymap_table_is_read_and_checked(tmp_path: Path) -> None:
+    base = '[profiles.main]\nauth_id = "MAAAAAAAAAAAAAAAAAAA"\nauth_token = "t"\n'
+    path = write(tmp_path, base + '[keymap]\n"main.refresh" = "f5, r"\n')
+    assert load_config(path, env=ENV).keymap == {"main.refresh": "f5,r"}
+    for bad in ('"main.refresh" = ""', '"main.refresh" = 5', '"main.refresh" = "f5,,r"'):
+        with pytest.raises(ConfigError, match=r"keymap\.main\.refresh"):
+            load_config(write(tmp_path, base + f"[keymap]\n{bad}\n"), env=ENV)

@@ -340,9 +340,9 @@ async def test_a_hung_server_shows_its_retries_and_esc_stops_waiting() -> None:
 
     with serve(count=5) as emu, hung_server() as url:
         app = make_app(emu, base_url=url)
-        await app.client.aclose()
+        await app.main.session.client.aclose()
         credentials = Credentials(emu.auth_id, emu.auth_token)
-        app.client = PlivoClient(
+        app.main.session.client = PlivoClient(
             credentials, base_url=url, sleep=held_backoff, timeout=httpx.Timeout(0.2)
         )
         async with app.run_test(size=SIZE) as pilot:
@@ -355,12 +355,14 @@ async def test_a_hung_server_shows_its_retries_and_esc_stops_waiting() -> None:
                 f"{url.removeprefix('http://')} did not answer in time; retrying, attempt 2 of 5"
                 " · esc stops waiting"
             ]
-            assert app.client.retrying == 1
+            assert app.main.session.client.retrying == 1
             await pilot.press("escape")
             await until(
                 pilot,
                 lambda: any("Stopped waiting" in m for m, _ in notes(app)),
                 "esc to stop waiting",
             )
-            await until(pilot, lambda: app.client.retrying == 0, "the request to be dropped")
-            assert app.table.border_subtitle == "nothing loaded · r retries"
+            await until(
+                pilot, lambda: app.main.session.client.retrying == 0, "the request to be dropped"
+            )
+            assert app.main.table.border_subtitle == "nothing loaded · r retries"

@@ -264,6 +264,16 @@ async def test_keys_move_the_cursor_and_the_viewport(
         assert table.cursor_index == BIG - 1
         await pilot.press("home")
         assert table.cursor_index == 0
+
+        # Set by a program (e.g. "go to" from the cost view): clamped, brought into view,
+        # announced.
+        table.cursor_index = BIG + 100
+        assert table.cursor_index == BIG - 1
+        assert table.scroll_offset.y == BIG - 21
+        await settle(pilot)
+        assert app.of(RecordingTable.Highlighted)[-1].index == BIG - 1
+        table.cursor_index = -5
+        assert table.cursor_index == 0 and table.scroll_offset.y == 0
         await pilot.press("k")  # already at the top: stays
         assert table.cursor_index == 0
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import parse_qsl
 
 import httpx
@@ -60,7 +60,8 @@ DEFAULT_SYNC_SPAN = "400d"
 
 def _client(config: AppConfig, io: Output, args: argparse.Namespace) -> PlivoClient:
     timeout = getattr(args, "timeout", None)
-    client = client_for(config, **({} if timeout is None else {"timeout": httpx.Timeout(timeout)}))
+    options: dict[str, Any] = {} if timeout is None else {"timeout": httpx.Timeout(timeout)}
+    client = client_for(config, **options)
     # A hung server is otherwise minutes of silence; Ctrl+C stops waiting.
     client.on_retry = lambda notice: io.message(str(notice))
     if getattr(args, "verbose", False):

@@ -154,7 +154,7 @@ class MediaLibrary:
     def __init__(self, ffmpeg: str | None = None):
         self.ffmpeg = ffmpeg or find_ffmpeg()
         self._root: Path | None = None
-        self._cleanup: weakref.finalize | None = None
+        self._cleanup: weakref.finalize[..., object] | None = None
         self._lock = threading.Lock()
         self._file_locks: dict[str, threading.Lock] = {}
         self._running: set[subprocess.Popen[bytes]] = set()

@@ -399,8 +399,8 @@ def load_recordings(
             recording_id, add_us = parsed.recording_id, datetime_to_us(parsed.add_time)
         else:
             given_id = fields.get("recording_id")
-            recording_id = given_id if isinstance(given_id, str) and given_id else None
-            recording_id = recording_id or f"malformed-{index}"
+            given = given_id if isinstance(given_id, str) and given_id else None
+            recording_id = given or f"malformed-{index}"
             add_us = TIMELESS_US
         if recording_id in seen:
             warn(f"recording {recording_id} appears more than once; serving the first")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, islice
+from typing import Any
 
 from ..plivo import pricing
 from ..plivo.filters import STORAGE_FIELDS, RecordingFilter
@@ -64,6 +65,10 @@ def _without_plus(number: str | None) -> str | None:
     return number[1:] if number and number.startswith("+") else number
 
 
+def _field_is(name: str, wanted: str | None, normal: Callable[[Any], Any]) -> Predicate:
+    return lambda rec: normal(getattr(rec, name)) == wanted
+
+
 def filter_predicate(flt: RecordingFilter, now: datetime) -> Predicate | None:
     """A test for every non-time filter, or None when there is nothing beyond the window.
 
@@ -74,15 +79,11 @@ def filter_predicate(flt: RecordingFilter, now: datetime) -> Predicate | None:
     for name in ("call_uuid", "conference_name", "conference_uuid", "mpc_name", "mpc_uuid"):
         if name in params:
             wanted = params[name]
-            tests.append(lambda rec, name=name, wanted=wanted: getattr(rec, name) == wanted)
+            tests.append(_field_is(name, wanted, lambda value: value))
     for name in ("from_number", "to_number"):
         if name in params:
             wanted_number = _without_plus(params[name])
-            tests.append(
-                lambda rec, name=name, wanted=wanted_number: (
-                    _without_plus(getattr(rec, name)) == wanted
-                )
-            )
+            tests.append(_field_is(name, wanted_number, _without_plus))
     storage_bounds = [(name, int(params[name])) for name in STORAGE_FIELDS if name in params]
     if storage_bounds:
 

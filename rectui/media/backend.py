@@ -59,10 +59,13 @@ class OutputStream(Protocol):
 
 
 class AudioBackend(Protocol):
-    name: str
-    """The audio library, e.g. "PortAudio", or the fallback and why."""
-    note: str
-    """What the player bar says about it: "" when all is as it should be."""
+    @property
+    def name(self) -> str:
+        """The audio library, e.g. "PortAudio", or the fallback and why."""
+
+    @property
+    def note(self) -> str:
+        """What the player bar says about it: "" when all is as it should be."""
 
     def available(self, device: str | None = None) -> tuple[bool, str]:
         """(True, what) if `device` (None: the default output) can play, else (False, why)."""

@@ -161,7 +161,7 @@ def native_stderr_to(log: Path) -> Iterator[None]:
         terminal, "w", encoding=original.encoding, errors=original.errors, closefd=False
     )
     python_stderr = sys.stderr
-    sys.__stderr__ = copy
+    sys.__stderr__ = copy  # type: ignore[misc]
     if python_stderr is original:
         sys.stderr = copy
     os.dup2(target, 2)
@@ -173,7 +173,7 @@ def native_stderr_to(log: Path) -> Iterator[None]:
         os.dup2(terminal, 2)
         os.close(terminal)
         copy.close()
-        sys.__stderr__ = original
+        sys.__stderr__ = original  # type: ignore[misc]
         if sys.stderr is copy:
             sys.stderr = python_stderr
 

@@ -8,7 +8,7 @@ pricing rules applied to add_time and the duration where it did not.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -119,3 +119,30 @@ class DeleteSummary:
             elif cost.expected_amount is not None:
                 saving += cost.expected_amount
         return cls(count, minutes, saving, future)
+
+
+@dataclass(slots=True)
+class MarkedTotals:
+    """The billable minutes and monthly saving of a set of recordings that changes one at a
+    time (marks): running totals adjusted by what joined or left since the last update, since
+    summing thousands again for each change would cost O(n²)."""
+
+    minutes: Decimal = Decimal(0)
+    saving: Decimal = Decimal(0)
+    _each: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+
+    def update(self, ids: set[str], recordings: Iterable[Recording], now: datetime) -> None:
+        """`ids` is the set now; `recordings` holds (at least) those that joined it."""
+        for rid in self._each.keys() - ids:
+            minutes, saving = self._each.pop(rid)
+            self.minutes -= minutes
+            self.saving -= saving
+        added = ids - self._each.keys()
+        for rec in recordings if added else ():
+            if rec.recording_id in added:
+                one = DeleteSummary.of([rec], now)
+                self._each[rec.recording_id] = (one.minutes, one.monthly_saving)
+                self.minutes += one.minutes
+                self.saving += one.monthly_saving
+        if not ids:  # start again from exact zeros
+            self.minutes = self.saving = Decimal(0)

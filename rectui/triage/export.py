@@ -21,6 +21,7 @@ from typing import Any, Literal, TextIO
 
 from ..atomic_file import atomic_write
 from ..plivo.models import Recording
+from ..plivo.recording_cost import rounded_seconds
 from ..plivo.transcription import transcript_lines
 from ..server_text import csv_cell, safe_json, safe_text
 from . import fields
@@ -70,7 +71,7 @@ def csv_row(rec: Recording, now: datetime) -> list[str]:
 def row_values(rec: Recording, now: datetime) -> dict[str, Any]:
     """Every CSV column's value (None: empty), the server's other fields as sent after them."""
     computed = computed_values(rec, now)
-    rounded = fields.rounded_seconds(rec)
+    rounded = rounded_seconds(rec)
     values: dict[str, Any] = {
         "recording_id": rec.recording_id,
         "add_time": rec.add_time.astimezone(UTC).isoformat(),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import Literal
 
 from ..error_text import one_line
 from ..media.errors import DownloadIncompleteError, MediaUnavailableError
@@ -61,6 +63,9 @@ class ItemResult:
     def ok(self) -> bool:
         return self.outcome in DONE
 
+
+Severity = Literal["information", "warning", "error"]
+"""As Textual names notification levels (the triage package does not import Textual)."""
 
 ProgressCallback = Callable[[int, int, ItemResult], None]
 """progress(done, total, last_result): called once per finished item, on the event loop."""
@@ -155,3 +160,37 @@ class BulkReport:
         elif self.cancelled:
             text += " (cancelled)"
         return text
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def ending_line(report: BulkReport, manifest: Path | None = None) -> tuple[str, Severity]:
+    """The one line that says how a bulk run ended, and how loud to say it (`manifest`: where
+    an archive-then-delete wrote its manifest)."""
+    total = len(report.ids)
+    deleted = len(report.deleted) + len(report.already_gone)
+    gone = len(report.already_gone)
+    gone_note = f" ({gone:,} already gone)" if gone else ""
+    failures = [r for r in report.failures if r.outcome != Outcome.NOT_ATTEMPTED]
+    not_attempted = len(report.failures) - len(failures)
+    if report.ok:
+        if manifest is not None:
+            done = f"Archived and deleted {plural(deleted, 'recording')}{gone_note}"
+            return f"{done}; manifest: {manifest}", "information"
+        return f"Deleted {plural(deleted, 'recording')}{gone_note}", "information"
+    if report.cancelled and not failures:
+        return (
+            f"Cancelled: deleted {deleted:,} of {total:,}{gone_note}; "
+            f"{not_attempted:,} not attempted (R resumes)",
+            "warning",
+        )
+    if total == 1 and failures:
+        first = failures[0]
+        return f"Could not delete {first.recording_id}: {first.reason}", "error"
+    reason = failures[0].reason if failures else report.aborted or "cancelled"
+    return (
+        f"Deleted {deleted:,} of {total:,}{gone_note}; {len(failures):,} failed: {reason}",
+        "error",
+    )

@@ -8,35 +8,26 @@ the UI) and a timer reads `Player.position` only while something plays.
 
 Without an audio device (an SSH session), `p` says so up front, without downloading, and `s`
 saves the file with an `scp` line to fetch it. Every failure is one notification line, with the
-token redacted by the app.
+token redacted by the session.
 
-The app mixes in `PlaybackActions` and adds `PLAYBACK_BINDINGS` to its own; tests replace
-`app.playback` with `Playback(app, make_player=...)` (a fake audio backend and clock) before
-running the app.
+The main screen binds the keys (rectui/ui/actions.py, section "player") to this controller's
+methods; tests give the app a `make_player` (a fake audio backend and clock).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from textual.app import SystemCommand
-from textual.binding import Binding, BindingType
-from textual.command import SimpleCommand
 from textual.timer import Timer
 
-from rectui.config import ConfigError
-from rectui.config_writer import set_setting
 from rectui.error_text import one_line
 from rectui.media import (
     NO_OUTPUT,
-    VOLUME_STEP,
     MediaCache,
     MediaStore,
     OriginalNotAvailableError,
@@ -50,94 +41,38 @@ from rectui.media import (
 from rectui.plivo.auth import Credentials
 from rectui.plivo.models import Recording
 
-from ..server_text import safe_text
-from .widgets.player_bar import BarView, PlayerBar, format_speed
+from .session import Session
+from .widgets.player_bar import (
+    BarView,
+    Download,
+    PlayerBar,
+    format_speed,
+    recording_title,
+    short_id,
+)
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
-    from .app import RectuiApp
 
 TICK_HZ = 8
 """Player bar updates per second while playing (the position comes from the player's clock)."""
-SEEK_SHORT_S = 5
-SEEK_LONG_S = 30
 WAVEFORM_BUCKETS = 512
 """Waveform slices computed per recording; the bar resamples them to its width."""
 NO_AUDIO_MESSAGE = f"{NO_OUTPUT} — s saves the file"
-
-PLAYER_KEYS = Binding.Group("Player")
-"""Groups the player's keys in the help screen (which lists a group under its own title)."""
-
-
-def _key(key: str, action: str, description: str, **options: Any) -> Binding:
-    options.setdefault("show", False)
-    return Binding(key, action, description, group=PLAYER_KEYS, **options)
-
-
-PLAYBACK_BINDINGS: list[BindingType] = [
-    _key("p", "play_pause", "Play", show=True, tooltip="Play or pause the highlighted recording"),
-    _key("x", "stop_playback", "Stop playing"),
-    _key("left", f"seek({-SEEK_SHORT_S})", f"Back {SEEK_SHORT_S} s"),
-    _key("right", f"seek({SEEK_SHORT_S})", f"Forward {SEEK_SHORT_S} s"),
-    _key("left_square_bracket", f"seek({-SEEK_LONG_S})", f"Back {SEEK_LONG_S} s", key_display="["),
-    _key(
-        "right_square_bracket", f"seek({SEEK_LONG_S})", f"Forward {SEEK_LONG_S} s", key_display="]"
-    ),
-    _key("0", "seek_start", "Back to the start"),
-    _key("plus,equals_sign", f"volume({VOLUME_STEP})", "Volume up", key_display="+"),
-    _key("minus", f"volume({-VOLUME_STEP})", "Volume down", key_display="-"),
-    _key("greater_than_sign", "speed(1)", "Faster (pitch kept)", key_display=">"),
-    _key("less_than_sign", "speed(-1)", "Slower", key_display="<"),
-    _key(
-        "o", "toggle_original", "Switch between the denoised and the original (pre-denoise) audio"
-    ),
-    _key("s", "save_audio", "Save the highlighted recording to the download folder"),
-]
-"""Only `p` is in the footer (it stays short); the help screen lists them all under "Player"."""
 
 PlayerFactory = Callable[..., Player]
 """Called as `factory(on_change=..., device=...)`; tests pass `partial(Player, backend=...)`."""
 
 
-def short_id(recording: Recording) -> str:
-    return safe_text(recording.recording_id[:8])
-
-
-def recording_title(recording: Recording) -> str:
-    """`Conference support-31 · c3d5bd74`, `+1415… → sip:alice@… · 1a2b3c4d`, `call · 1a2b3c4d`."""
-    if recording.conference_name and recording.conference_name != "noname":
-        label = f"Conference {recording.conference_name}"
-    elif recording.mpc_name and recording.mpc_name != "noname":
-        label = f"Multiparty call {recording.mpc_name}"
-    elif recording.from_number or recording.to_number:
-        label = f"{recording.from_number or '?'} → {recording.to_number or '?'}"
-    else:
-        label = (recording.recording_type or "recording").capitalize()
-    return f"{safe_text(label)} · {short_id(recording)}"
-
-
-@dataclass(slots=True)
-class _Download:
-    recording: Recording
-    purpose: str
-    """"play", "switch" (to the other variant) or "save"."""
-    done: int = 0
-    total: int | None = None
-
-    def describe(self) -> str:
-        verb = {"play": "downloading", "switch": "fetching the other variant of"}.get(
-            self.purpose, "saving"
-        )
-        percent = f" {min(100, self.done * 100 // self.total)}%" if self.total else ""
-        return f"⬇ {verb} {short_id(self.recording)}{percent}"
-
-
 class Playback:
     """See the module docstring. Every method runs on the UI thread, except `_player_changed`."""
 
-    def __init__(self, app: RectuiApp, *, make_player: PlayerFactory = Player) -> None:
-        self.app = app
+    def __init__(
+        self, session: Session, bar: PlayerBar, *, make_player: PlayerFactory = Player
+    ) -> None:
+        self.session = session
+        self.bar = bar
         self._make_player = make_player
         self.player: Player | None = None
         self._store: MediaStore | None = None
@@ -153,7 +88,7 @@ class Playback:
         self._subject_status: str | None = None
         """Status of a subject that is not in the player: "no-audio", "saved", "error"."""
         self._track_text = ""
-        self._downloads: dict[tuple[str, str], _Download] = {}
+        self._downloads: dict[tuple[str, str], Download] = {}
         self._peaks: tuple[float, ...] | None = None
         self._message = ""
         self._level: SeverityLevel = "information"
@@ -164,15 +99,11 @@ class Playback:
 
     # -- life cycle -----------------------------------------------------------------------------
 
-    @property
-    def bar(self) -> PlayerBar:
-        return self.app.query_one("#player", PlayerBar)
-
     def start(self) -> None:
         """On mount: keep ALSA quiet before anything touches it, and create the player, which
         finds out in its own thread whether there is an audio device."""
         silence_alsa_errors()
-        device = self.app.config.settings.audio_device or None
+        device = self.session.config.settings.audio_device or None
         self.player = self._make_player(on_change=self._player_changed, device=device)
         self._ticker = self.bar.set_interval(1 / TICK_HZ, self._tick, pause=True)
 
@@ -189,9 +120,13 @@ class Playback:
             self.player.close(timeout=2.0)  # halts the buffer, then joins the feeder thread
         self._repin(None)
 
-    def account_changed(self) -> None:
-        """Another profile is in force: stop, and let the media store be built anew for the new
-        client and credentials on next use."""
+    def use_session(self, session: Session) -> None:
+        """Another profile (or configuration) is in force: stop, and let the media store be
+        built anew for the new client and credentials on next use."""
+        changed = session.client is not self.session.client
+        self.session = session
+        if not changed:
+            return
         self.stop()
         self._repin(None)
         self._store = None
@@ -200,14 +135,14 @@ class Playback:
     def store(self) -> MediaStore:
         """Created on first use (it creates the cache directory)."""
         if self._store is None:
-            config = self.app.config
+            config = self.session.config
             profile = config.profile
 
             def credentials_for(recording: Recording) -> Credentials:
                 return profile.credentials_for(recording.owner_auth_id)
 
             cache = MediaCache(config.settings.cache_dir / "media", config.settings.cache_max_bytes)
-            self._store = MediaStore(self.app.client, cache, credentials_for=credentials_for)
+            self._store = MediaStore(self.session.client, cache, credentials_for=credentials_for)
         return self._store
 
     # -- what the keys do -----------------------------------------------------------------------
@@ -215,7 +150,7 @@ class Playback:
     def play_pause(self, recording: Recording | None) -> None:
         player = self.player
         if recording is None or player is None:
-            self._say("No recording selected", "warning")
+            self.say("No recording selected", "warning")
             return
         if self._pending_play(recording):
             return  # its download is under way; the bar shows it
@@ -255,7 +190,7 @@ class Playback:
             return
         self.player.change_volume(delta)
         if not self.bar.active:
-            self.app.note(f"Volume {self.player.volume}%")
+            self.session.note(f"Volume {self.player.volume}%")
 
     def speed(self, steps: int) -> None:
         """One step faster or slower; the speed stays for the recordings played next."""
@@ -263,31 +198,8 @@ class Playback:
             return
         self.player.change_speed(steps)
         if not self.bar.active:
-            self.app.note(f"Speed {format_speed(self.player.speed)}")
+            self.session.note(f"Speed {format_speed(self.player.speed)}")
         self._render()
-
-    def choose_device(self) -> None:
-        """List the output devices in the palette (looking for them may take a moment)."""
-        self.app.run_worker(
-            self._choose_device(), group="audio-devices", exclusive=True, exit_on_error=False
-        )
-
-    def use_device(self, device: str | None) -> None:
-        """Play on `device` (None: the system's default), and keep it in the configuration."""
-        if self.player is None:
-            return
-        self.player.set_device(device)
-        where = device or "the default output"
-        path = self.app.config.path
-        if path is None:
-            self._say(f"Playing on {where}")
-            return
-        try:
-            set_setting(path, "audio_device", device or "")
-        except (ConfigError, OSError) as exc:
-            self._say(f"Playing on {where}; not saved: {one_line(exc)}", "warning")
-        else:
-            self._say(f"Playing on {where} (saved as audio_device in {path})")
 
     def toggle_original(self) -> None:
         player = self.player
@@ -303,13 +215,13 @@ class Playback:
         if recording is None or player.path is None:
             self.prefer_original = not self.prefer_original
             which = "original (pre-denoise)" if self.prefer_original else "denoised"
-            self._say(f"p plays the {which} audio")
+            self.say(f"p plays the {which} audio")
             return
         want = not self.current_original
         self.prefer_original = want
         self._cancel_downloads("switch")
         download = self._track(recording, "switch")
-        self.app.run_worker(
+        self.bar.run_worker(
             self._switch_variant(download, want),
             group="media-switch",
             exclusive=True,
@@ -319,14 +231,14 @@ class Playback:
 
     def save(self, recording: Recording | None) -> None:
         if recording is None:
-            self._say("No recording selected", "warning")
+            self.say("No recording selected", "warning")
             return
         original = self._is_current(recording) and self.current_original
         if not self._busy():
             # Nothing playing: the bar is about this recording now.
             self._subject, self._subject_status, self._track_text = recording, None, ""
         download = self._track(recording, "save")
-        self.app.run_worker(
+        self.bar.run_worker(
             self._save(download, original),
             group="media-save",
             exit_on_error=False,
@@ -348,7 +260,7 @@ class Playback:
         self._subject, self._subject_status, self._track_text = recording, None, ""
         self._message = ""
         download = self._track(recording, "play")
-        self.app.run_worker(
+        self.bar.run_worker(
             self._fetch_and_play(download, self.prefer_original),
             group="media-play",
             exclusive=True,
@@ -356,14 +268,14 @@ class Playback:
         )
         self._render()
 
-    async def _fetch_and_play(self, download: _Download, original: bool) -> None:
+    async def _fetch_and_play(self, download: Download, original: bool) -> None:
         recording = download.recording
         progress = self._progress(download)
         try:
             try:
                 path = await self.store.fetch(recording, original=original, progress=progress)
             except OriginalNotAvailableError as exc:
-                self._say(f"{exc}; playing the denoised one", "warning")
+                self.say(f"{exc}; playing the denoised one", "warning")
                 original = False
                 path = await self.store.fetch(recording, progress=progress)
         except asyncio.CancelledError:
@@ -371,7 +283,7 @@ class Playback:
         except Exception as exc:
             if self._subject is recording:
                 self._subject_status = "error"
-            self._say(f"Cannot play {short_id(recording)}: {one_line(exc)}", "error")
+            self.say(f"Cannot play {short_id(recording)}: {one_line(exc)}", "error")
             return
         finally:
             self._untrack(download)
@@ -381,7 +293,7 @@ class Playback:
         self._load(recording, path, original)
         self.player.play()
 
-    async def _switch_variant(self, download: _Download, original: bool) -> None:
+    async def _switch_variant(self, download: Download, original: bool) -> None:
         """Fetch the other variant while the current one keeps playing, then carry on from the
         same position in it."""
         recording = download.recording
@@ -393,11 +305,11 @@ class Playback:
             raise
         except OriginalNotAvailableError as exc:
             self.prefer_original = False
-            self._say(f"{exc}; still playing the denoised one", "warning")
+            self.say(f"{exc}; still playing the denoised one", "warning")
             return
         except Exception as exc:
             self.prefer_original = self.current_original
-            self._say(f"Cannot switch variant: {one_line(exc)}", "error")
+            self.say(f"Cannot switch variant: {one_line(exc)}", "error")
             return
         finally:
             self._untrack(download)
@@ -411,11 +323,11 @@ class Playback:
         if playing:
             player.play()
         which = "original (pre-denoise)" if original else "denoised"
-        self._say(f"Playing the {which} audio of {short_id(recording)}")
+        self.say(f"Playing the {which} audio of {short_id(recording)}")
 
-    async def _save(self, download: _Download, original: bool) -> None:
+    async def _save(self, download: Download, original: bool) -> None:
         recording = download.recording
-        directory = self.app.config.settings.download_dir
+        directory = self.session.config.settings.download_dir
         try:
             path = await self.store.save(
                 recording, directory, original=original, progress=self._progress(download)
@@ -425,7 +337,7 @@ class Playback:
         except Exception as exc:
             if self._subject is recording and not self._is_current(recording):
                 self._subject_status = "error"
-            self._say(f"Cannot save {short_id(recording)}: {one_line(exc)}", "error")
+            self.say(f"Cannot save {short_id(recording)}: {one_line(exc)}", "error")
             return
         finally:
             self._untrack(download)
@@ -435,37 +347,13 @@ class Playback:
         # Where the TUI is not where the user listens, say how to fetch the file.
         if self.no_output() or remote_session():
             scp = scp_command(path)
-            self.app.copy_to_clipboard(scp)
+            self.bar.app.copy_to_clipboard(scp)
             if self._subject is recording:
                 self._track_text = scp
-            self._say(f"Saved {path} · to fetch it: {scp} (copied to the clipboard)")
+            self.say(f"Saved {path} · to fetch it: {scp} (copied to the clipboard)")
         else:
-            self.app.copy_to_clipboard(str(path))
-            self._say(f"Saved {path} (path copied to the clipboard)")
-
-    async def _choose_device(self) -> None:
-        player = self.player
-        if player is None:
-            return
-        names = await asyncio.to_thread(player.devices)
-        if not names:
-            output = player.output
-            reason = f" ({output[1]})" if output is not None and not output[0] else ""
-            self._say(f"No audio output devices found{reason}", "warning")
-            return
-        current = player.device
-
-        def mark(name: str | None) -> str:
-            return "in use" if name == current else ""
-
-        commands = [SimpleCommand("System default", lambda: self.use_device(None), mark(None))]
-        commands += [
-            SimpleCommand(safe_text(name), functools.partial(self.use_device, name), mark(name))
-            for name in names
-        ]
-        if current is not None and current not in names:
-            self._say(f"{current} is not connected now", "warning")
-        await self.app.search_commands(commands, placeholder="Audio output device…")
+            self.bar.app.copy_to_clipboard(str(path))
+            self.say(f"Saved {path} (path copied to the clipboard)")
 
     async def _waveform(self, key: tuple[str, bool], path: Path, cancel: threading.Event) -> None:
         try:
@@ -501,12 +389,12 @@ class Playback:
     def _pending_play(self, recording: Recording) -> bool:
         return ("play", recording.recording_id) in self._downloads
 
-    def _track(self, recording: Recording, purpose: str) -> _Download:
-        download = _Download(recording, purpose)
+    def _track(self, recording: Recording, purpose: str) -> Download:
+        download = Download(recording, purpose)
         self._downloads[(purpose, recording.recording_id)] = download
         return download
 
-    def _untrack(self, download: _Download) -> None:
+    def _untrack(self, download: Download) -> None:
         """Forget `download` unless a newer one for the same file has taken its place."""
         key = (download.purpose, download.recording.recording_id)
         if self._downloads.get(key) is download:
@@ -521,10 +409,10 @@ class Playback:
             found = found or bool(keys)
             for key in keys:
                 del self._downloads[key]
-            self.app.workers.cancel_group(self.app, groups[purpose])
+            self.bar.workers.cancel_group(self.bar, groups[purpose])
         return found
 
-    def _progress(self, download: _Download) -> Callable[[int, int | None], None]:
+    def _progress(self, download: Download) -> Callable[[int, int | None], None]:
         def progress(done: int, total: int | None) -> None:
             if (download.done, download.total) != (done, total):
                 download.done, download.total = done, total
@@ -542,7 +430,7 @@ class Playback:
         if self._waveform_cancel is not None:
             self._waveform_cancel.set()
         self._waveform_cancel = cancel = threading.Event()
-        self.app.run_worker(
+        self.bar.run_worker(
             self._waveform((recording.recording_id, original), path, cancel),
             group="media-waveform",
             exclusive=True,
@@ -565,7 +453,7 @@ class Playback:
         if self._closed:
             return
         with contextlib.suppress(Exception):  # the loop may be gone at exit
-            self.app.call_later(self._sync)
+            self.bar.call_later(self._sync)
 
     def _sync(self) -> None:
         player = self.player
@@ -581,7 +469,7 @@ class Playback:
                 if player.error.startswith(NO_OUTPUT):
                     self._say_no_audio(self.current)
                 elif self.current is not None:
-                    self._say(f"Cannot play {short_id(self.current)}: {player.error}", "error")
+                    self.say(f"Cannot play {short_id(self.current)}: {player.error}", "error")
         if self._ticker is not None:
             if player.state is PlayerState.PLAYING:
                 self._ticker.resume()
@@ -595,11 +483,11 @@ class Playback:
             self._ticker.pause()
         self._render()
 
-    def _say(self, message: str, level: SeverityLevel = "information") -> None:
+    def say(self, message: str, level: SeverityLevel = "information") -> None:
         """One line in the bar (if it is showing) and as a notification."""
-        message = self.app.redact(" ".join(message.split()))
+        message = self.session.redact(" ".join(message.split()))
         self._message, self._level = message, level
-        self.app.note(message, level)
+        self.session.note(message, level)
         self._render()
 
     def _say_no_audio(self, recording: Recording | None) -> None:
@@ -608,7 +496,7 @@ class Playback:
         self._subject_status = "no-audio"
         output = self.player.output if self.player is not None else None
         reason = f" ({output[1]})" if output is not None and output[1] else ""
-        self._say(NO_AUDIO_MESSAGE + reason, "warning")
+        self.say(NO_AUDIO_MESSAGE + reason, "warning")
 
     def view(self) -> BarView | None:
         """What the bar should show now (None before anything was played or saved)."""
@@ -671,65 +559,3 @@ class Playback:
         if view is not None:
             with contextlib.suppress(Exception):  # the bar is gone while the app shuts down
                 self.bar.show(view)
-
-
-class PlaybackActions:
-    """The player's key actions, mixed into the app (which defines `playback` and `table`)."""
-
-    playback: Playback
-    table: Any
-
-    def action_play_pause(self) -> None:
-        self.playback.play_pause(self.table.current)
-
-    def action_stop_playback(self) -> None:
-        self.playback.stop()
-
-    def action_seek(self, seconds: float) -> None:
-        self.playback.seek(seconds)
-
-    def action_seek_start(self) -> None:
-        self.playback.seek_start()
-
-    def action_volume(self, delta: int) -> None:
-        self.playback.volume(delta)
-
-    def action_toggle_original(self) -> None:
-        self.playback.toggle_original()
-
-    def action_speed(self, steps: int) -> None:
-        self.playback.speed(steps)
-
-    def action_choose_audio_device(self) -> None:
-        self.playback.choose_device()
-
-    def action_save_audio(self) -> None:
-        self.playback.save(self.table.current)
-
-    def playback_commands(self) -> Iterable[SystemCommand]:
-        """For the command palette."""
-        yield SystemCommand(
-            "Play / pause", "Play or pause the highlighted recording (p)", self.action_play_pause
-        )
-        yield SystemCommand("Stop playing", "Stop and rewind (x)", self.action_stop_playback)
-        yield SystemCommand(
-            "Original / denoised audio",
-            "Switch what plays between the denoised and the original (pre-denoise) audio (o)",
-            self.action_toggle_original,
-        )
-        yield SystemCommand(
-            "Faster playback", "Play one step faster, pitch kept (>)", lambda: self.action_speed(1)
-        )
-        yield SystemCommand(
-            "Slower playback", "Play one step slower (<)", lambda: self.action_speed(-1)
-        )
-        yield SystemCommand(
-            "Audio output device",
-            "Choose the device recordings play on (kept as audio_device in the config)",
-            self.action_choose_audio_device,
-        )
-        yield SystemCommand(
-            "Save audio",
-            "Save the highlighted recording to the download folder (s)",
-            self.action_save_audio,
-        )

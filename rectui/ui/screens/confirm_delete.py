@@ -12,7 +12,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -22,6 +22,7 @@ from rectui.plivo.models import Recording
 from rectui.plivo.recording_cost import DeleteSummary
 
 from ...server_text import safe_text
+from ..actions import bindings
 from .export import tilde
 
 SHOWN_IDS = 6
@@ -42,13 +43,7 @@ class DeleteChoice:
 class ConfirmDeleteScreen(ModalScreen[DeleteChoice | None]):
     """Answers a DeleteChoice, or None. Focus starts on Cancel: Enter alone never deletes."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "confirm", "Delete"),
-        Binding("a", "archive", "Archive, then delete"),
-        Binding("n,escape", "cancel", "Cancel"),
-        Binding("left", "app.focus_previous", "Previous button", show=False),
-        Binding("right", "app.focus_next", "Next button", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("delete")
 
     def __init__(
         self, recordings: Sequence[Recording], now: datetime, archive_dir: Path | None = None

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
@@ -32,6 +32,7 @@ from rectui.plivo.recording_cost import recording_cost
 from rectui.triage.costs import PROJECTION_DAYS, CostSummary, WeekBucket, summarize_async
 
 from ...server_text import safe_text
+from ..actions import bindings
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 CHART_ROWS = 6
@@ -147,13 +148,7 @@ class CostActions:
 class CostScreen(ModalScreen[None]):
     """Full screen, but modal: the main screen's keys (d, p, /…) do nothing here."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,dollar_sign", "close", "Back", key_display="esc"),
-        Binding("m", "metric", "Chart: next metric"),
-        Binding("c", "sort('cost')", "Sort table by cost"),
-        Binding("u", "sort('duration')", "Sort table by duration"),
-        Binding("a", "sort('age')", "Sort table by age"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("costs")
 
     def __init__(
         self,

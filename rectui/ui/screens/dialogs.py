@@ -11,21 +11,18 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from ..actions import bindings
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """A question with y / n. Focus starts on No, so Enter alone never says yes."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "yes", "Yes"),
-        Binding("n,escape", "no", "No"),
-        Binding("left", "app.focus_previous", "Previous button", show=False),
-        Binding("right", "app.focus_next", "Next button", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("confirm")
 
     def __init__(self, title: str, question: str, body: str = "", *, yes: str = "Yes") -> None:
         super().__init__(classes="dialog-screen")
@@ -63,7 +60,7 @@ Validator = Callable[[str], str | None]
 class PromptScreen(ModalScreen[str | None]):
     """One line of text. Enter accepts (if `validate` finds no problem), esc cancels."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("prompt")
 
     def __init__(
         self,

@@ -9,12 +9,14 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from rectui.triage.export import FORMATS, ExportFormat
+
+from ..actions import bindings
 
 FORMAT_LABELS: dict[ExportFormat, str] = {
     "csv": "CSV (a fixed set of columns, for spreadsheets)",
@@ -57,7 +59,7 @@ def path_problem(path: Path) -> str | None:
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("export")
 
     def __init__(self, *, total: int, directory: Path, now: datetime, summary: str) -> None:
         super().__init__(classes="dialog-screen", id="export-screen")

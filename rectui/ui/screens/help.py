@@ -1,4 +1,5 @@
-"""The help screen, generated from the live bindings so that it can never go stale."""
+"""The help screen, generated from the bindings (themselves made from rectui/ui/actions.py) with
+the user's keymap applied, so that it can never go stale."""
 
 from __future__ import annotations
 
@@ -8,44 +9,48 @@ from typing import ClassVar
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingsMap, BindingType
+from textual.binding import Binding, BindingsMap, BindingType, Keymap
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-HelpSource = tuple[str, DOMNode | type[DOMNode]]
-"""A section title and the node (or node class, for screens not open yet) whose keys it lists.
-Its bindings in a `Binding.Group` get a section of their own, titled by the group's description."""
+from ..actions import bindings
+
+HelpSource = tuple[str, DOMNode | str]
+"""A section title and the node (or the name of an actions section, for screens not open yet)
+whose keys it lists. Its bindings in a `Binding.Group` get a section of their own, titled by the
+group's description."""
 
 
-def _bindings_of(source: DOMNode | type[DOMNode]) -> BindingsMap:
-    # Live nodes carry user keymaps applied; classes only have what they declare.
-    if isinstance(source, DOMNode):
-        return source._bindings
-    return source._merge_bindings()
+def bindings_of(source: DOMNode | str, keymap: Keymap) -> BindingsMap:
+    """The bindings of a live node, or an actions section, as the user's keymap changes them."""
+    found = BindingsMap(bindings(source)) if isinstance(source, str) else source._bindings.copy()
+    if keymap:
+        found.apply_keymap(keymap)
+    return found
 
 
-def binding_groups(source: DOMNode | type[DOMNode]) -> list[Binding.Group]:
-    """The binding groups of `source`, in declaration order."""
+def binding_groups(found: BindingsMap) -> list[Binding.Group]:
+    """The binding groups in `found`, in declaration order."""
     groups: list[Binding.Group] = []
-    for bindings in _bindings_of(source).key_to_bindings.values():
-        for binding in bindings:
+    for on_key in found.key_to_bindings.values():
+        for binding in on_key:
             if binding.group is not None and binding.group not in groups:
                 groups.append(binding.group)
     return groups
 
 
 def binding_rows(
-    source: DOMNode | type[DOMNode],
+    found: BindingsMap,
     key_display: Callable[[Binding], str],
     group: Binding.Group | None = None,
 ) -> list[tuple[str, str]]:
     """(keys, description) per action, in declaration order, of the bindings in `group` (None:
     in no group); undescribed bindings are internal."""
     grouped: dict[tuple[str, str], list[str]] = {}
-    for _key, bindings in _bindings_of(source).key_to_bindings.items():
-        for binding in bindings:
+    for on_key in found.key_to_bindings.values():
+        for binding in on_key:
             if not binding.description or binding.system or binding.group != group:
                 continue
             # The footer shows the short description; a tooltip, where there is one, says more.
@@ -58,9 +63,7 @@ def binding_rows(
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "dismiss", "Close help", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("help")
 
     def __init__(self, sections: Sequence[HelpSource]) -> None:
         super().__init__(id="help-screen")
@@ -71,9 +74,10 @@ class HelpScreen(ModalScreen[None]):
             body.border_title = "Keys"
             body.border_subtitle = "esc closes"
             for title, source in self.sections:
-                parts = [(title, None), *((g.description, g) for g in binding_groups(source))]
+                found = bindings_of(source, self.app._keymap)
+                parts = [(title, None), *((g.description, g) for g in binding_groups(found))]
                 for part_title, group in parts:
-                    rows = binding_rows(source, self.app.get_key_display, group)
+                    rows = binding_rows(found, self.app.get_key_display, group)
                     if not rows:
                         continue
                     yield Label(part_title, classes="help-section")

@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from rectui.index.transcripts import SearchHit
 from rectui.server_text import safe_text
 
+from ..actions import bindings
 from ..widgets.transcript_view import speaker_style
 
 Searcher = Callable[[str], list[SearchHit]]
@@ -45,10 +46,7 @@ def hit_text(hit: SearchHit) -> Text:
 
 
 class TranscriptSearchScreen(ModalScreen[SearchChoice | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Close"),
-        Binding("p", "play", "Play the highlighted hit", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("search")
 
     def __init__(self, search: Searcher, stored: int) -> None:
         super().__init__(classes="dialog-screen")

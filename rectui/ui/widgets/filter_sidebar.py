@@ -7,163 +7,44 @@ refresh, so the app keeps the spec and turns it into a filter only when it loads
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
-from rectui.listing import QUICK_RANGE_LABELS, quick_range
-from rectui.plivo.filters import STORAGE_FIELDS, TIME_FIELDS, FieldError, RecordingFilter
+from rectui.listing import quick_range
+from rectui.listing.filter_spec import (
+    DEFAULT_RANGE,
+    QUICK_RANGES,
+    RANGE_CUSTOM,
+    RANGE_LABELS,
+    RANGE_NONE,
+    STORAGE_OPS,
+    TEXT_FIELDS,
+    FilterSpec,
+    field_for_param,
+    params_in_text,
+)
+from rectui.plivo.filters import FieldError
 from rectui.plivo.rules import DEFAULT_WINDOW, MAX_WINDOW, format_filter_time
 
+from ..actions import bindings
+
 Clock = Callable[[], datetime]
-
-QUICK_RANGES: dict[str, str] = dict(QUICK_RANGE_LABELS)
-"""Key → label of the quick ranges, in the listing engine's order."""
-RANGE_CUSTOM = "custom"
-RANGE_NONE = "none"
-RANGE_LABELS: dict[str, str] = {
-    **QUICK_RANGES,
-    RANGE_CUSTOM: "Custom (UTC)",
-    RANGE_NONE: "None (storage)",
-}
-DEFAULT_RANGE = "7d"
-"""Plivo's own default window, so an unfiltered rectui shows what the console would."""
-
-STORAGE_OPS: dict[str, str] = {
-    "=": "recording_storage_duration",
-    ">": "recording_storage_duration__gt",
-    "≥": "recording_storage_duration__gte",
-    "<": "recording_storage_duration__lt",
-    "≤": "recording_storage_duration__lte",
-}
-
-# The plain text fields, in the order the sidebar shows them: (key, caption, placeholder).
-# The key is both the FilterSpec attribute and the API parameter.
-TEXT_FIELDS: tuple[tuple[str, str, str, str], ...] = (
-    ("Numbers", "from_number", "From", "+14155550123 or sip:…"),
-    ("Numbers", "to_number", "To", "+14155550123 or sip:…"),
-    ("Call", "call_uuid", "Call UUID", "call uuid"),
-    ("Conference", "conference_name", "Name", "conference name"),
-    ("Conference", "conference_uuid", "UUID", "conference uuid"),
-    ("Multiparty call", "mpc_name", "Name", "multiparty call name"),
-    ("Multiparty call", "mpc_uuid", "UUID", "multiparty call uuid"),
-    ("Account", "subaccount", "Subaccount", "SA… auth id"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class FilterSpec:
-    """The sidebar's state as the user sees it; all values are the text typed."""
-
-    range: str = DEFAULT_RANGE
-    since: str = ""
-    until: str = ""
-    from_number: str = ""
-    to_number: str = ""
-    call_uuid: str = ""
-    conference_name: str = ""
-    conference_uuid: str = ""
-    mpc_name: str = ""
-    mpc_uuid: str = ""
-    subaccount: str = ""
-    storage_op: str = "="
-    storage_days: str = ""
-
-    @classmethod
-    def from_preset(cls, preset: dict[str, str]) -> FilterSpec:
-        """A configuration preset: API parameter names plus an optional `range`."""
-        spec = cls(range=preset.get("range", DEFAULT_RANGE))
-        if spec.range not in RANGE_LABELS:
-            spec = replace(spec, range=DEFAULT_RANGE)
-        known = {f.name for f in fields(cls)}
-        spec = replace(spec, **{k: v for k, v in preset.items() if k in known and k != "range"})
-        if "add_time__gte" in preset or "add_time__gt" in preset or "add_time__lt" in preset:
-            spec = replace(
-                spec,
-                range=RANGE_CUSTOM,
-                since=preset.get("add_time__gte") or preset.get("add_time__gt") or "",
-                until=preset.get("add_time__lt") or preset.get("add_time__lte") or "",
-            )
-        for op, param in STORAGE_OPS.items():
-            if preset.get(param):
-                spec = replace(spec, storage_op=op, storage_days=preset[param], range=RANGE_NONE)
-        return spec
-
-    def to_filter(self, now: datetime) -> RecordingFilter:
-        flt = RecordingFilter(
-            **{key: (getattr(self, key).strip() or None) for _, key, _, _ in TEXT_FIELDS}
-        )
-        if self.range in QUICK_RANGES:
-            flt = flt.with_time_range(*quick_range(self.range, now))
-        elif self.range == RANGE_CUSTOM:
-            flt = flt.with_values(
-                add_time__gte=self.since.strip() or None, add_time__lt=self.until.strip() or None
-            )
-        if self.storage_days.strip():
-            flt = flt.with_values(**{STORAGE_OPS[self.storage_op]: self.storage_days.strip()})
-        return flt
-
-    def summary(self) -> str:
-        """A few words for the header: which range, and how many other fields are set."""
-        if self.range in QUICK_RANGES:
-            parts = [QUICK_RANGES[self.range].lower()]
-        elif self.range == RANGE_CUSTOM:
-            parts = [f"{self.since.strip() or '…'} → {self.until.strip() or 'now'} UTC"]
-        else:
-            parts = []
-        if self.storage_days.strip():
-            parts.append(f"stored {self.storage_op} {self.storage_days.strip()} d")
-        others = sum(1 for _, key, _, _ in TEXT_FIELDS if getattr(self, key).strip())
-        if others:
-            parts.append(f"+{others} field{'s' if others > 1 else ''}")
-        return " · ".join(parts) or "last 7 days (Plivo default)"
-
-
-# Which sidebar field an API parameter's problem belongs under.
-_PARAM_TO_FIELD: dict[str, str] = {
-    "add_time__gte": "since",
-    "add_time__gt": "since",
-    "add_time__lt": "until",
-    "add_time__lte": "until",
-    **{name: "storage_days" for name in STORAGE_FIELDS},
-    **{key: key for _, key, _, _ in TEXT_FIELDS},
-}
-
-
-def field_for_param(param: str, spec: FilterSpec) -> str | None:
-    if param in TIME_FIELDS and spec.range != RANGE_CUSTOM:
-        return "range"  # quick ranges have no since/until of their own to point at
-    if param == "add_time":
-        return "since" if spec.range == RANGE_CUSTOM else "range"
-    return _PARAM_TO_FIELD.get(param)
-
-
-def params_in_text(text: str) -> Iterator[str]:
-    """API parameter names mentioned in a server message, most specific first."""
-    names = sorted({*_PARAM_TO_FIELD, "add_time"}, key=len, reverse=True)
-    for name in names:
-        # Underscores are word characters, so `add_time` does not match inside `add_time__gt`.
-        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text):
-            yield name
 
 
 class FieldSelect(Select[str], inherit_bindings=False):
     """A Select that leaves up/down to the sidebar (next/previous field) and opens on Enter or
     space, so arrowing through the form never pops a menu open by surprise."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,space", "show_overlay", "Choose", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("select")
 
 
 class FieldMessage(Label):
@@ -188,14 +69,7 @@ class FilterSidebar(VerticalScroll):
     """Every documented filter, grouped; Enter applies, the time range applies as it changes."""
 
     BORDER_TITLE = "Filters"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "next_field", "Next field", show=False),
-        Binding("up", "previous_field", "Previous field", show=False),
-        Binding("ctrl+s", "apply", "Apply", show=False),
-        # Shown in the footer while typing here, where the app's letter keys are just text.
-        Binding("escape", "app.back", "Back"),
-        Binding("ctrl+l", "app.clear_filters", "Clear all"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("filters")
 
     class Applied(Message):
         """The user asked for this filter (Enter, or a new time range); it is valid."""

@@ -29,6 +29,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from rectui.formatting import format_bytes, format_clock
+from rectui.plivo.models import Recording
+
+from ...server_text import safe_text
 
 STATUS_LABELS = {
     "playing": "▶ playing",
@@ -51,6 +54,39 @@ KEYS_HINT = (
 
 def format_speed(speed: float) -> str:
     return f"{speed:g}×"
+
+
+def short_id(recording: Recording) -> str:
+    return safe_text(recording.recording_id[:8])
+
+
+def recording_title(recording: Recording) -> str:
+    """`Conference support-31 · c3d5bd74`, `+1415… → sip:alice@… · 1a2b3c4d`, `call · 1a2b3c4d`."""
+    if recording.conference_name and recording.conference_name != "noname":
+        label = f"Conference {recording.conference_name}"
+    elif recording.mpc_name and recording.mpc_name != "noname":
+        label = f"Multiparty call {recording.mpc_name}"
+    elif recording.from_number or recording.to_number:
+        label = f"{recording.from_number or '?'} → {recording.to_number or '?'}"
+    else:
+        label = (recording.recording_type or "recording").capitalize()
+    return f"{safe_text(label)} · {short_id(recording)}"
+
+
+@dataclass(slots=True)
+class Download:
+    recording: Recording
+    purpose: str
+    """"play", "switch" (to the other variant) or "save"."""
+    done: int = 0
+    total: int | None = None
+
+    def describe(self) -> str:
+        verb = {"play": "downloading", "switch": "fetching the other variant of"}.get(
+            self.purpose, "saving"
+        )
+        percent = f" {min(100, self.done * 100 // self.total)}%" if self.total else ""
+        return f"⬇ {verb} {short_id(self.recording)}{percent}"
 
 
 @dataclass(frozen=True, slots=True)

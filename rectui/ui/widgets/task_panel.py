@@ -15,12 +15,13 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Label, ProgressBar, Static
 
 from ...server_text import safe_text
+from ..actions import bindings
 
 MAX_FAILURES_SHOWN = 200
 """Failures listed in the panel; beyond that a count (the retry still covers them all)."""
@@ -29,10 +30,7 @@ MAX_FAILURES_SHOWN = 200
 class TaskPanel(Vertical):
     """Hidden until `start()`; `finish()` leaves it open only when there is something to read."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "escape", "Cancel / close", show=False),
-        Binding("R", "retry", "Retry failed", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("task")
 
     class CancelRequested(Message):
         """Cancel (or esc on the panel) while the job runs."""

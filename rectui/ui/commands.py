@@ -1,0 +1,161 @@
+"""The command palette (ctrl+p) of the main screen: one `Provider` per kind of command.
+
+- `MainCommands`: the keyed actions the registry (rectui/ui/actions.py) gives a palette title,
+  with their keys as the user's keymap has them, and the audio output device.
+- `FilterCommands`: quick ranges and the configuration's presets.
+- `SessionCommands`: what depends on the state: sorts, server order, the local index, retry,
+  cancel, presets to save, profiles to switch to.
+
+Each provider lists `Command`s from `commands(screen)`, plain data a test can read without
+opening the palette.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from rectui.config import default_config_path
+from rectui.listing import SORTS, SortedListing
+from rectui.listing.filter_spec import QUICK_RANGES
+
+from .actions import palette_actions
+
+if TYPE_CHECKING:
+    from .screens.main import MainScreen
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    title: str
+    help: str
+    callback: Callable[[], object]
+
+
+class _Commands(Provider):
+    """Discoverable (listed when the palette opens) and fuzzy-searchable."""
+
+    @staticmethod
+    def commands(screen: MainScreen) -> Iterator[Command]:
+        raise NotImplementedError
+
+    def _listed(self) -> list[Command]:
+        from .screens.main import MainScreen
+
+        screen = self.screen
+        return list(self.commands(screen)) if isinstance(screen, MainScreen) else []
+
+    async def discover(self) -> Hits:
+        for command in self._listed():
+            yield DiscoveryHit(command.title, command.callback, help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self._listed():
+            score = matcher.match(command.title)
+            if score > 0:
+                yield Hit(
+                    score, matcher.highlight(command.title), command.callback, help=command.help
+                )
+
+
+class MainCommands(_Commands):
+    @staticmethod
+    def commands(screen: MainScreen) -> Iterator[Command]:
+        app = screen.app
+        for section, action in palette_actions("app", "main", "table", "player", "triage"):
+            # The keys as the user's keymap has them, shown as the footer shows keys.
+            keys = app._keymap.get(action.id, action.keys).split(",")[0]
+            display = action.key_display if keys == action.keys.split(",")[0] else None
+            shown = app.get_key_display(Binding(keys, action.action, key_display=display))
+            target = app if section.name == "app" else screen
+            run = getattr(target, f"action_{action.action}")
+            yield Command(action.palette, f"{action.text} ({shown})", run)
+        yield Command(
+            "Audio output device",
+            "Choose the device recordings play on (kept as audio_device in the config)",
+            screen.audio_devices.choose,
+        )
+
+
+class FilterCommands(_Commands):
+    @staticmethod
+    def commands(screen: MainScreen) -> Iterator[Command]:
+        for key, label in QUICK_RANGES.items():
+            yield Command(
+                f"Range: {label.lower()}",
+                f"Show recordings added in the {label.lower()}",
+                partial(screen.action_quick_range, key),
+            )
+        for name in screen.session.config.presets:
+            yield Command(
+                f"Preset: {name}",
+                "Apply this filter preset from the configuration",
+                partial(screen.action_preset, name),
+            )
+
+
+class SessionCommands(_Commands):
+    @staticmethod
+    def commands(screen: MainScreen) -> Iterator[Command]:
+        triage = screen.triage
+        for name, (label, description) in SORTS.items():
+            yield Command(
+                f"Sort {label}",
+                f"Sort the table {description}; loads every row first if needed",
+                partial(triage.sort, name),
+            )
+        if isinstance(screen.table.listing, SortedListing):
+            yield Command(
+                "Server order",
+                "Newest first, as the server lists them (reloads)",
+                screen.action_refresh,
+            )
+        if screen.session.index is not None:
+            yield Command(
+                "Sync this filter",
+                "Fetch every recording of the filter into the local index (S; esc cancels)",
+                triage.sync_filter,
+            )
+            yield Command(
+                "Forget the local index",
+                "Drop what the index holds for this account (it refills as you browse)",
+                triage.forget_index,
+            )
+        if triage.can_retry:
+            yield Command(
+                "Retry failed",
+                "Run the last bulk delete again for what failed (R)",
+                triage.retry_failed,
+            )
+        if triage.running:
+            yield Command("Cancel", f"Stop the {triage.job_name} under way (esc)", triage.cancel)
+        yield Command(
+            "Save filter as preset…",
+            "Save the current filter under a name in the configuration file",
+            screen.save_preset,
+        )
+        config = screen.session.config
+        if screen.session.demo or len(config.profile_names) < 2:
+            return
+        where = config.path or default_config_path()
+        for name in config.profile_names:
+            current = " (current)" if name == config.profile.name else ""
+            yield Command(
+                f"Switch profile: {name}",
+                f"Use the {name} profile of {where}{current}",
+                partial(screen.switch_profile, name),
+            )
+
+
+PROVIDERS: tuple[type[_Commands], ...] = (MainCommands, FilterCommands, SessionCommands)
+
+
+def palette(screen: MainScreen) -> list[Command]:
+    """Every command the main screen's palette lists now."""
+    return [command for provider in PROVIDERS for command in provider.commands(screen)]

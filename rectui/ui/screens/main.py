@@ -1,0 +1,520 @@
+"""The main screen: filters on the left, recordings in the middle, details on the right, the task
+panel and the player bar below. It owns the layout, the keys that work here and their actions;
+the work is done by narrow controllers (`Triage`, `Playback`) that share a `Session`.
+
+Data flows one way: the sidebar's `FilterSpec` → a `Listing` opened here → the table (which pages
+rows in itself) → `Highlighted` → the detail pane; `p` hands the table's current recording to
+the player. Network work happens only in workers, so no handler waits on the server; every
+failure becomes one notification line (with the token redacted) and the table keeps what it has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import ClassVar
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Container, Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from rectui.config import AppConfig, ConfigError, default_config_path, load_config
+from rectui.config_writer import save_preset
+from rectui.formatting import format_time
+from rectui.index import Opened, open_listing
+from rectui.listing.filter_spec import FilterSpec
+from rectui.plivo.client import PlivoClient, RetryNotice
+from rectui.plivo.errors import ValidationError
+from rectui.plivo.models import Recording
+
+from ..actions import bindings
+from ..audio_devices import AudioDevices
+from ..commands import FilterCommands, MainCommands, SessionCommands
+from ..playback import Playback, PlayerFactory
+from ..session import Session
+from ..transcripts import POLL_S, Transcripts
+from ..triage import Triage
+from ..widgets import DetailPane, FilterSidebar, PlayerBar, RecordingTable, StatusHeader
+from ..widgets.task_panel import TaskPanel
+from .dialogs import PromptScreen
+from .help import HelpScreen
+
+ClientFactory = Callable[[AppConfig], PlivoClient]
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = bindings("main", "player", "triage", "transcript")
+    COMMANDS: ClassVar = {MainCommands, FilterCommands, SessionCommands}
+    AUTO_SYNC_ROWS = 1000
+    """A filter opened from the server with at most this many rows is synced into the local
+    index at once (a few dozen requests), so that it opens from there next time."""
+    transcript_poll_s = POLL_S
+    """How often a transcript in progress is asked for again (tests make it quick)."""
+
+    def __init__(
+        self, session: Session, *, client_factory: ClientFactory, make_player: PlayerFactory
+    ) -> None:
+        super().__init__(id="main")
+        self.session = session
+        self._client_factory = client_factory
+        """How a profile switch builds its client (tests pass one with quick retries)."""
+        self._make_player = make_player
+        self.offline = False
+        """The table shows the local index only: the server could not be reached."""
+        self._problems_seen: tuple[int, int] = (0, 0)
+        """(id of the listing, problems already reported) for the malformed-rows warning."""
+
+    def compose(self) -> ComposeResult:
+        session = self.session
+        utc = session.config.settings.utc
+        yield StatusHeader(
+            auth_id=session.client.credentials.auth_id,
+            profile=session.config.profile.name,
+            demo=session.demo,
+            id="header",
+        )
+        with Horizontal(id="body"):
+            yield FilterSidebar(session.clock, id="filters")
+            with Container(id="content"):
+                yield RecordingTable(utc=utc, clock=session.clock, id="table")
+                yield DetailPane(session.clock, utc=utc, id="detail")
+        yield TaskPanel(id="task")
+        yield PlayerBar(id="player")
+        yield Footer(id="footer")
+
+    def on_mount(self) -> None:
+        self.table = self.query_one("#table", RecordingTable)
+        self.sidebar = self.query_one("#filters", FilterSidebar)
+        self.detail = self.query_one("#detail", DetailPane)
+        self.header = self.query_one("#header", StatusHeader)
+        self.playback = Playback(
+            self.session, self.query_one(PlayerBar), make_player=self._make_player
+        )
+        """In-app playback (rectui/ui/playback.py); the player bar shows it."""
+        self.audio_devices = AudioDevices(self.playback)
+        """The palette's output device choice (rectui/ui/audio_devices.py)."""
+        self.transcripts = Transcripts(
+            self.session,
+            self.detail,
+            self.table,
+            reveal=self._reveal_detail,
+            play=lambda recording: self.playback.play_pause(recording),
+            poll_s=self.transcript_poll_s,
+        )
+        """t, T and ctrl+f (rectui/ui/transcripts.py)."""
+        self.triage = Triage(
+            self.session,
+            self.table,
+            self.query_one(TaskPanel),
+            self.header,
+            reload=self.action_refresh,
+            transcript_text=self.transcripts.text,
+        )
+        """Marking, bulk delete, export, costs, sorting, syncing (rectui/ui/triage.py)."""
+        self.table.border_title = "Recordings"
+        self.table.focus()
+        self.session.client.on_retry = self._server_retrying
+        self.load(self.session.spec)
+        # Pages load in the table's own workers; malformed rows they bring are reported here.
+        self.set_interval(1.0, self.check_problems)
+        self.playback.start()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The full footer does not fit 80 columns; the compact one shows the keys that matter.
+        self.query_one(Footer).compact = event.size.width < 100
+
+    async def on_unmount(self) -> None:
+        # The screen owns the session's client: nothing else closes its connection pool. (The
+        # table closes its listing itself when it unmounts.)
+        self.playback.close()  # stops playing and joins the player's thread
+        self.workers.cancel_all()
+        self.transcripts.close()
+        await self.session.client.aclose()
+
+    def use_session(self, session: Session) -> None:
+        """Hand every controller the new session (another profile, a new preset)."""
+        self.session = self.triage.session = session
+        self.playback.use_session(session)
+        self.transcripts.use_session(session)
+
+    # -- loading --------------------------------------------------------------------------------
+
+    def load(self, spec: FilterSpec, *, keep_cursor: bool = False) -> None:
+        """Ask for `spec`; the newest request wins and an older one still loading is cancelled."""
+        self.session.spec = spec
+        self.header.set_filter(spec.summary(), spec.subaccount.strip() or None)
+        self._load(spec, keep_cursor)
+
+    @work(exclusive=True, group="listing", exit_on_error=False)
+    async def _load(self, spec: FilterSpec, keep_cursor: bool) -> None:
+        # The screen opens the listing itself (rather than leaving it to the table) so that a
+        # 400 can be put under the field it concerns, and so that a failed refresh leaves the
+        # table showing what it had.
+        session = self.session
+        now = session.clock()
+        flt = spec.to_filter(now)
+        problems = flt.errors(now=now, check_window=False)
+        if problems:
+            self.sidebar.validate()
+            session.note(f"Filter not applied: {problems[0]}", "warning")
+            return
+        previous = self.table.listing
+        previous_total = previous.total if previous is not None and previous.is_open else None
+        self.header.set_total(previous_total, loading=True)
+        index = session.index
+        if index is not None and index.notice:
+            session.note(index.notice, "warning")
+            index.notice = None
+        try:
+            opened = await open_listing(
+                session.client, index, flt, now, margin=session.config.settings.index_margin
+            )
+        except BaseException as exc:
+            if isinstance(exc, ValidationError):
+                text = session.redact(str(exc))
+                if self.sidebar.show_server_error(text):
+                    text += " (see the filters)"
+                self._open_failed(text, previous_total)
+            elif isinstance(exc, Exception):
+                self._open_failed(session.error_text(exc) + " · press r to retry", previous_total)
+            else:
+                raise  # cancelled: a newer filter took over
+            return
+        # The table owns the listing from here on (it closes the previous one).
+        listing = opened.listing
+        self.offline = opened.offline
+        self.table.set_listing(listing, keep_cursor=keep_cursor)
+        self.table.border_subtitle = self._source_line(opened)
+        self.header.set_total(listing.total)
+        small = 0 < listing.total <= self.AUTO_SYNC_ROWS and not flt.has_storage_filter
+        if opened.source == "server" and index is not None and small:
+            self.triage.sync_filter(quiet=True)  # cheap: next time it opens from the index
+        if listing.total == 0:
+            self.detail.show(None)
+        self.check_problems()
+
+    def _source_line(self, opened: Opened) -> str:
+        """Where the rows come from, on the table's border: nothing when all is well."""
+        utc = self.session.config.settings.utc
+        when = format_time(opened.as_of, utc=utc, seconds=False)
+        if opened.offline:
+            return f"offline · as of {when} · delete disabled · r retries"
+        if self.session.index is not None and opened.source == "server":
+            return "not fully synced · S syncs the filter into the local index"
+        return ""
+
+    def _server_retrying(self, notice: RetryNotice) -> None:
+        self.session.note(f"{notice} · esc stops waiting", "warning")
+
+    def stop_waiting(self) -> bool:
+        """esc while the server is being retried: stop the loads (r starts them again)."""
+        if not self.session.client.retrying:
+            return False
+        self.workers.cancel_group(self, "listing")
+        self.table.cancel_loads()
+        listing = self.table.listing
+        self._open_failed(
+            "Stopped waiting for the server · r retries",
+            listing.total if listing is not None and listing.is_open else None,
+        )
+        return True
+
+    def _open_failed(self, message: str, previous_total: int | None) -> None:
+        """Say why, and leave the table showing what it had (marked as such on its border)."""
+        self.header.set_total(previous_total)
+        if previous_total is None:
+            self.table.border_subtitle = "nothing loaded · r retries"
+        else:
+            self.table.border_subtitle = "previous results · r retries"
+        self.session.note(message, "error")
+
+    def check_problems(self) -> None:
+        """Warn (once per new batch) about objects the server sent that cannot be shown."""
+        # A timer calls this, possibly while the app is shutting down and the table is gone.
+        if not self.table.is_attached or (listing := self.table.listing) is None:
+            return
+        problems = listing.problems
+        if not problems:
+            return
+        seen_listing, seen = self._problems_seen
+        if seen_listing != id(listing):
+            seen = 0
+        if len(problems) > seen:
+            count = len(problems) - seen
+            rows = "recording" if count == 1 else "recordings"
+            self.session.note(
+                f"{count} {rows} from the server could not be read and show as unavailable "
+                f"(first: {problems[seen]})",
+                "warning",
+            )
+        self._problems_seen = (id(listing), len(problems))
+
+    # -- messages from the widgets --------------------------------------------------------------
+
+    @on(FilterSidebar.Applied)
+    def _filters_applied(self, event: FilterSidebar.Applied) -> None:
+        self.load(event.spec)
+
+    @on(RecordingTable.Highlighted)
+    def _highlighted(self, event: RecordingTable.Highlighted) -> None:
+        self.detail.show(event.recording)
+        self.transcripts.follow(event.recording)
+        # The server's count can move while pages load (recordings added or deleted elsewhere).
+        self.header.set_total(self.table.total)
+        self.check_problems()
+
+    @on(RecordingTable.Selected)
+    def _selected(self, event: RecordingTable.Selected) -> None:
+        self.detail.show(event.recording)
+        self._reveal_detail()
+        self.detail.focus()
+
+    @on(RecordingTable.LoadFailed)
+    def _rows_failed(self, event: RecordingTable.LoadFailed) -> None:
+        self.session.note(self.session.error_text(event.error) + " · press r to retry", "error")
+
+    @on(RecordingTable.MarksChanged)
+    def _marks_changed(self, event: RecordingTable.MarksChanged) -> None:
+        self.triage.marks_changed(event.count)  # the header: count, minutes, $/month
+
+    @on(TaskPanel.CancelRequested)
+    def _task_cancel(self) -> None:
+        self.triage.cancel()
+
+    @on(TaskPanel.RetryRequested)
+    def _task_retry(self) -> None:
+        self.triage.retry_failed()
+
+    @on(TaskPanel.Closed)
+    def _task_closed(self) -> None:
+        if self.focused is None or self.triage.panel in self.focused.ancestors_with_self:
+            self.table.focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # On narrow terminals the filters are an overlay that folds away once focus leaves it.
+        if self.sidebar not in event.widget.ancestors_with_self:
+            self.remove_class("-filters-open")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Workers catch what they expect; anything else is a bug, reported instead of crashing.
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.session.note(self.session.error_text(event.worker.error), "error")
+
+    # -- actions (keys: rectui/ui/actions.py) ---------------------------------------------------
+
+    def action_refresh(self) -> None:
+        # A fresh listing (new data, quick ranges re-anchored to now), cursor kept in place.
+        self.load(self.session.spec, keep_cursor=True)
+
+    def action_focus_filters(self) -> None:
+        self.add_class("-filters-open")
+        self.query_one("#f-range").focus()
+
+    def action_escape(self) -> None:
+        focused = self.focused
+        if focused is not None and focused is not self.table:
+            self.remove_class("-filters-open")
+            self.table.focus()
+        elif self.triage.running or not self.stop_waiting():  # a running job is cancelled first
+            self.triage.escape()
+
+    def action_clear_filters(self) -> None:
+        spec = FilterSpec()
+        self.sidebar.load_spec(spec)
+        self.load(spec)
+        self.session.note("Filters cleared: last 7 days")
+
+    def action_quick_range(self, key: str) -> None:
+        spec = replace(self.sidebar.spec, range=key, since="", until="", storage_days="")
+        self.sidebar.load_spec(spec)
+        self.load(spec)
+
+    def action_preset(self, name: str) -> None:
+        spec = FilterSpec.from_preset(self.session.config.presets.get(name, {}))
+        self.sidebar.load_spec(spec)
+        if not self.sidebar.validate():
+            self.load(spec)
+
+    def _reveal_detail(self) -> None:
+        self.query_one("#content").remove_class("-detail-hidden")
+
+    def action_toggle_detail(self) -> None:
+        content = self.query_one("#content")
+        content.toggle_class("-detail-hidden")
+        if content.has_class("-detail-hidden") and self.detail.has_focus:
+            self.table.focus()
+
+    def help_screen(self) -> HelpScreen:
+        return HelpScreen(
+            [
+                ("Everywhere", self.app),
+                ("Recordings", self),
+                ("Recording table", self.table),
+                ("Filters", self.sidebar),
+                ("Delete dialog", "delete"),
+                ("Task panel (bulk delete, export)", "task"),
+                ("Transcript search (ctrl+f)", "search"),
+                ("Storage costs ($)", "costs"),
+            ]
+        )
+
+    def _current(self) -> Recording | None:
+        recording = self.table.current
+        if recording is None:
+            self.session.note("No recording selected", "warning")
+        return recording
+
+    def action_copy_id(self) -> None:
+        if (recording := self._current()) is not None:
+            self.app.copy_to_clipboard(recording.recording_id)
+            self.session.note(f"Copied recording id {recording.recording_id}")
+
+    def action_copy_url(self) -> None:
+        if (recording := self._current()) is None:
+            return
+        if not recording.recording_url:
+            self.session.note("This recording has no URL", "warning")
+            return
+        self.app.copy_to_clipboard(recording.recording_url)
+        self.session.note(f"Copied URL {recording.recording_url}")
+
+    def action_delete(self) -> None:
+        if self.offline:
+            self.session.note(
+                "Offline: deleting waits until the server answers (r retries)", "warning"
+            )
+            return
+        # Confirm (delete, or archive then delete), then run in the background with progress,
+        # cancel and retry in the task panel: rectui/ui/triage.py.
+        marked = self.table.marked_recordings
+        current = self.table.current
+        self.triage.delete(marked or ([current] if current is not None else []))
+
+    def action_play_pause(self) -> None:
+        self.playback.play_pause(self.table.current)
+
+    def action_stop_playback(self) -> None:
+        self.playback.stop()
+
+    def action_seek(self, seconds: float) -> None:
+        self.playback.seek(seconds)
+
+    def action_seek_start(self) -> None:
+        self.playback.seek_start()
+
+    def action_volume(self, delta: int) -> None:
+        self.playback.volume(delta)
+
+    def action_toggle_original(self) -> None:
+        self.playback.toggle_original()
+
+    def action_speed(self, steps: int) -> None:
+        self.playback.speed(steps)
+
+    def action_save_audio(self) -> None:
+        self.playback.save(self.table.current)
+
+    def action_mark_all(self) -> None:
+        self.triage.mark_all()
+
+    def action_unmark_all(self) -> None:
+        self.triage.unmark_all()
+
+    def action_export(self) -> None:
+        self.triage.export()
+
+    def action_costs(self) -> None:
+        self.triage.costs()
+
+    def action_retry_failed(self) -> None:
+        self.triage.retry_failed()
+
+    def action_sync_filter(self) -> None:
+        self.triage.sync_filter()
+
+    def action_toggle_transcript(self) -> None:
+        self.transcripts.toggle(None if self.transcripts.shown else self._current())
+
+    def action_request_transcript(self) -> None:
+        self.transcripts.request(self._current())
+
+    def action_search_transcripts(self) -> None:
+        self.transcripts.search()
+
+    def action_range_mark(self) -> None:
+        """From the palette: `v` on the table."""
+        self.table.focus()
+        self.table.action_range_mark()
+
+    # -- profiles and presets -------------------------------------------------------------------
+
+    def switch_profile(self, name: str) -> None:
+        session = self.session
+        if name == session.config.profile.name:
+            session.note(f"Already using profile {name}")
+            return
+        if self.triage.busy_refusal():
+            return
+        try:
+            config = load_config(session.config.path, profile=name)
+            client = self._client_factory(config)
+        except ConfigError as exc:
+            session.note(f"Cannot switch profile: {exc}", "error")
+            return
+        for warning in config.warnings:
+            session.note(warning, "warning")
+        old = session.client
+        client.on_retry = old.on_retry  # retry notices go on
+        self.use_session(session.with_account(config, client))
+        self.table.clear_marks()  # ids of another account
+        self.triage.forget_last_run()
+        self.header.set_identity(client.credentials.auth_id, config.profile.name)
+        self.load(self.session.spec)
+        self.run_worker(old.aclose(), group="close-client", exit_on_error=False)
+        self.session.note(f"Switched to profile {name} ({client.credentials.auth_id})")
+
+    def save_preset(self) -> None:
+        session = self.session
+        path = session.config.path or default_config_path()
+        if session.demo:
+            session.note(
+                "Demo mode: presets are not saved. With a configuration file they go to "
+                f"[presets.NAME] in {path}",
+                "warning",
+            )
+            return
+        spec = session.spec
+        params = spec.to_preset()
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                written = save_preset(path, name, params)
+            except ConfigError as exc:
+                self.session.note(f"Preset not saved: {exc}", "error")
+                return
+            config = self.session.config
+            replaced = name in config.presets
+            presets = {**config.presets, name: params}
+            config = replace(config, presets=presets, path=written)
+            self.use_session(self.session.with_account(config, self.session.client))
+            verb = "Replaced" if replaced else "Saved"
+            self.session.note(f"{verb} preset “{name}” in {written}")
+
+        self.app.push_screen(
+            PromptScreen(
+                "Save filter as preset",
+                f"Name for the filter “{spec.summary()}”",
+                placeholder="e.g. billed storage",
+                note=(
+                    f"Written to [presets.NAME] in {path}; the rest of the file is kept "
+                    "(comments are not). The palette lists it as “Preset: NAME”."
+                ),
+            ),
+            named,
+        )
