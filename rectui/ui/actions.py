@@ -244,7 +244,7 @@ SECTIONS: tuple[Section, ...] = (
             "greater_than_sign",
             "speed(1)",
             "Faster (pitch kept)",
-            help="Faster (pitch kept): one step, up to 2×; the speed stays for the next recording",
+            help="Faster (pitch kept), up to 2×",
             key_display=">",
             palette="Faster playback",
         ),
@@ -253,7 +253,7 @@ SECTIONS: tuple[Section, ...] = (
             "less_than_sign",
             "speed(-1)",
             "Slower",
-            help="Slower: one step, down to 0.75×",
+            help="Slower, down to 0.75×",
             key_display="<",
             palette="Slower playback",
         ),
@@ -321,8 +321,7 @@ SECTIONS: tuple[Section, ...] = (
             "S",
             "sync_filter",
             "Sync",
-            help="Sync the whole filter into the local index (progress in the task panel; "
-            "Esc cancels)",
+            help="Sync: fetch the filter into the local index",
         ),
         group="Triage",
     ),
@@ -334,8 +333,7 @@ SECTIONS: tuple[Section, ...] = (
             "t",
             "toggle_transcript",
             "Transcript",
-            help="Transcript: show or hide the highlighted recording's, in the detail pane "
-            "(it follows the cursor)",
+            help="Transcript: show or hide it (follows the cursor)",
             palette="Show / hide the transcript",
         ),
         Action(
@@ -343,8 +341,7 @@ SECTIONS: tuple[Section, ...] = (
             "T",
             "request_transcript",
             "Request a transcript (charged)",
-            help="Request a transcript (charged): the confirmation says rate × minutes; "
-            "then its progress shows",
+            help="Request a transcript (charged, confirms first)",
             palette="Request a transcript",
         ),
         Action(
@@ -352,8 +349,7 @@ SECTIONS: tuple[Section, ...] = (
             "ctrl+f",
             "search_transcripts",
             "Search transcripts",
-            help="Search transcripts (the stored ones): each matching recording with its line; "
-            "Enter selects it, p plays it",
+            help="Search transcripts: Enter selects a hit, p plays it",
             palette="Search transcripts",
         ),
         group="Transcript",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual.actions import parse as parse_action
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -74,7 +75,8 @@ class MainCommands(_Commands):
             display = action.key_display if keys == action.keys.split(",")[0] else None
             shown = app.get_key_display(Binding(keys, action.action, key_display=display))
             target = app if section.name == "app" else screen
-            run = getattr(target, f"action_{action.action}")
+            _, name, params = parse_action(action.action)  # e.g. "speed(1)"
+            run = partial(getattr(target, f"action_{name}"), *params)
             yield Command(action.palette, f"{action.text} ({shown})", run)
         yield Command(
             "Audio output device",

@@ -357,7 +357,6 @@ class MainScreen(Screen[None]):
                 ("Filters", self.sidebar),
                 ("Delete dialog", "delete"),
                 ("Task panel (bulk delete, export)", "task"),
-                ("Transcript search (ctrl+f)", "search"),
                 ("Storage costs ($)", "costs"),
             ]
         )
