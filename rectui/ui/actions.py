@@ -341,7 +341,7 @@ SECTIONS: tuple[Section, ...] = (
             "T",
             "request_transcript",
             "Request a transcript (charged)",
-            help="Request a transcript (charged, confirms first)",
+            help="Request a transcript (charged): confirms first",
             palette="Request a transcript",
         ),
         Action(
