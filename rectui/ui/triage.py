@@ -1,11 +1,12 @@
-"""Triage at scale in the app: marking, bulk delete / archive-then-delete, export, the cost view
-and sorting. The work itself is rectui.triage's (no Textual there); this is the
-controller between it, the keys and the widgets.
+"""Triage at scale in the app: marking, bulk delete / archive-then-delete, export, the cost view,
+sorting and syncing the filter into the local index. The work itself is rectui.triage's and
+rectui.index's (no Textual there); this is the controller between it, the keys and the widgets.
 
-- Jobs (a bulk delete or archive, mark all, export, loading every row to sort) run one at a time
-  in the panel's workers (group "triage") and report into the docked `TaskPanel`: the table stays
-  usable. esc (or the panel's Cancel) stops a job: a bulk run softly (`runner.cancel()`: requests
-  in flight finish, so the table reflects exactly what was deleted), a row reader at once.
+- Jobs (a bulk delete or archive, mark all, export, loading every row to sort, a sync) run one
+  at a time in the panel's workers (group "triage") and report into the docked `TaskPanel`: the
+  table stays usable. esc (or the panel's Cancel) stops a job: a bulk run softly
+  (`runner.cancel()`: requests in flight finish, so the table reflects exactly what was deleted),
+  a row reader at once.
 - Every deleted (or already gone) recording leaves the table as its result arrives; failures stay
   marked and are listed with their reasons in the panel; R (or "Retry failed") runs them again.
 - Reading "every row" goes through the table's own listing (`iter_all`), so the rows stay cached:
