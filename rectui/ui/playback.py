@@ -45,6 +45,7 @@ from .session import Session
 from .widgets.player_bar import (
     BarView,
     Download,
+    Downloads,
     PlayerBar,
     format_speed,
     recording_title,
@@ -88,7 +89,7 @@ class Playback:
         self._subject_status: str | None = None
         """Status of a subject that is not in the player: "no-audio", "saved", "error"."""
         self._track_text = ""
-        self._downloads: dict[tuple[str, str], Download] = {}
+        self._downloads = Downloads()
         self._peaks: tuple[float, ...] | None = None
         self._message = ""
         self._level: SeverityLevel = "information"
@@ -152,7 +153,7 @@ class Playback:
         if recording is None or player is None:
             self.say("No recording selected", "warning")
             return
-        if self._pending_play(recording):
+        if self._downloads.playing(recording) is not None:
             return  # its download is under way; the bar shows it
         if self._is_current(recording) and player.path is not None:
             if player.state is PlayerState.ERROR and self.no_output():
@@ -206,7 +207,7 @@ class Playback:
         recording = self.current
         if player is None:
             return
-        pending = next((d for d in self._downloads.values() if d.purpose == "play"), None)
+        pending = self._downloads.playing()
         if pending is not None:
             # Not loaded yet: ask for the other variant instead.
             self.prefer_original = not self.prefer_original
@@ -220,7 +221,7 @@ class Playback:
         want = not self.current_original
         self.prefer_original = want
         self._cancel_downloads("switch")
-        download = self._track(recording, "switch")
+        download = self._downloads.start(recording, "switch")
         self.bar.run_worker(
             self._switch_variant(download, want),
             group="media-switch",
@@ -237,7 +238,7 @@ class Playback:
         if not self._busy():
             # Nothing playing: the bar is about this recording now.
             self._subject, self._subject_status, self._track_text = recording, None, ""
-        download = self._track(recording, "save")
+        download = self._downloads.start(recording, "save")
         self.bar.run_worker(
             self._save(download, original),
             group="media-save",
@@ -259,7 +260,7 @@ class Playback:
         self.player.stop()
         self._subject, self._subject_status, self._track_text = recording, None, ""
         self._message = ""
-        download = self._track(recording, "play")
+        download = self._downloads.start(recording, "play")
         self.bar.run_worker(
             self._fetch_and_play(download, self.prefer_original),
             group="media-play",
@@ -286,7 +287,7 @@ class Playback:
             self.say(f"Cannot play {short_id(recording)}: {one_line(exc)}", "error")
             return
         finally:
-            self._untrack(download)
+            self._downloads.finish(download)
             self._render()
         if self._closed or self.player is None:
             return
@@ -312,7 +313,7 @@ class Playback:
             self.say(f"Cannot switch variant: {one_line(exc)}", "error")
             return
         finally:
-            self._untrack(download)
+            self._downloads.finish(download)
             self._render()
         player = self.player
         if player is None or not self._is_current(recording) or player.path is None:
@@ -340,7 +341,7 @@ class Playback:
             self.say(f"Cannot save {short_id(recording)}: {one_line(exc)}", "error")
             return
         finally:
-            self._untrack(download)
+            self._downloads.finish(download)
             self._render()
         if self._subject is recording and not self._is_current(recording):
             self._subject_status = "saved"
@@ -384,31 +385,14 @@ class Playback:
         """Something is playing, paused, or downloading to be played."""
         player = self.player
         playing = player is not None and player.state in (PlayerState.PLAYING, PlayerState.PAUSED)
-        return playing or any(d.purpose == "play" for d in self._downloads.values())
-
-    def _pending_play(self, recording: Recording) -> bool:
-        return ("play", recording.recording_id) in self._downloads
-
-    def _track(self, recording: Recording, purpose: str) -> Download:
-        download = Download(recording, purpose)
-        self._downloads[(purpose, recording.recording_id)] = download
-        return download
-
-    def _untrack(self, download: Download) -> None:
-        """Forget `download` unless a newer one for the same file has taken its place."""
-        key = (download.purpose, download.recording.recording_id)
-        if self._downloads.get(key) is download:
-            del self._downloads[key]
+        return playing or self._downloads.playing() is not None
 
     def _cancel_downloads(self, *purposes: str) -> bool:
         """Cancel the workers downloading for these purposes; True if one was running."""
         groups = {"play": "media-play", "switch": "media-switch", "save": "media-save"}
         found = False
         for purpose in purposes:
-            keys = [key for key in self._downloads if key[0] == purpose]
-            found = found or bool(keys)
-            for key in keys:
-                del self._downloads[key]
+            found = self._downloads.drop(purpose) or found
             self.bar.workers.cancel_group(self.bar, groups[purpose])
         return found
 
@@ -509,13 +493,13 @@ class Playback:
         download = next(
             (
                 d
-                for d in self._downloads.values()
+                for d in self._downloads
                 if d.recording.recording_id == subject.recording_id
                 and (d.purpose == "play" or not in_player)
             ),
             None,
         )
-        others = [d.describe() for d in self._downloads.values() if d is not download]
+        others = [d.describe() for d in self._downloads if d is not download]
         if download is not None:
             status = "downloading"
         elif in_player and self._subject_status is None:

@@ -19,7 +19,7 @@ PortAudio could not load. On a narrow terminal the right-hand items go from the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -87,6 +87,46 @@ class Download:
         )
         percent = f" {min(100, self.done * 100 // self.total)}%" if self.total else ""
         return f"⬇ {verb} {short_id(self.recording)}{percent}"
+
+
+class Downloads:
+    """The media downloads under way: at most one per purpose and recording."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str], Download] = {}
+
+    def __iter__(self) -> Iterator[Download]:
+        return iter(list(self._by_key.values()))
+
+    def start(self, recording: Recording, purpose: str) -> Download:
+        download = Download(recording, purpose)
+        self._by_key[(purpose, recording.recording_id)] = download
+        return download
+
+    def finish(self, download: Download) -> None:
+        """Forget `download` unless a newer one for the same file has taken its place."""
+        key = (download.purpose, download.recording.recording_id)
+        if self._by_key.get(key) is download:
+            del self._by_key[key]
+
+    def drop(self, purpose: str) -> bool:
+        """Forget the downloads for `purpose`; True if there was one."""
+        keys = [key for key in self._by_key if key[0] == purpose]
+        for key in keys:
+            del self._by_key[key]
+        return bool(keys)
+
+    def playing(self, recording: Recording | None = None) -> Download | None:
+        """The download to be played (of `recording`, if given)."""
+        return next(
+            (
+                d
+                for d in self._by_key.values()
+                if d.purpose == "play"
+                and (recording is None or d.recording.recording_id == recording.recording_id)
+            ),
+            None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
