@@ -145,15 +145,16 @@ def run_script(
 
 async def _in_app(command: str, tmp: Path, args: list[str]) -> dict[str, Any]:
     """play: press p on a 16-bit wav, wait for the end. nodevice: press p, wait for the note.
-    recording FORMAT FASTER [KILL_PID]: press > FASTER times and p on a 20-30 s recording of
-    FORMAT, wait for the end; with KILL_PID, kill that process (the sound server) a second
-    into playing and wait for the error instead."""
+    recording FORMAT FASTER [KILL_PID]: press > FASTER times and p on an 8-15 s recording of
+    FORMAT (hundreds of 20 ms blocks; a longer one only adds wall time), wait for the end; with
+    KILL_PID, kill that process (the sound server) a second into playing and wait for the error
+    instead."""
     from rectui.emulator import Emulator, run_emulator_in_thread
     from rectui.media import PlayerState, native_stderr_to
 
     def wanted(recording: Recording) -> bool:
         if command == "recording":
-            return recording.recording_format == args[0] and 20 <= recording.duration_s <= 30
+            return recording.recording_format == args[0] and 8 <= recording.duration_s <= 15
         return s16le_wav(recording) and recording.duration_s >= 3
 
     emulator = Emulator(seed=7, count=2000)
