@@ -21,12 +21,15 @@ from app_helpers import (
     settle,
     until,
 )
+from audio_helpers import FakeClock, FakeOutput
+from player_helpers import fake_player, select
 
-from rectui.config import AppConfig, Profile
+from rectui.config import AppConfig, Profile, Settings
 from rectui.emulator import RunningEmulator
 from rectui.index import ACCOUNT, IndexedListing, IndexStore, Syncer, WriteThroughClient
 from rectui.index.sync import DEFAULT_MARGIN
 from rectui.listing import Listing
+from rectui.media import PlayerState
 from rectui.plivo.auth import Credentials
 from rectui.plivo.client import PlivoClient
 from rectui.ui.app import RectuiApp
@@ -203,3 +206,43 @@ async def test_forget_the_index_from_the_palette(emu: RunningEmulator, index: In
         assert isinstance(app.main.table.listing, Listing)
         assert "not fully synced" in app.main.table.border_subtitle
         assert index.coverage([ACCOUNT]).spans == []
+
+
+async def test_offline_a_recording_played_before_plays_from_the_cache(
+    emu: RunningEmulator, index: IndexStore, tmp_path: Path
+) -> None:
+    """The API unreachable: the index gives the rows and the media cache the audio."""
+    await presync(emu, index)
+    output = FakeOutput(FakeClock())
+
+    def app_at(url: str, store: IndexStore) -> Any:
+        credentials = Credentials(emu.auth_id, emu.auth_token)
+        client = WriteThroughClient(
+            credentials, base_url=url, max_retries=1, sleep=no_sleep, index=store
+        )
+        settings = Settings(download_dir=tmp_path / "downloads", cache_dir=tmp_path / "cache")
+        config = AppConfig(profile=Profile("test", credentials, url), settings=settings)
+        return RectuiApp(config, client, clock=lambda: NOW, make_player=fake_player(output))
+
+    online = app_at(emu.base_url, index)
+    async with online.run_test(size=SIZE) as pilot:
+        recording = await select(pilot, lambda r: True)
+        await pilot.press("p")
+        player = online.main.playback.player
+        await until(pilot, lambda: player.state is PlayerState.PLAYING, "playback online")
+        await pilot.press("p")  # pause: the file stays in the cache
+
+    # The app's client owned (and closed) the index: the next start opens the file again.
+    offline = app_at(closed_port_url(), IndexStore.for_account(tmp_path, emu.auth_id))
+    async with offline.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert offline.main.table.border_subtitle.startswith("offline · as of ")
+        row = offline.main.table.listing.index_of(recording.recording_id)
+        assert row is not None
+        offline.main.table.cursor_index = row
+        await settle(pilot)
+        await pilot.press("p")
+        player = offline.main.playback.player
+        await until(pilot, lambda: player.state is PlayerState.PLAYING, "playback offline")
+        assert len(output.streams) == 2
+        assert not [m for m, s in notes(offline) if s == "error"]

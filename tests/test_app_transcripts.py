@@ -162,3 +162,49 @@ async def test_export_adds_the_stored_transcripts_as_a_last_column(tmp_path):
         by_id = {r["recording_id"]: r["transcript"] for r in rows}
         assert by_id[rid] == "Speaker 0: =cmd|refund | Speaker 1: ␛[2J"
         assert sum(1 for text in by_id.values() if text) == 1
+
+
+async def test_t_on_marked_recordings_requests_them_as_a_bulk_run_with_one_charge(tmp_path):
+    with serve(count=200, seed=5, transcription_delay=60, pretranscribed_percent=0) as running:
+        app = app_for(running, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await until(pilot, lambda: app.main.table.current is not None, "a highlighted row")
+            await pilot.press("space", "space", "space")  # marks three, moving down each time
+            marked = app.main.table.marked_recordings
+            assert len(marked) == 3
+            done_on_server = marked[1].recording_id
+            running.emulator.transcripts.put(done_on_server, "\nSpeaker 0: done before")
+            running.emulator.request_log.clear()
+
+            await pilot.press("T")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+            assert "Transcribe 3 marked recordings?" in app.screen.question
+            durations = [r.recording_duration_ms for r in marked]
+            assert pricing.bulk_transcription_charge_text(durations) in app.screen.body
+            await pilot.press("y")
+            await until(
+                pilot,
+                lambda: any(m.startswith("Transcripts requested for") for m, _ in notes(app)),
+                "the run's ending line",
+            )
+            assert not app.main.triage.running
+
+            ending = [m for m, _ in notes(app) if m.startswith("Transcripts requested for")]
+            assert ending == ["Transcripts requested for 3 recordings (1 already transcribed)"]
+            posts = [r.path for r in running.emulator.request_log if r.method == "POST"]
+            assert len(posts) == 2 and not any(done_on_server in p for p in posts)
+            stored = TranscriptIndex(index_path(tmp_path, running.auth_id))
+            assert stored.get(done_on_server) is not None  # the finished one is kept
+            stored.close()
+            assert len(app.main.table.marked_recordings) == 3  # nothing left the table
+
+            # Again: the one kept locally costs no request, the two requested are in progress.
+            running.emulator.request_log.clear()
+            await pilot.press("T")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "a confirmation")
+            assert (
+                "Transcribe 2 marked recordings (1 already has one: skipped)?"
+                in app.screen.question
+            )
+            await pilot.press("n")

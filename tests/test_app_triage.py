@@ -282,6 +282,14 @@ async def test_cancel_midway_leaves_the_table_as_the_server_is(emu) -> None:
         await until(pilot, lambda: len(report.deleted) == 4, "the first four deletes")
         assert app.main.triage.running
         await pilot.press("escape")  # cancels the run (the table has focus)
+        await until(
+            pilot,
+            lambda: (
+                "Cancelling: no new requests" in screen_text(app)
+                and "cancelling…" in screen_text(app)
+            ),
+            "the panel and the header to say it is cancelling while the deletes are held",
+        )
         gate.release()  # the deletes already sent finish; nothing new is sent
         await settle(pilot)
 
@@ -296,7 +304,10 @@ async def test_cancel_midway_leaves_the_table_as_the_server_is(emu) -> None:
         assert app.main.table.total == total - len(deleted)
         assert set(requests_deleted(emu)) == deleted
         assert "not attempted" in screen_text(app)
-        assert any("Cancelled" in m and s == "warning" for m, s in notes(app))
+        ending = f"Cancelled: deleted {len(deleted)} of 40; {len(not_attempted)} cancelled"
+        assert [(m, s) for m, s in notes(app) if m.startswith("Cancelled")] == [
+            (f"{ending} (R resumes)", "warning")
+        ]
 
 
 def requests_deleted(emu) -> list[str]:

@@ -266,3 +266,39 @@ async def test_media_credentials_never_go_to_another_host(emulator) -> None:
 )
 def test_credentials_only_go_to_the_api_origin_and_plivos_media_host(url, allowed) -> None:
     assert media_credentials_allowed(url, "http://127.0.0.1:8042") is allowed
+
+
+async def test_media_on_a_kept_alive_connection_the_server_closed_is_fetched_again() -> None:
+    """The server drops an idle connection just as the client reuses it (their keep-alive
+    timeouts race): nothing was answered, so the GET goes again on a new connection. The
+    server here answers the first request of each connection and closes on the second."""
+    body = b"ID3" + bytes(997)
+    requests_seen: list[int] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = len(requests_seen)
+        requests_seen.append(0)
+        while await reader.readuntil(b"\r\n\r\n"):
+            requests_seen[connection] += 1
+            if requests_seen[connection] > 1:
+                break  # closed without a response, as an idle timeout would
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1/Account/MA0000000000000000AA/Recording/x.mp3"
+    client = PlivoClient(Credentials("MA0000000000000000AA", "token"), base_url=url)
+    try:
+        for _ in range(2):
+            async with client.stream_media(url) as response:
+                assert await response.aread() == body
+    finally:
+        await client.aclose()
+        server.close()
+    assert requests_seen == [2, 1]  # the second GET died with the first connection, then went again

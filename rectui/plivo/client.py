@@ -147,6 +147,11 @@ def check_recording_id(recording_id: str) -> None:
         raise InvalidIdError(f"recording id {recording_id!r} refused: {problem}")
 
 
+_STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+"""How a connection the server closed while idle fails when it is reused (the client's and
+the server's keep-alive timeouts race: both are often 5 s)."""
+
+
 class PlivoClient:
     """Talks to Plivo (or the emulator). Every request, media included, passes the limiter."""
 
@@ -329,28 +334,38 @@ class PlivoClient:
         auth = creds.basic_auth() if media_credentials_allowed(url, self.base_url) else None
         slot = await self.limiter.acquire()
         sent = time.monotonic()
+        opened = False
         try:
-            async with (
-                self._http.lease() as http,
-                http.stream(
-                    "GET", url, headers=headers, auth=auth, follow_redirects=True
-                ) as response,
-            ):
-                self.limiter.settle(slot)
-                self._heard("GET", url, response.status_code, sent)
-                if response.status_code in (401, 403):
-                    raise AuthenticationError(
-                        f"Media needs HTTP auth (HTTP {response.status_code}): HTTP auth on "
-                        f"recordings is on and auth id {creds.auth_id} was "
-                        + ("rejected" if auth else "not sent to this host"),
-                        status=response.status_code,
-                    )
-                if response.status_code >= 400:
-                    await response.aread()
-                    text, api_id = _server_error_text(response)
-                    text = self.credentials.redact(creds.redact(text))
-                    raise error_for_status(response.status_code, text, api_id)
-                yield response
+            for attempt in range(2):
+                try:
+                    async with (
+                        self._http.lease() as http,
+                        http.stream(
+                            "GET", url, headers=headers, auth=auth, follow_redirects=True
+                        ) as response,
+                    ):
+                        self.limiter.settle(slot)
+                        self._heard("GET", url, response.status_code, sent)
+                        if response.status_code in (401, 403):
+                            raise AuthenticationError(
+                                f"Media needs HTTP auth (HTTP {response.status_code}): HTTP "
+                                f"auth on recordings is on and auth id {creds.auth_id} was "
+                                + ("rejected" if auth else "not sent to this host"),
+                                status=response.status_code,
+                            )
+                        if response.status_code >= 400:
+                            await response.aread()
+                            text, api_id = _server_error_text(response)
+                            text = self.credentials.redact(creds.redact(text))
+                            raise error_for_status(response.status_code, text, api_id)
+                        opened = True
+                        yield response
+                        return
+                except _STALE_CONNECTION:
+                    # A kept-alive connection the server closed as it was reused: nothing
+                    # was answered, so a GET is safely sent again, once, on a new connection.
+                    if opened or attempt:
+                        raise
         except httpx.TransportError as exc:
             raise NetworkError(self._network_message(exc)) from None
         finally:

@@ -166,31 +166,41 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
+_ENDINGS = {
+    # lead: (what was done, what was found done already)
+    Outcome.DELETED: ("deleted", Outcome.ALREADY_GONE, "already gone"),
+    Outcome.REQUESTED: ("transcripts requested for", Outcome.TRANSCRIBED, "already transcribed"),
+}
+
+
 def ending_line(report: BulkReport, manifest: Path | None = None) -> tuple[str, Severity]:
     """The one line that says how a bulk run ended, and how loud to say it (`manifest`: where
-    an archive-then-delete wrote its manifest)."""
+    an archive-then-delete wrote its manifest). Items a cancel kept from starting are counted
+    as cancelled, never as failed."""
+    verb, aside_outcome, aside = _ENDINGS[report.lead]
     total = len(report.ids)
-    deleted = len(report.deleted) + len(report.already_gone)
-    gone = len(report.already_gone)
-    gone_note = f" ({gone:,} already gone)" if gone else ""
+    done = len(report.ids_with(DONE))
+    already = len(report.ids_with([aside_outcome]))
+    note = f" ({already:,} {aside})" if already else ""
     failures = [r for r in report.failures if r.outcome != Outcome.NOT_ATTEMPTED]
     not_attempted = len(report.failures) - len(failures)
     if report.ok:
         if manifest is not None:
-            done = f"Archived and deleted {plural(deleted, 'recording')}{gone_note}"
-            return f"{done}; manifest: {manifest}", "information"
-        return f"Deleted {plural(deleted, 'recording')}{gone_note}", "information"
-    if report.cancelled and not failures:
-        return (
-            f"Cancelled: deleted {deleted:,} of {total:,}{gone_note}; "
-            f"{not_attempted:,} not attempted (R resumes)",
-            "warning",
-        )
+            done_text = f"Archived and deleted {plural(done, 'recording')}{note}"
+            return f"{done_text}; manifest: {manifest}", "information"
+        return f"{verb.capitalize()} {plural(done, 'recording')}{note}", "information"
     if total == 1 and failures:
         first = failures[0]
-        return f"Could not delete {first.recording_id}: {first.reason}", "error"
-    reason = failures[0].reason if failures else report.aborted or "cancelled"
-    return (
-        f"Deleted {deleted:,} of {total:,}{gone_note}; {len(failures):,} failed: {reason}",
-        "error",
-    )
+        action = "delete" if report.lead is Outcome.DELETED else "request a transcript for"
+        return f"Could not {action} {first.recording_id}: {first.reason}", "error"
+    parts = [f"{verb} {done:,} of {total:,}{note}"]
+    if failures:
+        parts.append(f"{len(failures):,} failed: {failures[0].reason}")
+    if not_attempted:
+        left = "cancelled" if report.cancelled else "not attempted"
+        parts.append(f"{not_attempted:,} {left} (R resumes)")
+    if report.aborted:
+        parts.append(f"stopped: {report.aborted}")
+    text = "; ".join(parts)
+    text = f"Cancelled: {text}" if report.cancelled else text[0].upper() + text[1:]
+    return text, "error" if failures or report.aborted else "warning"

@@ -341,8 +341,8 @@ SECTIONS: tuple[Section, ...] = (
             "T",
             "request_transcript",
             "Request a transcript (charged)",
-            help="Request a transcript (charged): confirms first",
-            palette="Request a transcript",
+            help="Request a transcript (charged) of the highlighted or marked recordings; confirms",
+            palette="Request transcripts (highlighted or marked)",
         ),
         Action(
             "transcript.search",

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
+from decimal import Decimal
 from typing import Any
 
 from rectui.index import index_path
@@ -22,6 +23,8 @@ from rectui.plivo import pricing
 from rectui.plivo.errors import PlivoError
 from rectui.plivo.models import Recording
 from rectui.plivo.transcription import Transcript
+from rectui.triage import BulkTranscribe
+from rectui.triage.results import plural
 
 from .screens.dialogs import ConfirmScreen
 from .screens.transcript_search import SearchChoice, TranscriptSearchScreen
@@ -43,6 +46,7 @@ class Transcripts:
         *,
         reveal: Callable[[], None],
         play: Callable[[Recording], None],
+        run_bulk: Callable[[BulkTranscribe], None],
         poll_s: float = POLL_S,
     ) -> None:
         self.session = session
@@ -51,6 +55,8 @@ class Transcripts:
         self._reveal = reveal
         """Shows the detail pane if it is hidden."""
         self._play = play
+        self._run_bulk = run_bulk
+        """Runs a bulk request in the task panel (rectui/ui/bulk_run.py)."""
         self.poll_s = poll_s
         self._store: TranscriptIndex | None = None
         self.shown = False
@@ -160,15 +166,23 @@ class Transcripts:
 
     # -- requesting -----------------------------------------------------------------------------
 
-    def _charge(self, recording: Recording) -> str:
+    def _rate(self) -> Decimal:
         # The rate the server last charged, once one transcript has been seen; Plivo's until then.
         stored = self._stored()
-        rate = (stored.last_rate() if stored is not None else None) or pricing.TRANSCRIPTION_RATE
-        return pricing.transcription_charge_text(recording.recording_duration_ms, rate)
+        return (stored.last_rate() if stored is not None else None) or pricing.TRANSCRIPTION_RATE
 
-    def request(self, recording: Recording | None) -> None:
-        if recording is None:
+    def _charge(self, recording: Recording) -> str:
+        return pricing.transcription_charge_text(recording.recording_duration_ms, self._rate())
+
+    def request(self, target: Recording | Sequence[Recording] | None) -> None:
+        """T: the highlighted recording (then followed until it arrives), or the marked ones
+        as a bulk run (progress, cancel, report and retry in the task panel)."""
+        if target is None:
             return
+        if not isinstance(target, Recording):
+            self._request_many(target)
+            return
+        recording = target
         stored = self._stored()
         if stored is not None and stored.get(recording.recording_id) is not None:
             self.session.note("This recording already has a transcript · t shows it")
@@ -183,6 +197,41 @@ class Transcripts:
                 "Request a transcript",
                 f"Transcribe recording {recording.recording_id}?",
                 f"Plivo charges {self._charge(recording)}.",
+                yes="Request",
+            ),
+            answered,
+        )
+
+    def _request_many(self, recordings: Sequence[Recording]) -> None:
+        stored = self._stored()
+        wanted = [r for r in recordings if stored is None or stored.get(r.recording_id) is None]
+        have = len(recordings) - len(wanted)
+        if not wanted:
+            self.session.note("Every marked recording already has a transcript · t shows one")
+            return
+        charge = pricing.bulk_transcription_charge_text(
+            [r.recording_duration_ms for r in wanted], self._rate()
+        )
+        skipped = (
+            f" ({have:,} already {'has' if have == 1 else 'have'} one: skipped)" if have else ""
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                runner = BulkTranscribe(
+                    self.session.client,
+                    [r.recording_id for r in wanted],
+                    known=stored.get if stored is not None else lambda _rid: None,
+                    keep=self._keep,
+                )
+                self._run_bulk(runner)
+
+        self.detail.app.push_screen(
+            ConfirmScreen(
+                "Request transcripts",
+                f"Transcribe {plural(len(wanted), 'marked recording')}{skipped}?",
+                f"Plivo charges {charge}. Recordings the server has already transcribed are"
+                " not asked again.",
                 yes="Request",
             ),
             answered,

@@ -1,14 +1,11 @@
-"""Triage at scale in the app: marking, bulk delete / archive-then-delete, export, the cost view,
-sorting and syncing the filter into the local index. The work itself is rectui.triage's and
-rectui.index's (no Textual there); this is the controller between it, the keys and the widgets.
+"""Triage at scale in the app: marking, bulk runs, export, the cost view, sorting and syncing
+the filter into the local index. The work itself is rectui.triage's and rectui.index's (no
+Textual there); this is the controller between it, the keys and the widgets.
 
-- Jobs (a bulk delete or archive, mark all, export, loading every row to sort, a sync) run one
-  at a time in the panel's workers (group "triage") and report into the docked `TaskPanel`: the
-  table stays usable. esc (or the panel's Cancel) stops a job: a bulk run softly
-  (`runner.cancel()`: requests in flight finish, so the table reflects exactly what was deleted),
-  a row reader at once.
-- Every deleted (or already gone) recording leaves the table as its result arrives; failures stay
-  marked and are listed with their reasons in the panel; R (or "Retry failed") runs them again.
+- Jobs (a bulk run, mark all, export, loading every row to sort, a sync) run one at a time in
+  the panel's workers (group "triage") and report into the docked `TaskPanel`: the table stays
+  usable. esc (or the panel's Cancel) stops a job: a bulk run softly (rectui/ui/bulk_run.py:
+  delete, archive-then-delete, transcripts for the marked), a row reader at once.
 - Reading "every row" goes through the table's own listing (`iter_all`), so the rows stay cached:
   after the cost view, mark all or an export, the table can be sorted in memory.
 
@@ -19,9 +16,8 @@ methods; the palette's triage commands are in rectui/ui/commands.py.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rectui.error_text import one_line
@@ -30,12 +26,11 @@ from rectui.index import IndexedListing, Scope, Syncer
 from rectui.listing import PAGE_SIZE, SORTS, Listing, ListingLike, SortedListing, is_fully_loaded
 from rectui.plivo.models import Recording
 from rectui.plivo.recording_cost import MarkedTotals
-from rectui.triage import ArchiveDelete, BulkDelete, BulkReport, ItemResult, Outcome
+from rectui.triage import BulkReport
 from rectui.triage.export import export_to_path
-from rectui.triage.results import ending_line, plural
-from rectui.triage.runner import BulkRunner
+from rectui.triage.results import plural
 
-from .screens.confirm_delete import ConfirmDeleteScreen, DeleteChoice
+from .bulk_run import BulkRun
 from .screens.costs import CostActions, CostScreen
 from .screens.dialogs import ConfirmScreen
 from .screens.export import ExportRequest, ExportScreen
@@ -47,10 +42,6 @@ from .widgets.task_panel import TaskPanel
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
-DELETE_CONCURRENCY = 4
-"""Deletes in flight at once: quick for a marked batch, well inside Plivo's 300 requests / 5 s
-(the client's shared rate limiter paces them with the table's page loads)."""
-
 PROGRESS_EVERY = PAGE_SIZE
 """Rows between progress updates while reading every row (one API page)."""
 
@@ -59,8 +50,6 @@ INDEX_SORTS = {"cost": ("cost", True), "duration": ("duration", True), "age": ("
 
 JOB_NAMES = {
     "sync": "sync",
-    "delete": "bulk delete",
-    "archive": "archive-then-delete",
     "mark": "mark all",
     "export": "export",
     "load": "loading every row",
@@ -98,11 +87,12 @@ class Triage:
         self._transcript_text = transcript_text
         """A recording's stored transcript, for the export's optional column."""
         self._job = ""
-        """What runs now: "delete", "archive", "mark", "export", "load" ("" when idle)."""
+        """The row job that runs now: "mark", "export", "load", "sync" ("" when idle)."""
         self._worker: Any = None
-        self._runner: BulkRunner | None = None
-        """The last bulk run (kept after it ends, for R)."""
-        self._counts: dict[Outcome, int] = {}
+        self.bulk = BulkRun(
+            table, panel, header, session=lambda: self.session, busy=self.busy_refusal
+        )
+        """Delete, archive-then-delete and transcription runs (rectui/ui/bulk_run.py)."""
         self._marked_totals = MarkedTotals()
         """Billable minutes and monthly cost of the marked set, for the header."""
 
@@ -110,17 +100,16 @@ class Triage:
 
     @property
     def running(self) -> bool:
-        return bool(self._job)
+        return bool(self._job) or self.bulk.running
 
     @property
     def report(self) -> BulkReport | None:
         """The last bulk run's report (live while it runs)."""
-        return self._runner.report if self._runner is not None else None
+        return self.bulk.report
 
     @property
     def can_retry(self) -> bool:
-        runner = self._runner
-        return not self.running and runner is not None and bool(runner.report.failures)
+        return not self.running and self.bulk.can_retry
 
     def note(self, message: str, severity: SeverityLevel = "information") -> None:
         self.session.note(message, severity)
@@ -258,7 +247,7 @@ class Triage:
     @property
     def job_name(self) -> str:
         """The running job, as words."""
-        return JOB_NAMES.get(self._job, self._job)
+        return self.bulk.kind.job if self.bulk.running else JOB_NAMES.get(self._job, self._job)
 
     def _end(self) -> None:
         self._job = ""
@@ -268,152 +257,30 @@ class Triage:
             self.header.set_total(self.table.total)
             self.panel.close()
 
-    # -- delete and archive ---------------------------------------------------------------------
-
-    def delete(self, targets: Sequence[Recording]) -> None:
-        """The `d` flow: confirm (delete, or archive then delete), then run in the background."""
-        if not targets:
-            self.note("Nothing to delete: highlight or mark (space) recordings first", "warning")
-            return
-        if self.busy_refusal():
-            return
-        archive_dir = self.session.config.settings.download_dir / "archive"
-
-        def answered(choice: DeleteChoice | None) -> None:
-            if choice is not None:
-                self.start_bulk(targets, choice.archive_dir)
-
-        self.panel.app.push_screen(
-            ConfirmDeleteScreen(targets, self.session.clock(), archive_dir), answered
-        )
-
-    def start_bulk(self, recordings: Sequence[Recording], archive_dir: Path | None = None) -> None:
-        if self.busy_refusal():
-            return
-        client = self.session.client
-        runner: BulkRunner
-        if archive_dir is None:
-            ids = [r.recording_id for r in recordings]
-            runner = BulkDelete(
-                client, ids, concurrency=DELETE_CONCURRENCY, progress=self._bulk_progress
-            )
-        else:
-            profile = self.session.config.profile
-            runner = ArchiveDelete(
-                client,
-                recordings,
-                archive_dir,
-                progress=self._bulk_progress,
-                credentials_for=lambda rec: profile.credentials_for(rec.owner_auth_id),
-            )
-        self._runner = runner
-        self._run_bulk(retry=False)
+    # -- bulk runs (rectui/ui/bulk_run.py) ------------------------------------------------------
 
     def retry_failed(self) -> None:
         if self.running:
             self.note("Wait for the run under way to finish first", "warning")
             return
         if not self.can_retry:
-            self.note("Nothing to retry: the last bulk delete had no failures", "warning")
+            self.note("Nothing to retry: the last bulk run had no failures", "warning")
             return
-        self._run_bulk(retry=True)
-
-    @property
-    def _verb(self) -> str:
-        return "archive" if isinstance(self._runner, ArchiveDelete) else "delete"
-
-    def _run_bulk(self, *, retry: bool) -> None:
-        runner = self._runner
-        assert runner is not None
-        count = len(runner.report.failures) if retry else len(runner.report.ids)
-        self._job = self._verb
-        self._counts = {}
-        if isinstance(runner, ArchiveDelete):
-            title = f"Archiving to {runner.archive_dir}, then deleting {plural(count, 'recording')}"
-        else:
-            title = f"Deleting {plural(count, 'recording')}"
-        if retry:
-            title = "Retrying: " + title[0].lower() + title[1:]
-        self.panel.start(title, count)
-        self.header.set_busy(f"{self._verb[:-1]}ing 0/{count}")
-        self._worker = self.panel.run_worker(
-            self._bulk(runner, retry), group="triage", exit_on_error=False, description=title
-        )
-
-    async def _bulk(self, runner: BulkRunner, retry: bool) -> None:
-        error: Exception | None = None
-        try:
-            await (runner.retry() if retry else runner.run())
-        except Exception as exc:  # a bug: the report still says what happened
-            error = exc
-        finally:
-            self._job = ""
-            self._worker = None
-            if self.panel.is_attached:
-                self.header.set_busy("")
-                self.header.set_total(self.table.total)
-        self._bulk_finished(runner.report, error)
-
-    def _bulk_progress(self, done: int, total: int, result: ItemResult) -> None:
-        self._counts[result.outcome] = self._counts.get(result.outcome, 0) + 1
-        if result.ok:
-            # The row leaves the table as its result arrives: a cancel midway leaves the table
-            # showing exactly what is still on the server.
-            self.table.remove_recording(result.recording_id)
-        gone = self._counts.get(Outcome.DELETED, 0) + self._counts.get(Outcome.ALREADY_GONE, 0)
-        failed = done - gone
-        status = f"{done:,}/{total:,} · {gone:,} deleted"
-        if failed:
-            status += f" · {failed:,} failed"
-        if self.running:
-            status += " · esc cancels"
-        self.panel.progress(done, total, status)
-        self.header.set_busy(f"{self._verb[:-1]}ing {done}/{total}")
-
-    def _bulk_finished(self, report: BulkReport, error: Exception | None) -> None:
-        if not self.panel.is_attached:
-            return
-        archive = self._runner if isinstance(self._runner, ArchiveDelete) else None
-        manifest = archive.manifest if archive is not None else None
-        if report.ok and error is None:
-            self.panel.close()
-            self.note(ending_line(report, manifest)[0])
-            return
-        failures = [r for r in report.failures if r.outcome != Outcome.NOT_ATTEMPTED]
-        redact = self.session.redact
-        self.panel.show_failures(
-            [
-                (r.recording_id, redact(r.reason or r.outcome.value.replace("_", " ")))
-                for r in failures
-            ],
-            len(report.failures) - len(failures),
-        )
-        title = f"{'Archive and delete' if archive else 'Delete'}: {report.summary()}"
-        status = "R retries what is left · esc closes"
-        self.panel.finish(title, status, can_retry=bool(report.failures))
-        if error is not None:
-            self.note(f"Bulk delete stopped: {self.session.error_text(error)}", "error")
-        else:
-            self.note(*ending_line(report, manifest))
+        self.bulk.retry()
 
     def forget_last_run(self) -> None:
         """Another account is in use: the last run's failures are not retryable here."""
-        self._runner = None
+        self.bulk.forget()
         if self.panel.active:
             self.panel.close()
 
     def cancel(self) -> bool:
         """Stop the running job (softly for a bulk run). False if nothing runs."""
-        if not self.running:
-            return False
-        runner = self._runner
-        if self._job in ("delete", "archive") and runner is not None:
-            if not runner.stopping:
-                runner.cancel()
-                self.panel.set_status("Cancelling: finishing the requests already sent…")
+        if self.bulk.running:
+            self.bulk.cancel()
         elif self._worker is not None:
             self._worker.cancel()
-        return True
+        return self.running
 
     # -- export -----------------------------------------------------------------------------------
 

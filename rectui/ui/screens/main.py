@@ -33,6 +33,7 @@ from rectui.plivo.models import Recording
 
 from ..actions import bindings
 from ..audio_devices import AudioDevices
+from ..bulk_run import TRANSCRIBE
 from ..commands import FilterCommands, MainCommands, SessionCommands
 from ..playback import Playback, PlayerFactory
 from ..session import Session
@@ -103,6 +104,7 @@ class MainScreen(Screen[None]):
             self.table,
             reveal=self._reveal_detail,
             play=lambda recording: self.playback.play_pause(recording),
+            run_bulk=lambda runner: self.triage.bulk.start(runner, TRANSCRIBE),
             poll_s=self.transcript_poll_s,
         )
         """t, T and ctrl+f (rectui/ui/transcripts.py)."""
@@ -388,10 +390,10 @@ class MainScreen(Screen[None]):
             )
             return
         # Confirm (delete, or archive then delete), then run in the background with progress,
-        # cancel and retry in the task panel: rectui/ui/triage.py.
+        # cancel and retry in the task panel: rectui/ui/bulk_run.py.
         marked = self.table.marked_recordings
         current = self.table.current
-        self.triage.delete(marked or ([current] if current is not None else []))
+        self.triage.bulk.delete(marked or ([current] if current is not None else []))
 
     def action_play_pause(self) -> None:
         self.playback.play_pause(self.table.current)
@@ -439,7 +441,7 @@ class MainScreen(Screen[None]):
         self.transcripts.toggle(None if self.transcripts.shown else self._current())
 
     def action_request_transcript(self) -> None:
-        self.transcripts.request(self._current())
+        self.transcripts.request(self.table.marked_recordings or self._current())
 
     def action_search_transcripts(self) -> None:
         self.transcripts.search()
