@@ -333,7 +333,7 @@ async def test_media_401_names_the_auth_id_and_never_the_token(
 
 FAULTS = {
     "404": (lambda emu, rid: emu.fail_next(rid, status=404), "HTTP 404"),
-    "network": (lambda emu, rid: emu.drop_connection_for(rid), "Cannot reach"),
+    "network": (lambda emu, rid: emu.drop_connection_for(rid, times=None), "Cannot reach"),
     "short body": (
         lambda emu, rid: emu.truncate_media_for(rid, keep_bytes=1000),
         "try again to resume",
