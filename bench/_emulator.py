@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import re
 import shutil
 import signal
@@ -160,12 +161,12 @@ def listing_requests(requests: Iterable[Request]) -> list[Request]:
     return [r for r in requests if r[0] == "GET" and r[1].endswith("/Recording/")]
 
 
-async def warm_media(
-    client: PlivoClient, urls: Iterable[str], concurrency: int = 16
-) -> dict[str, str]:
-    """Download every URL once, `concurrency` at a time; url → sha256 of what was served."""
+async def warm_media(client: PlivoClient, urls: Iterable[str]) -> dict[str, str]:
+    """Download every URL once; url → sha256 of what was served. One at a time per core:
+    synthesis is CPU-bound, and more in flight only makes each wait past the client's timeout
+    on a busy machine."""
     digests: dict[str, str] = {}
-    slots = asyncio.Semaphore(concurrency)
+    slots = asyncio.Semaphore(os.cpu_count() or 2)
 
     async def one(url: str) -> None:
         async with slots:
