@@ -42,8 +42,9 @@ WAIT = 10.0
 class FakeStream:
     """An output device on the fake clock: it plays `rate` frames per fake second of what was
     written, has room for `capacity` seconds, and plays out at once on drain() (so a pause
-    settles without moving the clock). Everything written is kept in `data`; `flushes` lists
-    the byte offsets where queued sound was dropped."""
+    settles without moving the clock). `data` is what the device played or will play: what was
+    written, less the queued sound a flush dropped; `flushes` lists the byte offsets where that
+    happened."""
 
     def __init__(
         self, owner: FakeOutput, rate: int, channels: int, device: str | None, clock: FakeClock
@@ -93,8 +94,11 @@ class FakeStream:
         self.owner.changed()
 
     def flush(self) -> None:
+        heard = self.heard()
+        del self.data[heard * self.frame :]
         self.flushes.append(len(self.data))
-        self.drain()
+        self._base, self._idle = heard, True
+        self.owner.changed()
 
     def close(self) -> None:
         self.closed = True

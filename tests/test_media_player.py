@@ -80,11 +80,12 @@ def test_play_pause_resume_continues_exactly(rig, reference: bytes):
     until(lambda: player.position == pytest.approx(0.4), "the position to follow the device")
     player.pause()
     assert player.state is PlayerState.PAUSED
-    # What the device held plays out, faded over the last few ms; the position is where it
-    # stopped, and stays there.
+    # What the device held and had not played is taken back: the sound stops where it was,
+    # faded over the next few ms, and the position stays there.
     until(lambda: stream.queued_frames() == 0 and player.position > 0.4, "the pause to settle")
+    assert stream.flushes == [round(0.4 * RATE) * 2]
     paused_at = player.position
-    assert paused_at == len(stream.data) / BPS
+    assert paused_at == len(stream.data) / BPS == 0.4 + FADE_S
     end = len(stream.data)
     assert bytes(stream.data[: end - FADE]) == reference[: end - FADE]
     assert bytes(stream.data[end - FADE :]) == ramp(reference[end - FADE : end], 1, rising=False)
@@ -95,7 +96,7 @@ def test_play_pause_resume_continues_exactly(rig, reference: bytes):
     resumed = bytes(stream.data[end:])
     assert resumed[:FADE] == ramp(reference[end : end + FADE], 1, rising=True)
     assert resumed[FADE:] == reference[end + FADE : end + len(resumed)]
-    assert output.streams == [stream] and stream.flushes == []
+    assert output.streams == [stream] and len(stream.flushes) == 1
     clock.advance(0.1)
     until(lambda: player.position == pytest.approx(paused_at + 0.1), "the position after resume")
 
@@ -146,7 +147,7 @@ def test_seek_while_paused_or_stopped_does_not_play(rig, reference: bytes):
     until(lambda: stream.queued_frames() == 0, "the pause to settle")
     written = len(stream.data)
     player.seek(7.0)
-    until(lambda: len(stream.flushes) == 1, "the seek to reach the decoder")
+    until(lambda: len(stream.flushes) == 2, "the seek to reach the decoder")
     assert player.position == 7.0 and len(stream.data) == written
     player.play()
     until(lambda: len(stream.data) > written + FADE, "writing after play")
@@ -171,7 +172,7 @@ def test_plays_to_the_end_then_restarts(tone: Path, reference: bytes):
     player.close()
 
 
-def test_volume_steps_clamps_and_applies_to_what_is_written_next(rig, reference: bytes):
+def test_volume_steps_clamps_and_is_heard_at_once(rig, reference: bytes):
     player, output, clock = rig
     assert player.volume == 100
     for asked, expected in [(155, 150), (-5, 0), (44, 40), (46, 50), (100, 100)]:
@@ -183,14 +184,18 @@ def test_volume_steps_clamps_and_applies_to_what_is_written_next(rig, reference:
     player.play()
     stream = output.stream
     full(stream)
-    for level in (50, 0, 150):
+    clock.advance(0.1)
+    for level, flushes in ((50, 1), (0, 2), (150, 3)):
+        # What the device holds and has not played is written again at the new level.
         player.set_volume(level)
-        start = len(stream.data)
-        clock.advance(0.1)
-        until(lambda start=start: len(stream.data) >= start + BPS // 10, "writing more")
-        after = bytes(stream.data[start:])
-        assert after == audioop.mul(reference[start : start + len(after)], 2, level / 100)
+        until(lambda n=flushes: len(stream.flushes) == n, f"the take-back at {level} %")
+        cut = stream.flushes[-1]
+        assert cut == round((0.1 * flushes) * RATE) * 2  # from the very frame heard
+        until(lambda cut=cut: len(stream.data) >= cut + BPS // 10, "writing again")
+        after = bytes(stream.data[cut:])
+        assert after == audioop.mul(reference[cut : cut + len(after)], 2, level / 100)
         full(stream)
+        clock.advance(0.1)
 
 
 def test_speed_keeps_playing_from_the_position_heard(rig, tone: Path):

@@ -21,10 +21,12 @@ from typing import Any, Protocol
 
 from .device import NO_OUTPUT, audio_output_available, silence_alsa_errors
 
-LATENCY_S = 0.3
-"""What the PortAudio stream buffers: enough that a busy machine (a repaint, a garbage collection
-holding every Python thread for 0.2 s, another process on a busy core) never starves the device;
-short enough that pause and volume (which apply to what is written next) still feel prompt."""
+LATENCY_S = 2.0
+"""What the PortAudio stream buffers (it lives in the sound server, for the ALSA pulse plugin).
+On a busy 2-core machine (load 10) the player's thread was seen not running for up to 0.9 s (the
+whole process descheduled, or waiting for the GIL behind the UI's thread), which emptied the
+0.3 s buffer of old: an audible gap. Pause and volume do not wait for it to play out: the player
+takes back what it holds (rectui.media.player)."""
 
 
 class BackendError(Exception):

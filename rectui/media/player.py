@@ -2,8 +2,10 @@
 
 Playing a recording is one session thread: it streams PCM from ffmpeg and writes it, a block at
 a time, into a single open output stream (rectui.media.backend), so nothing between blocks
-reaches the listener. Pause fades the sound out over a few milliseconds, lets the device play
-what it holds and keeps the decoder where it is; resume fades in from the very next frame. Seek,
+reaches the listener. The device holds seconds of sound, so that a busy machine (a stalled
+process, a held GIL) never starves it; a pause or a volume change therefore takes back what the
+device holds and has not played yet and writes it again: faded out over a few milliseconds and
+kept for the resume (which fades in from the very next frame), or at the new level. Seek,
 a speed change and a device change restart the decoder at the position heard (ffmpeg seeks the
 input, so an hour-long file seeks as fast as a short one) and drop what the device holds.
 
@@ -28,7 +30,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from .backend import AudioBackend, BackendError, OutputStream, default_backend
+from .backend import LATENCY_S, AudioBackend, BackendError, OutputStream, default_backend
 from .cache import MediaCache
 from .decode import SAMPLE_WIDTH, MediaInfo, open_playback_stream, probe
 from .device import NO_OUTPUT
@@ -125,6 +127,41 @@ class _Segment:
         stale = 0 <= estimate - reported < STALE_S * self.rate
         self.heard = estimate if stale else reported
         self.sampled, self.running = now, running
+
+
+class _Ahead:
+    """The PCM a session writes (before the volume is applied), reading from the decoder, and
+    the part of it the device may still hold: what a take-back gives out again first."""
+
+    def __init__(self, source: PcmSource):
+        self._source = source
+        self._frame = source.channels * SAMPLE_WIDTH
+        self._recent = bytearray()
+        """The latest PCM written, at least what the device can hold."""
+        self._again = bytearray()
+        """Taken back from the device: read before the decoder."""
+
+    def read(self, nbytes: int) -> bytes:
+        if self._again:
+            pcm = bytes(self._again[:nbytes])
+            del self._again[:nbytes]
+            return pcm
+        return self._source.read(nbytes)
+
+    def written(self, pcm: bytes) -> None:
+        self._recent += pcm
+        keep = int(self._source.rate * (LATENCY_S + 1)) * self._frame
+        if len(self._recent) > 2 * keep:  # trimmed now and then, not at every block
+            del self._recent[:-keep]
+
+    def unplayed(self, frames: int) -> None:
+        """The last `frames` written were dropped from the device: give them out again."""
+        cut = max(0, len(self._recent) - frames * self._frame)
+        self._again[:0] = self._recent[cut:]
+        del self._recent[cut:]
+
+    def heard_all(self) -> None:
+        self._recent.clear()
 
 
 class Player:
@@ -345,13 +382,14 @@ class Player:
             self.seek(self._now() + delta)
 
     def set_volume(self, percent: float) -> None:
-        """0–150 %, in steps of 10; applies from the next block written (what the device holds
-        already, LATENCY_S at most, plays at the old level)."""
+        """0–150 %, in steps of 10; heard at once (what the device holds is written again at
+        the new level)."""
         level = max(0, min(VOLUME_MAX, round(percent / VOLUME_STEP) * VOLUME_STEP))
         with self._lock:
             if level == self._volume:
                 return
             self._volume = level
+            self._wake.notify_all()
         self._notify()
 
     def change_volume(self, delta: int = VOLUME_STEP) -> None:
@@ -598,10 +636,16 @@ class Player:
         """Decode and write until the end (None) or a restart is asked for: (position, speed,
         device); returns None at once when the player lets go of this session. `faded`: the
         sound written last was faded out (a pause), so what comes next fades in; returned as
-        it is at the end, for the next segment."""
+        it is at the end, for the next segment.
+
+        The device holds seconds of sound (LATENCY_S), so a pause or a volume change does not
+        wait for it to play out: what it holds but has not played is taken back (dropped from
+        the device, kept here) and written again, faded out and in, or at the new level."""
         frame = source.channels * SAMPLE_WIDTH
         block = stream.block_frames * frame
         fade = max(1, int(source.rate * FADE_S)) * frame
+        ahead = _Ahead(source)
+        written_at = None  # the volume of what the device holds
         while True:
             with self._lock:
                 if gen != self._gen:
@@ -613,11 +657,13 @@ class Player:
                 volume = self._volume
             if not playing:
                 if not faded:
-                    tail = scale_volume(source.read(fade), volume)
+                    self._take_back(gen, stream, ahead)
+                    tail = scale_volume(ahead.read(fade), volume)
                     self._write(gen, stream, ramp(tail, source.channels, rising=False))
                     faded = True
                     stream.drain()
                     self._sample(gen, stream, running=False)
+                    ahead.heard_all()
                 with self._lock:
                     self._wake.wait_for(
                         lambda: (
@@ -627,6 +673,8 @@ class Player:
                         )
                     )
                 continue
+            if written_at is not None and volume != written_at:
+                self._take_back(gen, stream, ahead)
             if stream.room_frames() < stream.block_frames:
                 # The device is full: wait about a block's time, or less if a command comes.
                 with self._lock:
@@ -634,16 +682,32 @@ class Player:
                         self._wake.wait(stream.block_frames / source.rate)
                 self._sample(gen, stream)
                 continue
-            pcm = source.read(block)
+            pcm = ahead.read(block)
             if not pcm:
                 stream.drain()
                 self._sample(gen, stream, running=False)
                 return None, faded
-            pcm = scale_volume(pcm, volume)
+            ahead.written(pcm)
+            pcm, written_at = scale_volume(pcm, volume), volume
             if faded:
                 pcm = ramp(pcm[:fade], source.channels, rising=True) + pcm[fade:]
                 faded = False
             self._write(gen, stream, pcm)
+
+    def _take_back(self, gen: int, stream: OutputStream, ahead: _Ahead) -> None:
+        """Drop what the device holds and has not played yet; `ahead` gives it out again."""
+        stream.room_frames()  # a fresh look at the device
+        self._sample(gen, stream)
+        with self._lock:
+            segment = self._segment
+            if gen != self._gen or segment is None:
+                return
+            now = self._clock()
+            unheard = round(segment.written - segment.heard_at(now))
+            stream.flush()
+            segment.written -= unheard
+            segment.update(0, now, running=False)
+        ahead.unplayed(unheard)
 
     def _write(self, gen: int, stream: OutputStream, pcm: bytes) -> None:
         stream.write(pcm)
