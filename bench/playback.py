@@ -47,7 +47,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from pulse_helpers import RATE, SILENCE_RUN_S, PulseServer  # noqa: E402
+from pulse_helpers import RATE, RECORD_COMMAND, PulseServer, gaps  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "rectui-bench"
 FFMPEG = "/usr/bin/ffmpeg"
@@ -199,12 +199,11 @@ class Recorder:
 
     def __init__(self, server: PulseServer):
         self.process = subprocess.Popen(
-            ["parec", "-d", "cap.monitor", "--raw", "--format=s16le", f"--rate={RATE}",
-             "--channels=1", "--latency-msec=10", "--process-time-msec=5"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=server.env, bufsize=0,
+            RECORD_COMMAND, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, env=server.env, bufsize=0,
         )  # fmt: skip
-        self.samples = array.array("h")
+        self.frames = array.array("h")
+        """Interleaved: the app's channel, then the app's plus the pilot's (pulse_helpers)."""
         self.arrivals: list[tuple[float, int]] = []
         """(when, samples recorded by then)."""
         self.started = threading.Event()
@@ -215,19 +214,20 @@ class Recorder:
     def _read(self) -> None:
         assert self.process.stdout is not None
         pending = b""
-        while chunk := self.process.stdout.read(self.CHUNK * 2):
+        while chunk := self.process.stdout.read(self.CHUNK * 4):
             now = time.monotonic()
             pending += chunk
-            whole = len(pending) - len(pending) % 2
-            self.samples.frombytes(pending[:whole])
+            whole = len(pending) - len(pending) % 4
+            self.frames.frombytes(pending[:whole])
             pending = pending[whole:]
-            self.arrivals.append((now, len(self.samples)))
+            self.arrivals.append((now, len(self.frames) // 2))
             self.started.set()
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(10)
         self.thread.join(10)
+        self.samples, self.pilot = self.frames[0::2], self.frames[1::2]
 
     def time_of(self, index: int) -> float:
         """When sample `index` was heard: its chunk's arrival, less the samples after it."""
@@ -243,19 +243,6 @@ class Recorder:
         return self.arrivals[chunk][1] if chunk >= 0 else 0
 
 
-def silences(samples: array.array, first: int, last: int) -> list[float]:
-    """Lengths (s) of the runs of digital silence >= SILENCE_RUN_S in samples[first:last]."""
-    found, run = [], 0
-    for value in samples[first:last]:
-        if value == 0:
-            run += 1
-            continue
-        if run >= SILENCE_RUN_S * RATE:
-            found.append(run / RATE)
-        run = 0
-    return found
-
-
 def analyse(recorder: Recorder, played: dict) -> dict[str, float]:
     samples = recorder.samples
     start = recorder.index_at(played["play_at"])
@@ -264,7 +251,9 @@ def analyse(recorder: Recorder, played: dict) -> dict[str, float]:
     quiet_peak = max(abs(v) for v in samples[first:seek_index])
     landed = next(i for i in range(seek_index, len(samples)) if abs(samples[i]) > quiet_peak)
     end = recorder.index_at(played["stop_at"])
-    gaps = silences(samples, first, seek_index) + silences(samples, landed, end)
+    found = [gaps(samples, recorder.pilot, a, b) for a, b in ((first, seek_index), (landed, end))]
+    dropouts = [n / RATE for g in found for _, n in g.player]
+    server = [n / RATE for g in found for _, n in g.server]
 
     # Position heard at each 10 ms of sound against the player's position then.
     polled = played["positions"]
@@ -289,8 +278,10 @@ def analyse(recorder: Recorder, played: dict) -> dict[str, float]:
     return {
         "first_audio_s": recorder.time_of(first) - played["play_at"],
         "seek_s": recorder.time_of(landed) - played["seek_at"],
-        "dropouts": len(gaps),
-        "dropout_ms": sum(gaps) * 1000,
+        "dropouts": len(dropouts),
+        "dropout_ms": sum(dropouts) * 1000,
+        "server_gaps": len(server),
+        "server_gap_ms": sum(server) * 1000,
         "position_error_ms": errors[int(len(errors) * 0.95)] * 1000 if errors else float("nan"),
         "position_error_median_ms": statistics.median(errors) * 1000 if errors else float("nan"),
         "position_error_max_ms": errors[-1] * 1000 if errors else float("nan"),
@@ -336,7 +327,8 @@ def main() -> int:
                 f"    through PulseAudio ({play['backend']}, output latency "
                 f"{play['latency_s'] * 1000:.0f} ms): first audio {play['first_audio_s']:.3f} s, "
                 f"seek to the middle {play['seek_s']:.3f} s, dropouts {play['dropouts']} "
-                f"({play['dropout_ms']:.0f} ms), position error p95 "
+                f"({play['dropout_ms']:.0f} ms; the sound server's own: {play['server_gaps']}, "
+                f"{play['server_gap_ms']:.0f} ms), position error p95 "
                 f"{play['position_error_ms']:.1f} ms (median "
                 f"{play['position_error_median_ms']:.1f}, max {play['position_error_max_ms']:.1f}; "
                 f"the player ahead by {play['position_bias_ms']:.1f} ms at the median)"

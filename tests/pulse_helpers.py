@@ -2,14 +2,18 @@
 
 `PulseServer(directory).start()` runs `pulseaudio` in the foreground with its own
 XDG_RUNTIME_DIR and HOME (nothing of the machine's own sound setup is touched), one null sink
-`cap` at 8 kHz mono and the native protocol on a unix socket. `env` points ALSA's default
+`cap` at 8 kHz stereo and the native protocol on a unix socket. `env` points ALSA's default
 device at it (`{ type pulse }`, libasound2-plugins) through ALSA_CONFIG_PATH, so the app's
 PortAudio output goes through ALSA into the daemon as on a desktop. `record()` runs `parec` on
 the sink's monitor: what a listener would have heard, in real time.
 
-A silent stream (`pacat` of /dev/zero) plays into the sink the whole time, so the sink never
-idles: a stretch where the app wrote nothing is recorded as digital silence instead of being
-left out of the recording, and the recording's clock runs with the wall clock.
+A pilot stream plays into the sink the whole time: a constant inaudible level on the right
+channel only, fed by ffmpeg through `pacat` with a deep buffer. It keeps the sink from idling (a
+stretch where the app wrote nothing is recorded as digital silence instead of being left out,
+and the recording's clock runs with the wall clock), and it tells who made a gap. The app plays
+mono (or stereo) into both channels, so the left channel is the app alone: a silence there with
+the pilot still on the right is the app's stream running dry (the player's gap); a silence on
+both channels is the sound server or the recorder producing nothing (the measurement's gap).
 """
 
 from __future__ import annotations
@@ -22,15 +26,21 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 RATE = 8000
-"""The sink's rate; what parec records."""
+"""The sink's rate; what parec records (two channels: the app, and the app plus the pilot)."""
+PILOT_LATENCY_MS = 1000
+"""The pilot's buffer: deeper than any stall seen on a busy machine, so it never runs dry."""
 SILENCE_RUN_S = 0.010
 """A run of digital silence this long inside the played span is a dropout."""
 START_TIMEOUT_S = 15.0
+RECORD_COMMAND = [
+    "parec", "-d", "cap.monitor", "--raw", "--format=s16le", f"--rate={RATE}", "--channels=2",
+    "--latency-msec=10", "--process-time-msec=5",
+]  # fmt: skip
 
 
 class PulseUnavailable(RuntimeError):
@@ -41,7 +51,7 @@ class PulseUnavailable(RuntimeError):
 class PulseServer:
     directory: Path
     process: subprocess.Popen[bytes] | None = None
-    keepalive: subprocess.Popen[bytes] | None = None
+    pilot: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
     def runtime_dir(self) -> Path:
@@ -74,6 +84,8 @@ class PulseServer:
         for tool in ("parec", "pacat"):
             if shutil.which(tool) is None:
                 raise PulseUnavailable(f"{tool} is not installed (pulseaudio-utils; dev.sh)")
+        if shutil.which("ffmpeg") is None:
+            raise PulseUnavailable("ffmpeg is not installed (dev.sh installs it)")
         if not Path("/usr/lib/x86_64-linux-gnu/alsa-lib/libasound_module_pcm_pulse.so").exists():
             found = list(Path("/usr/lib").glob("*/alsa-lib/libasound_module_pcm_pulse.so"))
             if not found:
@@ -93,7 +105,7 @@ class PulseServer:
                 binary, "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
                 "--disallow-exit", "--disable-shm=yes", "--realtime=no", "--high-priority=no",
                 "--log-target=stderr",
-                f"--load=module-null-sink sink_name=cap rate={RATE} channels=1",
+                f"--load=module-null-sink sink_name=cap rate={RATE} channels=2",
                 f"--load=module-native-protocol-unix socket={self.socket} auth-anonymous=1",
             ],
             stdin=subprocess.DEVNULL,
@@ -109,12 +121,20 @@ class PulseServer:
                 self.stop()
                 raise PulseUnavailable(f"pulseaudio did not start: {reason}")
             time.sleep(0.05)
-        self.keepalive = subprocess.Popen(
+        level = subprocess.Popen(
+            ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+             f"aevalsrc=exprs=0|0.001:sample_rate={RATE}", "-f", "s16le", "-ac", "2", "pipe:1"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        player = subprocess.Popen(
             ["pacat", "--playback", "-d", "cap", "--raw", "--format=s16le", f"--rate={RATE}",
-             "--channels=1", "--latency-msec=20", "/dev/zero"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+             "--channels=2", f"--latency-msec={PILOT_LATENCY_MS}"],
+            stdin=level.stdout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=self.env,
         )  # fmt: skip
+        assert level.stdout is not None
+        level.stdout.close()  # pacat holds it now
+        self.pilot = [player, level]
         return self
 
     def _answers(self) -> bool:
@@ -135,13 +155,11 @@ class PulseServer:
 
     @contextlib.contextmanager
     def record(self, path: Path) -> Iterator[Path]:
-        """Record the sink's monitor into `path` (s16le, 8 kHz mono) while the block runs; the
-        block starts once sound (the silent stream's, at least) is arriving."""
+        """Record the sink's monitor into `path` (s16le, 8 kHz stereo) while the block runs;
+        the block starts once sound (the pilot's, at least) is arriving."""
         parec = subprocess.Popen(
-            ["parec", "-d", "cap.monitor", "--raw", "--format=s16le", f"--rate={RATE}",
-             "--channels=1", "--latency-msec=10", "--process-time-msec=5"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=self.env, bufsize=0,
+            RECORD_COMMAND, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, env=self.env, bufsize=0,
         )  # fmt: skip
         arriving = threading.Event()
 
@@ -173,7 +191,7 @@ class PulseServer:
             self.process.wait()
 
     def stop(self) -> None:
-        for process in (self.keepalive, self.process):
+        for process in (*self.pilot, self.process):
             if process is not None and process.poll() is None:
                 process.terminate()
                 try:
@@ -184,30 +202,63 @@ class PulseServer:
 
 
 @dataclass(frozen=True)
+class Gaps:
+    player: list[tuple[int, int]]
+    """The app's stream ran dry while the sink went on: a gap the listener hears."""
+    server: list[tuple[int, int]]
+    """The sink (the sound server, or the recorder) produced nothing: the measurement's own."""
+
+
+def gaps(app: Sequence[int], pilot: Sequence[int], first: int, last: int) -> Gaps:
+    """The runs of digital silence >= SILENCE_RUN_S on the app's channel in [first, last],
+    as (start sample, length in samples), told apart by the pilot's channel: the player's
+    (the pilot sounds on) and the measurement's (nothing at all came out of the sink)."""
+    found = Gaps([], [])
+    shortest = int(SILENCE_RUN_S * RATE)
+    run = 0
+    for index in range(first, last + 2):
+        if index <= last and app[index] == 0:
+            run += 1
+            continue
+        if run >= shortest:
+            start = index - run
+            server = all(v == 0 for v in pilot[start:index])
+            (found.server if server else found.player).append((start, run))
+        run = 0
+    return found
+
+
+@dataclass(frozen=True)
 class Heard:
-    """What the monitor recorded: where sound was, and the silences inside it."""
+    """What the monitor recorded: where the app's sound was, and the silences inside it."""
 
     first: int
     last: int
     silences: list[tuple[float, float]]
-    """(start s, length s) of every run of digital silence >= SILENCE_RUN_S inside the span."""
+    """(start s, length s) of every run of digital silence >= SILENCE_RUN_S inside the span,
+    while the pilot sounded: the player's dropouts."""
+    server_silences: list[tuple[float, float]]
+    """The same where the pilot was silent too: the sound server or the recorder stalled."""
 
     @property
     def span_s(self) -> float:
         return (self.last - self.first + 1) / RATE
 
 
-def analyse(recording: Path) -> Heard:
+def channels(recording: Path) -> tuple[array.array[int], array.array[int]]:
+    """(the app's channel, the app's plus the pilot's) of a stereo recording."""
     samples = array.array("h", recording.read_bytes())
-    sounding = [i for i, v in enumerate(samples) if v != 0]
+    return samples[0::2], samples[1::2]
+
+
+def analyse(recording: Path) -> Heard:
+    app, pilot = channels(recording)
+    sounding = [i for i, v in enumerate(app) if v != 0]
     assert sounding, "nothing was heard at all"
     first, last = sounding[0], sounding[-1]
-    silences: list[tuple[float, float]] = []
-    shortest = int(SILENCE_RUN_S * RATE)
-    previous = first
-    for index in sounding[1:]:
-        gap = index - previous - 1
-        if gap >= shortest:
-            silences.append(((previous + 1 - first) / RATE, gap / RATE))
-        previous = index
-    return Heard(first, last, silences)
+    found = gaps(app, pilot, first, last)
+
+    def seconds(runs: list[tuple[int, int]]) -> list[tuple[float, float]]:
+        return [((start - first) / RATE, length / RATE) for start, length in runs]
+
+    return Heard(first, last, seconds(found.player), seconds(found.server))

@@ -71,6 +71,10 @@ def test_a_recording_plays_without_a_gap_for_as_long_as_it_lasts(
     assert f"{speed:g}×" in answer["bar"][0]
     assert silent_runs_in_source(Path(answer["path"])) == 0  # the media really is noise all along
     heard = analyse(recorded)
+    assert heard.server_silences == [], (
+        f"the sound server or the recorder stalled (start s, length s): {heard.server_silences};"
+        " this recording cannot judge the player there"
+    )
     assert heard.silences == [], f"dropouts (start s, length s): {heard.silences}"
     expected = answer["duration"] / speed
     assert abs(heard.span_s - expected) <= SPAN_TOLERANCE_S, (heard.span_s, expected)
