@@ -41,6 +41,7 @@ from rectui.media import (
 from rectui.plivo.auth import Credentials
 from rectui.plivo.models import Recording
 
+from .playback_view import BarSubject, bar_view
 from .session import Session
 from .widgets.player_bar import (
     BarView,
@@ -84,15 +85,9 @@ class Playback:
         self.prefer_original = False
         """`o` with nothing loaded: the variant `p` asks for first."""
         self._pinned: Path | None = None
-        self._subject: Recording | None = None
-        """The recording the bar's first line is about: the last one played, or acted on."""
-        self._subject_status: str | None = None
-        """Status of a subject that is not in the player: "no-audio", "saved", "error"."""
-        self._track_text = ""
+        self.shown = BarSubject()
+        """What the bar is about, and its message line."""
         self._downloads = Downloads()
-        self._peaks: tuple[float, ...] | None = None
-        self._message = ""
-        self._level: SeverityLevel = "information"
         self._seen: tuple[PlayerState, str | None] | None = None
         self._waveform_cancel: threading.Event | None = None
         self._ticker: Timer | None = None
@@ -159,7 +154,7 @@ class Playback:
             if player.state is PlayerState.ERROR and self.no_output():
                 self._say_no_audio(recording)
             else:
-                self._subject, self._subject_status = recording, None
+                self.shown.recording, self.shown.status = recording, None
                 player.toggle()
             self._render()
             return
@@ -174,8 +169,12 @@ class Playback:
         stopped_download = self._cancel_downloads("play", "switch")
         if self.player is not None:
             self.player.stop()
-        if stopped_download and self._subject is not None and not self._is_current(self._subject):
-            self._subject_status = "stopped"
+        if (
+            stopped_download
+            and self.shown.recording is not None
+            and not self._is_current(self.shown.recording)
+        ):
+            self.shown.status = "stopped"
         self._render()
 
     def seek(self, seconds: float) -> None:
@@ -237,7 +236,7 @@ class Playback:
         original = self._is_current(recording) and self.current_original
         if not self._busy():
             # Nothing playing: the bar is about this recording now.
-            self._subject, self._subject_status, self._track_text = recording, None, ""
+            self.shown.recording, self.shown.status, self.shown.track_text = recording, None, ""
         download = self._downloads.start(recording, "save")
         self.bar.run_worker(
             self._save(download, original),
@@ -258,8 +257,8 @@ class Playback:
         assert self.player is not None
         self._cancel_downloads("play", "switch")
         self.player.stop()
-        self._subject, self._subject_status, self._track_text = recording, None, ""
-        self._message = ""
+        self.shown.recording, self.shown.status, self.shown.track_text = recording, None, ""
+        self.shown.message = ""
         download = self._downloads.start(recording, "play")
         self.bar.run_worker(
             self._fetch_and_play(download, self.prefer_original),
@@ -282,8 +281,8 @@ class Playback:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            if self._subject is recording:
-                self._subject_status = "error"
+            if self.shown.recording is recording:
+                self.shown.status = "error"
             self.say(f"Cannot play {short_id(recording)}: {one_line(exc)}", "error")
             return
         finally:
@@ -336,21 +335,21 @@ class Playback:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            if self._subject is recording and not self._is_current(recording):
-                self._subject_status = "error"
+            if self.shown.recording is recording and not self._is_current(recording):
+                self.shown.status = "error"
             self.say(f"Cannot save {short_id(recording)}: {one_line(exc)}", "error")
             return
         finally:
             self._downloads.finish(download)
             self._render()
-        if self._subject is recording and not self._is_current(recording):
-            self._subject_status = "saved"
+        if self.shown.recording is recording and not self._is_current(recording):
+            self.shown.status = "saved"
         # Where the TUI is not where the user listens, say how to fetch the file.
         if self.no_output() or remote_session():
             scp = scp_command(path)
             self.bar.app.copy_to_clipboard(scp)
-            if self._subject is recording:
-                self._track_text = scp
+            if self.shown.recording is recording:
+                self.shown.track_text = scp
             self.say(f"Saved {path} · to fetch it: {scp} (copied to the clipboard)")
         else:
             self.bar.app.copy_to_clipboard(str(path))
@@ -368,7 +367,7 @@ class Playback:
             return  # the player reports an undecodable file itself; the bar keeps a plain bar
         if cancel.is_set() or self._loaded_key() != key:
             return
-        self._peaks = tuple(peaks)
+        self.shown.peaks = tuple(peaks)
         self._render()
 
     # -- internals ------------------------------------------------------------------------------
@@ -409,8 +408,8 @@ class Playback:
         self.player.load(path, recording_title(recording), duration=recording.duration_s)
         self._repin(path)
         self.current, self.current_original = recording, original
-        self._subject, self._subject_status, self._track_text = recording, None, ""
-        self._peaks = None
+        self.shown.recording, self.shown.status, self.shown.track_text = recording, None, ""
+        self.shown.peaks = None
         if self._waveform_cancel is not None:
             self._waveform_cancel.set()
         self._waveform_cancel = cancel = threading.Event()
@@ -470,71 +469,25 @@ class Playback:
     def say(self, message: str, level: SeverityLevel = "information") -> None:
         """One line in the bar (if it is showing) and as a notification."""
         message = self.session.redact(" ".join(message.split()))
-        self._message, self._level = message, level
+        self.shown.message, self.shown.level = message, level
         self.session.note(message, level)
         self._render()
 
     def _say_no_audio(self, recording: Recording | None) -> None:
         if recording is not None:
-            self._subject = recording
-        self._subject_status = "no-audio"
+            self.shown.recording = recording
+        self.shown.status = "no-audio"
         output = self.player.output if self.player is not None else None
         reason = f" ({output[1]})" if output is not None and output[1] else ""
         self.say(NO_AUDIO_MESSAGE + reason, "warning")
 
     def view(self) -> BarView | None:
         """What the bar should show now (None before anything was played or saved)."""
-        subject, player = self._subject, self.player
-        if subject is None or player is None:
+        if self.player is None:
             return None
-        in_player = self._is_current(subject) and player.path is not None
-        # The subject's own download fills the bar, unless it plays already (then fetching the
-        # other variant, or saving it, is a note on the message line like any other download).
-        download = next(
-            (
-                d
-                for d in self._downloads
-                if d.recording.recording_id == subject.recording_id
-                and (d.purpose == "play" or not in_player)
-            ),
-            None,
+        return bar_view(
+            self.shown, self.player, self._downloads, self.current, self.current_original
         )
-        others = [d.describe() for d in self._downloads if d is not download]
-        if download is not None:
-            status = "downloading"
-        elif in_player and self._subject_status is None:
-            status = {
-                PlayerState.PLAYING: "playing",
-                PlayerState.PAUSED: "paused",
-                PlayerState.FINISHED: "finished",
-                PlayerState.ERROR: "error",
-            }.get(player.state, "stopped")
-        else:
-            status = self._subject_status or "stopped"
-        message = " · ".join([*others, self._message] if self._message else others)
-        shown = in_player and download is None
-        return BarView(
-            status=status,
-            title=recording_title(subject),
-            position=player.position if shown else 0.0,
-            duration=(player.duration if shown else None) or subject.duration_s,
-            volume=player.volume,
-            speed=player.speed,
-            output=self._output_label(),
-            variant=("original" if self.current_original else "denoised") if shown else "",
-            download=(download.done, download.total) if download is not None else None,
-            peaks=self._peaks if shown else None,
-            track_text=self._track_text if not in_player else "",
-            message=message,
-            level=self._level if self._message else "information",
-        )
-
-    def _output_label(self) -> str:
-        """Where the sound goes: the chosen device, and the fallback library if it is in use."""
-        player = self.player
-        if player is None:
-            return ""
-        return " · ".join(part for part in (player.device or "", player.backend_note) if part)
 
     def _render(self) -> None:
         if self._closed:
