@@ -21,7 +21,10 @@ media are local files, as the app plays them once downloaded.
   heard. Target: <= 0.3 s plus the output latency PortAudio reports for the stream.
 - seek: from seek() to the middle + 10 s to the first loud sample heard. Target: <= 0.3 s.
 - dropouts: runs of digital silence of 10 ms or more while playing (the media has noise
-  everywhere), outside the seek itself. Target: 0.
+  everywhere), outside the seek itself, on the app's channel while the sink's pilot sounds on
+  (pulse_helpers): the player's. Where the pilot is silent too, the sound server or the
+  recorder stalled: counted apart (server_gaps). Target: 0.
+- mute, pause: from set_volume(0), and from pause(), to the silence heard. Target: <= 0.3 s.
 - position error: |player.position - position heard| at every 10 ms of sound, 95th percentile,
   where the position heard counts the samples since playing started (or since the seek landed).
   Target: <= 50 ms.
@@ -47,12 +50,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from pulse_helpers import RATE, RECORD_COMMAND, PulseServer, gaps  # noqa: E402
+from pulse_helpers import RATE, RECORD_COMMAND, SILENCE_RUN_S, PulseServer, gaps  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "rectui-bench"
 FFMPEG = "/usr/bin/ffmpeg"
 PLAY_S = 5.0
 """Seconds played before the seek, and after it."""
+CONTROL_S = 1.0
+"""Then muted this long, played again, and paused."""
 SEEK_INTO_LOUD_S = 10.0
 QUIET = 0.25
 
@@ -132,8 +137,17 @@ def child_play(path: str) -> dict[str, object]:
     target = duration / 2 + SEEK_INTO_LOUD_S
     player.seek(target)
     time.sleep(PLAY_S)
-    stop_at = time.monotonic()
+    # Controls that act on what the device holds: muting, then pausing.
+    mute_at = time.monotonic()
+    player.set_volume(0)
+    time.sleep(CONTROL_S)
+    player.set_volume(100)
+    time.sleep(CONTROL_S)
+    pause_at = time.monotonic()
     state = player.state
+    player.pause()
+    time.sleep(CONTROL_S)
+    stop_at = time.monotonic()
     player.stop()
     running.clear()
     poller.join()
@@ -143,6 +157,8 @@ def child_play(path: str) -> dict[str, object]:
     return {
         "play_at": play_at,
         "seek_at": seek_at,
+        "mute_at": mute_at,
+        "pause_at": pause_at,
         "stop_at": stop_at,
         "seek_target": target,
         "positions": positions,
@@ -243,6 +259,16 @@ class Recorder:
         return self.arrivals[chunk][1] if chunk >= 0 else 0
 
 
+def silent_from(samples: array.array, start: int) -> int:
+    """Where the first run of digital silence of SILENCE_RUN_S or more after `start` begins."""
+    run = 0
+    for index in range(start, len(samples)):
+        run = run + 1 if samples[index] == 0 else 0
+        if run >= SILENCE_RUN_S * RATE:
+            return index - run + 1
+    return len(samples) - 1
+
+
 def analyse(recorder: Recorder, played: dict) -> dict[str, float]:
     samples = recorder.samples
     start = recorder.index_at(played["play_at"])
@@ -250,7 +276,7 @@ def analyse(recorder: Recorder, played: dict) -> dict[str, float]:
     seek_index = recorder.index_at(played["seek_at"])
     quiet_peak = max(abs(v) for v in samples[first:seek_index])
     landed = next(i for i in range(seek_index, len(samples)) if abs(samples[i]) > quiet_peak)
-    end = recorder.index_at(played["stop_at"])
+    end = recorder.index_at(played["mute_at"])
     found = [gaps(samples, recorder.pilot, a, b) for a, b in ((first, seek_index), (landed, end))]
     dropouts = [n / RATE for g in found for _, n in g.player]
     server = [n / RATE for g in found for _, n in g.server]
@@ -278,6 +304,10 @@ def analyse(recorder: Recorder, played: dict) -> dict[str, float]:
     return {
         "first_audio_s": recorder.time_of(first) - played["play_at"],
         "seek_s": recorder.time_of(landed) - played["seek_at"],
+        "mute_s": recorder.time_of(silent_from(samples, recorder.index_at(played["mute_at"])))
+        - played["mute_at"],
+        "pause_s": recorder.time_of(silent_from(samples, recorder.index_at(played["pause_at"])))
+        - played["pause_at"],
         "dropouts": len(dropouts),
         "dropout_ms": sum(dropouts) * 1000,
         "server_gaps": len(server),
@@ -328,7 +358,8 @@ def main() -> int:
                 f"{play['latency_s'] * 1000:.0f} ms): first audio {play['first_audio_s']:.3f} s, "
                 f"seek to the middle {play['seek_s']:.3f} s, dropouts {play['dropouts']} "
                 f"({play['dropout_ms']:.0f} ms; the sound server's own: {play['server_gaps']}, "
-                f"{play['server_gap_ms']:.0f} ms), position error p95 "
+                f"{play['server_gap_ms']:.0f} ms), mute heard after {play['mute_s']:.3f} s, pause "
+                f"{play['pause_s']:.3f} s, position error p95 "
                 f"{play['position_error_ms']:.1f} ms (median "
                 f"{play['position_error_median_ms']:.1f}, max {play['position_error_max_ms']:.1f}; "
                 f"the player ahead by {play['position_bias_ms']:.1f} ms at the median)"
@@ -348,12 +379,15 @@ def main() -> int:
     f = figures[key]
     print(
         f"targets: first audio <= {0.3 + f['latency_s']:.3f} s (0.3 s + output latency), "
-        "seek <= 0.3 s, 0 dropouts, position error <= 50 ms"
+        "seek <= 0.3 s, pause and mute heard <= 0.3 s, 0 dropouts, position error <= 50 ms"
     )
     print(
         f"playback: first_audio_{key}min_s={f['first_audio_s']:.3f} "
         f"seek_{key}min_s={f['seek_s']:.3f} peak_rss_{key}min_mb={f['peak_rss_mb']:.0f} "
         f"dropouts={sum(v['dropouts'] for v in figures.values())} "
+        f"server_gaps={sum(v['server_gaps'] for v in figures.values())} "
+        f"pause_s={max(v['pause_s'] for v in figures.values()):.3f} "
+        f"mute_s={max(v['mute_s'] for v in figures.values()):.3f} "
         f"dropout_ms={sum(v['dropout_ms'] for v in figures.values()):.0f} "
         f"position_error_ms={max(v['position_error_ms'] for v in figures.values()):.1f}"
     )
