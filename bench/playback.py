@@ -54,8 +54,8 @@ from pulse_helpers import RATE, RECORD_COMMAND, SILENCE_RUN_S, PulseServer, gaps
 
 CACHE = Path(tempfile.gettempdir()) / "rectui-bench"
 FFMPEG = "/usr/bin/ffmpeg"
-PLAY_S = 5.0
-"""Seconds played before the seek, and after it."""
+PLAY_S = float(os.environ.get("RECTUI_BENCH_PLAY_S", "5"))
+"""Seconds played before the seek, and after it (--play; passed to the player's process)."""
 CONTROL_S = 1.0
 """Then muted this long, played again, and paused."""
 SEEK_INTO_LOUD_S = 10.0
@@ -331,6 +331,9 @@ def measure_play(server: PulseServer, path: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--minutes", default="1,10,60")
+    parser.add_argument(
+        "--play", type=float, default=PLAY_S, help="seconds played before the seek and after"
+    )
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -339,6 +342,7 @@ def main() -> int:
         return 0
 
     minutes = [int(m) for m in args.minutes.split(",")]
+    os.environ["RECTUI_BENCH_PLAY_S"] = str(args.play)  # for the player's process
     server = PulseServer(Path(tempfile.mkdtemp(prefix="rectui-bench-pulse-"))).start()
     figures: dict[int, dict] = {}
     try:
