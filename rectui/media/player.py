@@ -110,6 +110,10 @@ class _Segment:
     sampled: float = 0.0
     running: bool = True
     """False once drained (paused, or at the end): the device plays nothing until written to."""
+    reported: float = 0.0
+    """Frames played, as the device last said."""
+    step: float = 0.0
+    """The largest move of the device's report at once: how coarsely it reports."""
 
     def heard_at(self, now: float) -> float:
         """The device keeps playing what it holds between two looks at it."""
@@ -119,12 +123,15 @@ class _Segment:
 
     def update(self, queued: int, now: float, running: bool = True) -> None:
         """What the device says it still holds. A sound server may report it in steps (the
-        ALSA pulse plugin moves on only when the server asks for more, about every 80 ms), so
-        a report just behind the clock's estimate is stale, not a jump back; a larger one
-        (the device stalled) is believed."""
+        ALSA pulse plugin moves on only when the server asks for more: every 80 ms with a
+        0.3 s buffer, every 0.5 s with 2 s), so a report behind the clock's estimate by less
+        than a step is stale, not a jump back; a larger one (the device stalled) is believed."""
         reported = float(self.written - queued)
+        if running:  # (a drain or a take-back empties the device at once: not a step)
+            self.step = max(self.step, reported - self.reported)
+        self.reported = reported
         estimate = self.heard_at(now)
-        stale = 0 <= estimate - reported < STALE_S * self.rate
+        stale = 0 <= estimate - reported < max(STALE_S * self.rate, 1.5 * self.step)
         self.heard = estimate if stale else reported
         self.sampled, self.running = now, running
 
@@ -602,7 +609,11 @@ class Player:
                 with self._lock:
                     if gen != self._gen:
                         return
-                    self._segment = _Segment(target, speed, source.rate, sampled=self._clock())
+                    # How coarsely the device reports is learnt once per stream.
+                    step = self._segment.step if self._segment is not None else 0.0
+                    self._segment = _Segment(
+                        target, speed, source.rate, sampled=self._clock(), step=step
+                    )
                     if self._seek_to == target:
                         self._seek_to = None  # done (unless another seek came meanwhile)
                 request, faded = self._pump(gen, source, stream, faded)
