@@ -131,6 +131,7 @@ class PortAudioStream:
             self._stream.write(pcm)  # releases the GIL while it waits for room
         except Exception as exc:
             raise _device_failed(exc) from None
+        self._queued += len(pcm) // (2 * self.channels)
 
     def room_frames(self) -> int:
         try:
@@ -141,7 +142,7 @@ class PortAudioStream:
         return room
 
     def queued_frames(self) -> int:
-        """As of the last room_frames(): the player asks for both in turn."""
+        """As of the last room_frames(), plus what was written since."""
         return self._queued
 
     def drain(self) -> None:

@@ -124,14 +124,17 @@ class _Segment:
     def update(self, queued: int, now: float, running: bool = True) -> None:
         """What the device says it still holds. A sound server may report it in steps (the
         ALSA pulse plugin moves on only when the server asks for more: every 80 ms with a
-        0.3 s buffer, every 0.5 s with 2 s), so a report behind the clock's estimate by less
-        than a step is stale, not a jump back; a larger one (the device stalled) is believed."""
+        0.3 s buffer, every 0.5 s with 2 s). A report that moved is fresh and believed; one
+        that did not is stale while the clock's estimate is ahead of it by less than a step
+        (before the first step, less than the buffer), and past that the device stalled."""
         reported = float(self.written - queued)
-        if running:  # (a drain or a take-back empties the device at once: not a step)
+        moved = reported != self.reported
+        if running and moved:  # (a drain or a take-back empties the device at once)
             self.step = max(self.step, reported - self.reported)
         self.reported = reported
         estimate = self.heard_at(now)
-        stale = 0 <= estimate - reported < max(STALE_S * self.rate, 1.5 * self.step)
+        window = max(STALE_S * self.rate, 1.5 * self.step) if self.step else LATENCY_S * self.rate
+        stale = not moved and 0 <= estimate - reported < window
         self.heard = estimate if stale else reported
         self.sampled, self.running = now, running
 
