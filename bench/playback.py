@@ -151,7 +151,7 @@ def child_play(path: str) -> dict[str, object]:
     player.stop()
     running.clear()
     poller.join()
-    player.close()
+    player.close(timeout=30)  # not exiting while its thread is still in PortAudio
     if state is not PlayerState.PLAYING:
         raise SystemExit(f"playback ended early: {state} {player.error}")
     return {
@@ -201,7 +201,7 @@ def run_child(kind: str, path: Path, env: dict[str, str] | None = None) -> dict:
         timeout=1200,
     )
     if result.returncode != 0:
-        raise SystemExit(f"{kind} {path.name} failed:\n{result.stderr}")
+        raise SystemExit(f"{kind} {path.name} failed (exit {result.returncode}):\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

@@ -55,8 +55,8 @@ class _SilentStream:
     def queued_frames(self) -> int:
         return 0
 
-    def drain(self) -> None:
-        pass
+    def drain(self, interrupted: Callable[[], bool] = lambda: False) -> bool:
+        return True
 
     def flush(self) -> None:
         pass

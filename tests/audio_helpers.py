@@ -89,16 +89,16 @@ class FakeStream:
     def queued_frames(self) -> int:
         return self.written - self.heard()
 
-    def drain(self) -> None:
+    def drain(self, interrupted: Callable[[], bool] = lambda: False) -> bool:
         self._base, self._idle = self.written, True
         self.owner.changed()
+        return True
 
     def flush(self) -> None:
         heard = self.heard()
         del self.data[heard * self.frame :]
         self.flushes.append(len(self.data))
-        self._base, self._idle = heard, True
-        self.owner.changed()
+        self.drain()
 
     def close(self) -> None:
         self.closed = True

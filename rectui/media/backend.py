@@ -50,8 +50,9 @@ class OutputStream(Protocol):
     def queued_frames(self) -> int:
         """Frames written but not heard yet (the device's latency right now)."""
 
-    def drain(self) -> None:
-        """Let what is queued play out, then idle until the next write (pause)."""
+    def drain(self, interrupted: Callable[[], bool] = lambda: False) -> bool:
+        """Let what is queued play out, then idle until the next write (pause, the end);
+        False, with the rest still queued, as soon as `interrupted()` says so."""
 
     def flush(self) -> None:
         """Drop what is queued (seek, stop)."""
@@ -145,12 +146,14 @@ class PortAudioStream:
         """As of the last room_frames(), plus what was written since."""
         return self._queued
 
-    def drain(self) -> None:
+    def drain(self, interrupted: Callable[[], bool] = lambda: False) -> bool:
         # Pa_StopStream returns once the sound server has the frames, not once they were heard
         # (through ALSA -> PulseAudio the last quarter second was lost): wait for the buffer to
         # empty first, bounded in case the device stops answering.
         deadline = time.monotonic() + 4 * LATENCY_S + 1
         while time.monotonic() < deadline:
+            if interrupted():
+                return False
             try:
                 if self.room_frames() >= self._capacity:
                     break
@@ -162,6 +165,7 @@ class PortAudioStream:
         except Exception as exc:
             raise BackendError(_exception_text(exc)) from None
         self._queued = 0
+        return True
 
     def flush(self) -> None:
         with contextlib.suppress(Exception):
@@ -238,11 +242,16 @@ class SimpleaudioStream:
         # Room for the next buffer once the current one is about to end.
         return self.block_frames if self.queued_frames() <= self.rate // 50 else 0
 
-    def _wait(self) -> None:
+    def _wait(self, interrupted: Callable[[], bool] = lambda: False) -> None:
         # Sleep until just before the buffer should end, then poll finely (wait_done polls
         # every 50 ms, which would add up to 50 ms of silence).
         play = self._play
-        while play is not None and not self._stopped.is_set() and play.is_playing():
+        while (
+            play is not None
+            and not self._stopped.is_set()
+            and play.is_playing()
+            and not interrupted()
+        ):
             remaining = self._end - self._clock()
             self._stopped.wait(min(remaining - 0.03, 0.1) if remaining > 0.035 else 0.002)
 
@@ -251,8 +260,9 @@ class SimpleaudioStream:
             return 0
         return max(0, int((self._end - self._clock()) * self.rate))
 
-    def drain(self) -> None:
-        self._wait()
+    def drain(self, interrupted: Callable[[], bool] = lambda: False) -> bool:
+        self._wait(interrupted)
+        return not interrupted()
 
     def flush(self) -> None:
         self._stopped.set()

@@ -698,8 +698,9 @@ class Player:
                 continue
             pcm = ahead.read(block)
             if not pcm:
-                stream.drain()
-                self._sample(gen, stream, running=False)
+                # Seconds may be left to play: a stop or a seek does not wait for them.
+                if stream.drain(lambda: self._letting_go(gen)):
+                    self._sample(gen, stream, running=False)
                 return None, faded
             ahead.written(pcm)
             pcm, written_at = scale_volume(pcm, volume), volume
@@ -707,6 +708,11 @@ class Player:
                 pcm = ramp(pcm[:fade], source.channels, rising=True) + pcm[fade:]
                 faded = False
             self._write(gen, stream, pcm)
+
+    def _letting_go(self, gen: int) -> bool:
+        """The session is to stop, or to restart elsewhere (any thread)."""
+        with self._lock:
+            return gen != self._gen or self._seek_to is not None
 
     def _take_back(self, gen: int, stream: OutputStream, ahead: _Ahead) -> None:
         """Drop what the device holds and has not played yet; `ahead` gives it out again."""
