@@ -104,7 +104,8 @@ async def test_a_timeout_says_the_server_did_not_answer(emu) -> None:
 )
 async def test_server_errors_beyond_retries_then_r_recovers(emu, status, words) -> None:
     emu.emulator.fail_next(listing_path, status=status, method="GET", times=None)
-    app = make_app(emu)
+    # 429s are retried until 30 s pass without progress (test_rate_learning): here, at once.
+    app = make_app(emu, **({"stall_seconds": 0.0} if status == 429 else {}))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         (message,) = errors(app)

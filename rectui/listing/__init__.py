@@ -48,7 +48,9 @@ Semantics:
   above `max_concurrency` (default: the client's, from `settings.max_requests_in_flight`, 64)
   nor the rate limiter's requests per period. `listing.concurrency` shows
   the state (`limit`, `peak`, `shrinks`). The client's rate limiter keeps the account under
-  Plivo's 300 requests / 5 s.
+  Plivo's 300 requests / 5 s, or under the lower limit it learns from 429s
+  (`rectui.plivo.ratelimit`); a page refused with 429 is asked again quietly, and only fails
+  after STALL_SECONDS (30) without progress (`rectui.plivo.client`).
 - `iter_all()` does not wait for every window's total: the pages of a window are queued as soon
   as its own page 0 has arrived, up to 4 × the current concurrency limit pages ahead of the
   consumer.

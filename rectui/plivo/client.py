@@ -23,6 +23,7 @@ from .errors import (
     InvalidIdError,
     NetworkError,
     NotFoundError,
+    RateLimitedError,
     error_for_status,
 )
 from .filters import RecordingFilter
@@ -32,9 +33,13 @@ from .ratelimit import RateLimiter
 from .transcription import Transcript
 from .urls import http_url_problem
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+"""Retried with backoff, if the request is idempotent (a 429 is its own case: STALL_SECONDS)."""
 DEFAULT_MAX_CONCURRENCY = 64
 """The most page requests one listing keeps in flight (it probes its way up to it)."""
+STALL_SECONDS = 30.0
+"""A request refused with 429 is sent again, unreported, until the client has gone this long
+without any answer that was not a 429 or a 5xx: only then is it an error (RateLimitedError)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +172,11 @@ class PlivoClient:
         backoff_cap: float = 8.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        stall_seconds: float = STALL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ):
+        """`max_retries` bounds the retries of a 5xx or a lost answer; a 429 is retried (the
+        limiter slowing down) until `stall_seconds` pass on `clock` without progress."""
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self.credentials = credentials
@@ -177,8 +186,13 @@ class PlivoClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._sleep = sleep
+        self.stall_seconds = stall_seconds
+        self._clock = clock
+        self._progress_at = float("-inf")
+        """When the last answer that was neither a 429 nor a 5xx arrived (on `clock`)."""
         self.on_retry: Callable[[RetryNotice], None] | None = None
-        """Called (on the event loop) before each retry of an API request."""
+        """Called (on the event loop) before each retry of an API request (not after a 429:
+        the limiter absorbs those)."""
         self.on_http: Callable[[str, str, int | None, float], None] | None = None
         """Hears every HTTP attempt: (method, URL, status or None if none came, milliseconds)."""
         self.retrying = 0
@@ -344,7 +358,7 @@ class PlivoClient:
                             "GET", url, headers=headers, auth=auth, follow_redirects=True
                         ) as response,
                     ):
-                        self.limiter.settle(slot)
+                        self.limiter.settle(slot, response.status_code)
                         self._heard("GET", url, response.status_code, sent)
                         if response.status_code in (401, 403):
                             raise AuthenticationError(
@@ -367,9 +381,10 @@ class PlivoClient:
                     if opened or attempt:
                         raise
         except httpx.TransportError as exc:
+            self.limiter.settle(slot, None)
             raise NetworkError(self._network_message(exc)) from None
         finally:
-            self.limiter.settle(slot)
+            self.limiter.settle(slot)  # cancelled (a no-op once settled)
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -425,6 +440,39 @@ class PlivoClient:
     def _host(self) -> str:
         return self.base_url.split("://", 1)[-1]
 
+    async def _send(
+        self, method: str, url: str, observe: AttemptObserver | None, **kwargs: Any
+    ) -> httpx.Response:
+        """One attempt, through the limiter (told how it ended); httpx.TransportError when no
+        answer came."""
+        slot = await self.limiter.acquire()
+        sent = time.monotonic()
+        try:
+            async with self._http.lease() as http:
+                sent = time.monotonic()
+                response = await http.request(
+                    method, url, auth=self.credentials.basic_auth(), **kwargs
+                )
+            self.limiter.settle(slot, response.status_code)
+        except httpx.TransportError:
+            self.limiter.settle(slot, None)
+            self._heard(method, url, None, sent)
+            if observe is not None:
+                observe(Attempt(None, sent, time.monotonic()))
+            raise
+        finally:
+            self.limiter.settle(slot)  # cancelled (a no-op once settled)
+        self._heard(method, str(response.url), response.status_code, sent)
+        if observe is not None:
+            observe(Attempt(response.status_code, sent, time.monotonic()))
+        if response.status_code != 429 and response.status_code < 500:
+            self._progress_at = self._clock()
+        return response
+
+    def _stalled(self, since: float) -> bool:
+        """No progress (see STALL_SECONDS) since `since` or the last answer after it."""
+        return self._clock() - max(since, self._progress_at) >= self.stall_seconds
+
     async def _request(
         self,
         method: str,
@@ -435,51 +483,65 @@ class PlivoClient:
         idempotent: bool = True,
         **kwargs: Any,
     ) -> httpx.Response:
-        """A request that is not `idempotent` is retried only after a 429 (refused, so not
-        done); after a lost answer or a 5xx it may have been done, so it is not sent again."""
-        retry_statuses = RETRY_STATUSES if idempotent else frozenset({429})
+        """A 429 was refused, so not done: it is sent again, quietly, once the limiter (which
+        has just slowed down) lets it, until no progress is made for `stall_seconds`. A 5xx or
+        a lost answer is retried `max_retries` times with backoff and a notice, but only for an
+        `idempotent` request: one that may have been done is not sent again."""
+        retry_statuses = RETRY_STATUSES if idempotent else frozenset()
         url = self.base_url + path
         attempts = self.max_retries + 1 if retry else 1
+        failures = 0
+        since = self._clock()
         retried = False
         try:
-            for attempt in range(attempts):
-                last_attempt = attempt == attempts - 1
-                sent = time.monotonic()
+            while True:
                 try:
-                    async with self.limiter.request(), self._http.lease() as http:
-                        sent = time.monotonic()
-                        response = await http.request(
-                            method, url, auth=self.credentials.basic_auth(), **kwargs
-                        )
+                    response = await self._send(method, url, observe, **kwargs)
                 except httpx.TransportError as exc:
-                    self._heard(method, url, None, sent)
-                    if observe is not None:
-                        observe(Attempt(None, sent, time.monotonic()))
-                    if last_attempt or not idempotent:
+                    failures += 1
+                    if failures >= attempts or not idempotent:
                         raise NetworkError(self._network_message(exc)) from None
                     timed_out = isinstance(exc, httpx.TimeoutException)
                     reason = "did not answer in time" if timed_out else "cannot be reached"
                     hint = None
                 else:
-                    self._heard(method, str(response.url), response.status_code, sent)
-                    if observe is not None:
-                        observe(Attempt(response.status_code, sent, time.monotonic()))
-                    if response.status_code not in retry_statuses or last_attempt:
+                    status = response.status_code
+                    if status == 429:
+                        if not retry or self._stalled(since):
+                            break
+                        # Wait only where the server said how long; else the limiter paces it.
+                        hinted = _retry_after_seconds(response)
+                        if hinted:
+                            await self._sleep(min(hinted, 60.0))
+                        continue
+                    if status not in retry_statuses:
                         break
-                    reason = f"answered HTTP {response.status_code}"
+                    failures += 1
+                    if failures >= attempts:
+                        break
+                    reason = f"answered HTTP {status}"
                     hint = response  # its Retry-After, if any
                 if not retried:
                     retried = True
                     self.retrying += 1
                 # Tell the listener first: a slow server must not look like a frozen app.
                 if self.on_retry is not None:
-                    self.on_retry(RetryNotice(f"{self._host()} {reason}", attempt + 2, attempts))
-                await self._sleep(self._backoff(attempt, hint))
+                    self.on_retry(RetryNotice(f"{self._host()} {reason}", failures + 1, attempts))
+                await self._sleep(self._backoff(failures - 1, hint))
         finally:
             if retried:
                 self.retrying -= 1
-        # The last attempt always breaks out of the loop with a response, or raises.
+        # The loop ends with a response, or raises.
         if response.status_code >= 400:
             text, api_id = _server_error_text(response)
-            raise error_for_status(response.status_code, self.credentials.redact(text), api_id)
+            text = self.credentials.redact(text)
+            error = error_for_status(response.status_code, text, api_id)
+            if response.status_code == 429 and retry and self.stall_seconds > 0:
+                error = RateLimitedError(
+                    f"Rate limited by the server (HTTP 429) for {self.stall_seconds:.0f} s "
+                    f"without progress{': ' + text if text else ''}; another tool may be "
+                    "spending this account's requests, retry later",
+                    api_id=api_id,
+                )
+            raise error
         return response

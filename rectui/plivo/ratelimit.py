@@ -1,28 +1,50 @@
-"""A sliding-window limiter shared by every request an account makes."""
+"""A sliding-window limiter shared by every request an account makes, that learns the limit the
+server really applies.
+
+Plivo allows 300 requests per 5 s per account, but an enterprise account may have another
+figure, and every tool using the account (a second rectui, a script, the console) spends the
+same budget. So the configured figure is a ceiling (`requests`), and what is let through is
+`allowed`, learned from the answers, like TCP's congestion window:
+
+- a 429 cuts `allowed` to a little less (SHARE) than what the server accepted from us over
+  the last period, which is our share of the account's budget right now (and by SHARE at
+  least); once per round: a 429 for a request sent before the last cut is old news and cuts
+  nothing;
+- each accepted answer adds CREEP × `requests` / `allowed`, so a period's worth of accepted
+  answers adds CREEP of the ceiling: the limiter creeps back up when the account's budget frees,
+  and finds the edge again (one more 429) if it did not.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 
 from .rules import RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS
+
+SHARE = 0.9
+"""After a 429, let through this much of what the server accepted from us in the last period."""
+CREEP = 0.02
+"""A period's worth of accepted answers raises the allowance by this much of the ceiling."""
 
 
 class Slot:
     """One request's place in the window, timed from when it was sent until its answer came."""
 
-    __slots__ = ("at", "settled")
+    __slots__ = ("accepted", "at", "number", "settled")
 
-    def __init__(self, at: float):
+    def __init__(self, at: float, number: int):
         self.at = at
+        self.number = number
+        """Slots are numbered in the order they were handed out."""
         self.settled = False
+        self.accepted = False
 
 
 class RateLimiter:
-    """Allows at most `requests` acquisitions in any `period` seconds.
+    """Allows at most `allowed` (≤ `requests`) acquisitions in any `period` seconds.
 
     A sliding log rather than a token bucket: Plivo counts requests in a window, and a bucket
     that refills continuously can burst past a server that counts that way.
@@ -39,44 +61,72 @@ class RateLimiter:
         *,
         slack: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ):
         if requests < 1 or period <= 0:
             raise ValueError("rate limit needs at least one request per positive period")
         self.requests = requests
+        """The ceiling: what the account is documented (or configured) to allow."""
         self.period = period + slack
+        self.allowed = float(requests)
+        """What the server has been found to take from us; see the module docstring."""
+        self.cuts = 0
+        """How many times a 429 lowered `allowed`."""
         self._clock = clock
+        self._sleep = sleep
         self._sent: deque[Slot] = deque()
+        self._issued = 0
+        self._last_before_cut = 0
+        """The number of the last slot handed out before the last cut."""
         self._lock = asyncio.Lock()
+
+    @property
+    def limit(self) -> int:
+        """Requests let through per period right now."""
+        return max(1, int(self.allowed))
 
     async def acquire(self) -> Slot:
         """Wait for room, then take it; the returned slot is handed back to `settle`."""
         async with self._lock:
             while True:
                 now = self._clock()
-                while self._sent and now - self._sent[0].at >= self.period:
-                    self._sent.popleft()
-                if len(self._sent) < self.requests:
-                    slot = Slot(now)
+                self._expire(now)
+                if len(self._sent) < self.limit:
+                    self._issued += 1
+                    slot = Slot(now, self._issued)
                     self._sent.append(slot)
                     return slot
                 # Settled entries can sit out of order; waiting on the oldest is conservative.
-                await asyncio.sleep(max(0.001, self.period - (now - self._sent[0].at)))
+                await self._sleep(max(0.001, self.period - (now - self._sent[0].at)))
 
-    def settle(self, slot: Slot) -> None:
-        """The response (or failure) for this slot's request has arrived; later calls (a
-        streamed body finishing) change nothing."""
-        if not slot.settled:
-            slot.at = max(slot.at, self._clock())
-            slot.settled = True
+    def settle(self, slot: Slot, status: int | None = None) -> None:
+        """The response (or failure) for this slot's request has arrived, with its HTTP status
+        (None: no answer); later calls (a streamed body finishing) change nothing."""
+        if slot.settled:
+            return
+        now = self._clock()
+        slot.at = max(slot.at, now)
+        slot.settled = True
+        if status == 429:
+            self._rejected(slot, now)
+        elif status is not None and status < 500:
+            slot.accepted = True
+            self.allowed = min(
+                float(self.requests), self.allowed + CREEP * self.requests / self.allowed
+            )
 
-    @asynccontextmanager
-    async def request(self) -> AsyncIterator[None]:
-        """Hold a slot for the duration of one request."""
-        slot = await self.acquire()
-        try:
-            yield
-        finally:
-            self.settle(slot)
+    def _rejected(self, slot: Slot, now: float) -> None:
+        if slot.number <= self._last_before_cut:
+            return  # sent before the last cut: the cut already answered this round
+        self._expire(now)
+        accepted = sum(1 for s in self._sent if s.accepted)
+        self.allowed = max(1.0, SHARE * min(self.allowed, accepted))
+        self._last_before_cut = self._issued
+        self.cuts += 1
+
+    def _expire(self, now: float) -> None:
+        while self._sent and now - self._sent[0].at >= self.period:
+            self._sent.popleft()
 
 
 def parse_rate(text: str) -> tuple[int, float]:
