@@ -12,7 +12,9 @@ same budget. So the configured figure is a ceiling (`requests`), and what is let
   nothing;
 - each accepted answer adds CREEP × `requests` / `allowed`, so a period's worth of accepted
   answers adds CREEP of the ceiling: the limiter creeps back up when the account's budget frees,
-  and finds the edge again (one more 429) if it did not.
+  and finds the edge again (one more 429) if it did not;
+- a refused request keeps its place in the window, though the server may not have counted it:
+  that is what spaces the retries when every request is refused (one a period at `allowed` 1).
 """
 
 from __future__ import annotations
