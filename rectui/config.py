@@ -20,6 +20,7 @@ import httpx
 import platformdirs
 
 from .index.sync import DEFAULT_MARGIN
+from .listing.columns import COLUMN_NAMES, DEFAULT_COLUMNS
 from .plivo.auth import PLIVO_API_URL, Credentials
 from .plivo.client import DEFAULT_MAX_CONCURRENCY, PlivoClient
 from .plivo.filters import RecordingFilter
@@ -33,7 +34,7 @@ EXAMPLE_HINT = "see config.example.toml, or try `rectui --demo`"
 _TOP_KEYS = {"default_profile", "settings", "profiles", "presets", "keymap"}
 SETTINGS_KEYS = {"max_requests_in_flight",
     "timezone", "download_dir", "cache_dir", "cache_max_mb", "rate_limit", "index_margin_hours",
-    "audio_device",
+    "audio_device", "columns",
 }  # fmt: skip
 _PROFILE_KEYS = {"auth_id", "auth_token", "api_url", "subaccounts"}
 PRESET_KEYS = set(RecordingFilter.field_names()) | {"range"}
@@ -60,6 +61,8 @@ class Settings:
     """How long after a span of add_time ends the index trusts it to gain no recordings."""
     audio_device: str = ""
     """The output device to play on, as the palette lists it; empty: the system's default."""
+    columns: tuple[str, ...] = DEFAULT_COLUMNS
+    """The table's columns, in order (rectui/listing/columns.py names them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,13 @@ def _where(path: Path | None) -> str:
 def _expect(value: Any, kind: type, key: str, path: Path | None) -> Any:
     # bool is an int subclass: `cache_max_mb = true` must not pass as 1.
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        names = {str: "a string", int: "a whole number", dict: "a table", bool: "true or false"}
+        names = {
+            str: "a string",
+            int: "a whole number",
+            dict: "a table",
+            bool: "true or false",
+            list: "a list",
+        }
         wanted = names.get(kind, "a value")
         raise ConfigError(f"{_where(path)}: `{key}` must be {wanted}, not {value!r}")
     return value
@@ -163,6 +172,7 @@ def _settings(raw: Any, path: Path | None) -> Settings:
     if margin_hours < 1:
         raise ConfigError(f"{_where(path)}: `settings.index_margin_hours` must be at least 1")
     audio_device = _expect(table.get("audio_device", ""), str, "settings.audio_device", path)
+    columns = _columns(table.get("columns", list(DEFAULT_COLUMNS)), path)
     return Settings(
         utc=timezone == "utc",
         download_dir=Path(download_dir).expanduser() if download_dir else defaults.download_dir,
@@ -172,7 +182,20 @@ def _settings(raw: Any, path: Path | None) -> Settings:
         max_requests_in_flight=in_flight,
         index_margin=timedelta(hours=margin_hours),
         audio_device=audio_device.strip(),
+        columns=columns,
     )
+
+
+def _columns(raw: Any, path: Path | None) -> tuple[str, ...]:
+    key = "settings.columns"
+    names = _expect(raw, list, key, path)
+    allowed = ", ".join(COLUMN_NAMES)
+    for name in names:
+        if name not in COLUMN_NAMES:
+            raise ConfigError(f"{_where(path)}: `{key}`: no column {name!r}; columns: {allowed}")
+    if not names or len(set(names)) != len(names):
+        raise ConfigError(f"{_where(path)}: `{key}` must list columns once each, from: {allowed}")
+    return tuple(names)
 
 
 def _presets(raw: Any, path: Path | None) -> dict[str, dict[str, str]]:

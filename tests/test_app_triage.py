@@ -467,7 +467,8 @@ async def test_the_cost_view_matches_a_direct_computation(emu) -> None:
         assert isinstance(listing, SortedListing)
         assert listing.total == len(rows)
         assert app.main.table.current.recording_id == summary.costliest[0].recording.recording_id
-        assert "by cost" in header(app)
+        assert "sorted by $/month ▼" in header(app)
+        assert "$/month ▼" in screen_text(app)  # the table's own header
         assert len(requests(emu)) == before
 
 
@@ -627,7 +628,7 @@ async def test_switching_profile_changes_the_account_shown_and_used(
 
 async def test_help_lists_the_triage_keys(emu) -> None:
     app = make_app(emu)
-    async with app.run_test(size=(160, 120)) as pilot:  # tall: the whole help fits
+    async with app.run_test(size=(160, 140)) as pilot:  # tall: the whole help fits
         await opened(pilot)
         await pilot.press("question_mark")
         shown = screen_text(app)

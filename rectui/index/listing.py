@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from ..listing import Row, Unavailable
+from ..listing.columns import column_of_index_sort
 from ..plivo.client import PlivoClient
 from ..plivo.filters import RecordingFilter
 from ..plivo.models import Recording
@@ -135,6 +136,11 @@ class IndexedListing:
             for rid in ids:
                 if rid in found:
                     yield found[rid]
+
+    @property
+    def sort_order(self) -> tuple[str, bool]:
+        """(table column, descending), as `SortedListing.sort_order`."""
+        return column_of_index_sort(self.query.sort), self.query.descending
 
     def resorted(self, sort: str, *, descending: bool) -> IndexedListing:
         """The same rows in another order, from the index, without asking the server again."""

@@ -17,6 +17,7 @@ from . import intervals
 from .scope import Scope
 from .store import IndexStore, cost_sql, days_sql, from_us, to_us
 
+_NAME = "coalesce(nullif(nullif(conference_name, 'noname'), ''), nullif(mpc_name, ''))"
 SORTS: dict[str, str] = {
     "added": "add_us",
     "duration": "duration_ms",
@@ -28,7 +29,9 @@ SORTS: dict[str, str] = {
     "to": "to_number",
     "id": "id",
     "owner": "owner",
-    "name": "coalesce(nullif(conference_name, 'noname'), mpc_name)",
+    "name": _NAME,
+    # The table's Who: the conference or MPC name, else the numbers (rectui/listing/columns.py).
+    "who": f"lower(coalesce({_NAME}, from_number, to_number))",
 }
 """Sortable columns: name → SQL expression."""
 

@@ -63,11 +63,12 @@ satisfy `ListingLike` (rectui/listing/protocol.py), which is all the table reads
 from typing import TYPE_CHECKING
 
 from ..plivo.client import DEFAULT_MAX_CONCURRENCY
+from .columns import COLUMN_NAMES, DEFAULT_COLUMNS, DESCENDING_FIRST, SERVER_ORDER
 from .concurrency import AdaptiveConcurrency
 from .engine import PAGE_SIZE, Listing, Row, Unavailable, plan_windows
 from .protocol import ListingLike, is_fully_loaded
 from .ranges import QUICK_RANGE_LABELS, QUICK_RANGES, filter_with_quick_range, quick_range
-from .sorted import SORTS, SortedListing, sort_key
+from .sorted import NAMED_SORTS, SortedListing
 
 if TYPE_CHECKING:
     # Held to the protocol by the type checker: a drift in either is an error in CI.
@@ -76,11 +77,15 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "COLUMN_NAMES",
+    "DEFAULT_COLUMNS",
     "DEFAULT_MAX_CONCURRENCY",
+    "DESCENDING_FIRST",
+    "NAMED_SORTS",
     "PAGE_SIZE",
     "QUICK_RANGES",
     "QUICK_RANGE_LABELS",
-    "SORTS",
+    "SERVER_ORDER",
     "AdaptiveConcurrency",
     "Listing",
     "ListingLike",
@@ -91,5 +96,4 @@ __all__ = [
     "is_fully_loaded",
     "plan_windows",
     "quick_range",
-    "sort_key",
 ]

@@ -42,12 +42,25 @@ TEXT_FIELDS: tuple[tuple[str, str, str, str], ...] = (
     ("Numbers", "from_number", "From", "+14155550123 or sip:…"),
     ("Numbers", "to_number", "To", "+14155550123 or sip:…"),
     ("Call", "call_uuid", "Call UUID", "call uuid"),
-    ("Conference", "conference_name", "Name", "conference name"),
+    # The server matches names exactly (no part of a name, case counts): the caption says so.
+    ("Conference", "conference_name", "Name (exact match)", "whole name, e.g. retro-10"),
     ("Conference", "conference_uuid", "UUID", "conference uuid"),
-    ("Multiparty call", "mpc_name", "Name", "multiparty call name"),
+    ("Multiparty call", "mpc_name", "Name (exact match)", "whole name"),
     ("Multiparty call", "mpc_uuid", "UUID", "multiparty call uuid"),
     ("Account", "subaccount", "Subaccount", "SA… auth id"),
 )
+
+
+SUMMARY_WORDS: dict[str, str] = {
+    "from_number": "from",
+    "to_number": "to",
+    "call_uuid": "call",
+    "conference_name": "conf",
+    "conference_uuid": "conf",
+    "mpc_name": "mpc",
+    "mpc_uuid": "mpc",
+}
+"""How the header names each text field (the subaccount is named by the header itself)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,18 +133,23 @@ class FilterSpec:
         return flt
 
     def summary(self) -> str:
-        """A few words for the header: which range, and how many other fields are set."""
+        """The filter in a few words, every field named, for the header:
+        `last 30 days · from +14155550123 · conf support-31 · storage > 90 d`. (The
+        subaccount is left to the caller, which names it apart.)"""
         if self.range in QUICK_RANGES:
             parts = [QUICK_RANGES[self.range].lower()]
         elif self.range == RANGE_CUSTOM:
             parts = [f"{self.since.strip() or '…'} → {self.until.strip() or 'now'} UTC"]
         else:
             parts = []
+        for key, word in SUMMARY_WORDS.items():
+            value = getattr(self, key).strip()
+            if value:
+                # A uuid is told apart by its start; the header has little room.
+                shown = f"{value[:8]}…" if key.endswith("uuid") and len(value) > 9 else value
+                parts.append(f"{word} {shown}")
         if self.storage_days.strip():
-            parts.append(f"stored {self.storage_op} {self.storage_days.strip()} d")
-        others = sum(1 for _, key, _, _ in TEXT_FIELDS if getattr(self, key).strip())
-        if others:
-            parts.append(f"+{others} field{'s' if others > 1 else ''}")
+            parts.append(f"storage {self.storage_op} {self.storage_days.strip()} d")
         return " · ".join(parts) or "last 7 days (Plivo default)"
 
 

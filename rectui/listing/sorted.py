@@ -1,9 +1,10 @@
-"""A fully loaded listing, re-ordered in memory: what lets the table sort by cost, duration or age.
+"""A fully loaded listing, re-ordered in memory: what lets the table sort by any column.
 
-The server only lists newest first. Once every row of a filter is loaded (the cost view, mark
-all and export load them all), `SortedListing.of(listing, key, now)` copies the recordings into
-a list sorted by `key` and offers the same methods the table uses (`total`, `get`, `ensure`,
-`is_loaded`, `remove`, `index_of`, `iter_all`, `close`), so `table.set_listing(sorted)` shows
+The server only lists newest first. Once every row of a filter is loaded (a sort, the cost view,
+mark all and export load them all), `SortedListing.of(listing, column, now, descending=…)`
+copies the recordings into a list sorted by that column (rectui/listing/columns.py) and offers
+the same methods the table uses (`total`, `get`, `ensure`, `is_loaded`, `remove`, `index_of`,
+`iter_all`, `close`), so `table.set_listing(sorted)` shows
 it with no other change. It owns the source listing (closing it when closed). Rows the server
 sent malformed are left out (they cannot be sorted); a refresh (`r`) goes back to the server's
 order.
@@ -11,63 +12,54 @@ order.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
 
 from ..plivo.filters import RecordingFilter
 from ..plivo.models import Recording
-from ..plivo.recording_cost import recording_cost
-from .protocol import ListingLike
+from .columns import SERVER_ORDER, sorted_by
+from .protocol import ListingLike, is_fully_loaded
 
-SortKey = Callable[[Recording], Any]
-
-SORTS: dict[str, tuple[str, str]] = {
-    "cost": ("by cost", "costliest first (monthly storage cost, then billable minutes)"),
-    "duration": ("by duration", "longest first"),
-    "age": ("by age", "oldest first (stored longest)"),
+NAMED_SORTS: dict[str, tuple[str, bool]] = {
+    "cost": ("money", True),
+    "duration": ("duration", True),
+    "age": ("added", False),
 }
-"""Sort name -> (short label for the header, description)."""
-
-
-def sort_key(name: str, now: datetime) -> SortKey:
-    """A key for `sorted()` that puts the row that matters most first. Ties keep the server's
-    order (the sort is stable), as the cost view's costliest list does."""
-    if name == "cost":
-
-        def by_cost(rec: Recording) -> Any:
-            cost = recording_cost(rec, now)
-            minutes = cost.billable_minutes or Decimal(0)
-            return (-(cost.expected_amount or Decimal(0)), -minutes)
-
-        return by_cost
-    if name == "duration":
-        return lambda rec: -(rec.duration_s or 0.0)
-    if name == "age":
-        return lambda rec: rec.add_time
-    raise ValueError(f"unknown sort {name!r}; sorts: {', '.join(SORTS)}")
+"""The cost view's sorts (c, u, a) as (column, descending): costliest, longest, oldest first."""
 
 
 class SortedListing:
     def __init__(
-        self, rows: list[Recording], *, source: ListingLike | None = None, sort: str = ""
+        self,
+        rows: list[Recording],
+        *,
+        source: ListingLike | None = None,
+        sort_order: tuple[str, bool] = SERVER_ORDER,
     ) -> None:
         self._rows = rows
         self._index: dict[str, int] | None = None
         self.source = source
-        self.sort = sort
+        self.sort_order = sort_order
+        """(column, descending): what the table's header marks with ▲ or ▼."""
         self._closed = False
         self.filter: RecordingFilter | None = getattr(source, "filter", None)
         self.now: datetime | None = getattr(source, "now", None)
 
     @classmethod
-    def of(cls, listing: ListingLike, sort: str, now: datetime) -> SortedListing:
-        """The loaded recordings of `listing` (a Listing or a SortedListing), sorted."""
-        source = listing.source if isinstance(listing, SortedListing) else listing
-        rows = [row for i in range(listing.total) if isinstance(row := listing.get(i), Recording)]
-        rows.sort(key=sort_key(sort, now))
-        return cls(rows, source=source, sort=sort)
+    def of(
+        cls, listing: ListingLike, column: str, now: datetime, *, descending: bool
+    ) -> SortedListing:
+        """The loaded recordings of `listing` (a Listing or a SortedListing) sorted by a column
+        (rectui/listing/columns.py); ties keep the server's order."""
+        if isinstance(listing, SortedListing):
+            # Re-sorting a sorted listing starts from the server's order, so ties keep it.
+            source = listing.source
+            base = listing if source is None or not is_fully_loaded(source) else source
+        else:
+            source = base = listing
+        rows = [row for i in range(base.total) if isinstance(row := base.get(i), Recording)]
+        ordered = sorted_by(rows, column, descending=descending, now=now)
+        return cls(ordered, source=source, sort_order=(column, descending))
 
     # -- what the table (and the app) read ------------------------------------------------------
 

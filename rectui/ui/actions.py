@@ -190,6 +190,23 @@ SECTIONS: tuple[Section, ...] = (
         Action(
             "table.select", "enter", "select", "Open", "Open: focus the detail pane (Esc goes back)"
         ),
+        Action(
+            "table.find",
+            "f",
+            "find",
+            "Find",
+            help="Find in the loaded rows (id, number, name; / filters on the server instead)",
+        ),
+        Action("table.find_next", "n", "find_next", "Next match", "Next match of the find"),
+        Action("table.find_previous", "N", "find_previous", "Previous match", "Previous match"),
+        Action(
+            "table.sort_next",
+            "O",
+            "sort_next",
+            "Sort",
+            help="Sort by the next column (▲ ▼ in the header; a click on a header sorts by it)",
+        ),
+        Action("table.sort_reverse", "ctrl+r", "sort_reverse", "Reverse the sort"),
     ),
     _section(
         "player",

@@ -22,10 +22,12 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from rectui.config import default_config_path
-from rectui.listing import SORTS, SortedListing
+from rectui.listing import COLUMN_NAMES, SortedListing
 from rectui.listing.filter_spec import QUICK_RANGES
 
 from .actions import palette_actions
+from .widgets.table_layout import COLUMNS
+from .widgets.table_sort import first_direction
 
 if TYPE_CHECKING:
     from .screens.main import MainScreen
@@ -106,12 +108,7 @@ class SessionCommands(_Commands):
     @staticmethod
     def commands(screen: MainScreen) -> Iterator[Command]:
         triage = screen.triage
-        for name, (label, description) in SORTS.items():
-            yield Command(
-                f"Sort {label}",
-                f"Sort the table {description}; loads every row first if needed",
-                partial(triage.sort, name),
-            )
+        yield from _table_commands(screen)
         if isinstance(screen.table.listing, SortedListing):
             yield Command(
                 "Server order",
@@ -153,6 +150,60 @@ class SessionCommands(_Commands):
                 f"Use the {name} profile of {where}{current}",
                 partial(screen.switch_profile, name),
             )
+
+
+def _table_commands(screen: MainScreen) -> Iterator[Command]:
+    """Find, sort by a column, and choose the columns (`columns` in [settings] keeps them)."""
+    table = screen.table
+
+    def find() -> None:
+        table.focus()
+        table.action_find()
+
+    yield Command(
+        "Find in the loaded rows",
+        "An id, number or name among the rows already loaded (f; n / N: next / previous)",
+        find,
+    )
+    shown = table.columns
+    for name in shown:
+        header = COLUMNS[name].header
+        way = "largest first" if first_direction(name) else "A to Z"
+        yield Command(
+            f"Sort by {header}",
+            f"{way}; loads every row first if needed (O: next column, ctrl+r reverses, or "
+            "click a header)",
+            partial(screen.triage.sort, name),
+        )
+    for name in COLUMN_NAMES:
+        header = COLUMNS[name].header
+        if name not in shown:
+            yield Command(
+                f"Show column: {header}",
+                "Add it to the table, on the right",
+                partial(_set_columns, screen, (*shown, name)),
+            )
+            continue
+        at = shown.index(name)
+        if len(shown) > 1:
+            rest = tuple(n for n in shown if n != name)
+            hide = partial(_set_columns, screen, rest)
+            yield Command(f"Hide column: {header}", "Take it off the table", hide)
+        for step, way in ((-1, "left"), (1, "right")):
+            if 0 <= at + step < len(shown):
+                moved = list(shown)
+                moved[at], moved[at + step] = moved[at + step], moved[at]
+                yield Command(
+                    f"Move column {way}: {header}",
+                    f"Swap it with {COLUMNS[moved[at]].header}",
+                    partial(_set_columns, screen, tuple(moved)),
+                )
+
+
+def _set_columns(screen: MainScreen, names: tuple[str, ...]) -> None:
+    screen.table.columns = names
+    listed = ", ".join(f'"{n}"' for n in names)
+    screen.session.note(f"Columns: to keep them, put columns = [{listed}] in [settings]")
 
 
 PROVIDERS: tuple[type[_Commands], ...] = (MainCommands, FilterCommands, SessionCommands)

@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Any
 from rectui.error_text import one_line
 from rectui.formatting import format_minutes, format_money
 from rectui.index import IndexedListing, Scope, Syncer
-from rectui.listing import PAGE_SIZE, SORTS, Listing, ListingLike, SortedListing, is_fully_loaded
+from rectui.listing import (
+    NAMED_SORTS,
+    PAGE_SIZE,
+    SERVER_ORDER,
+    Listing,
+    ListingLike,
+    SortedListing,
+    is_fully_loaded,
+)
+from rectui.listing.columns import index_sort
 from rectui.plivo.models import Recording
 from rectui.plivo.recording_cost import MarkedTotals
 from rectui.triage import BulkReport
@@ -37,6 +46,7 @@ from .screens.export import ExportRequest, ExportScreen
 from .session import Session
 from .widgets.recording_table import RecordingTable
 from .widgets.status_header import StatusHeader
+from .widgets.table_sort import SortLoading, first_direction, label
 from .widgets.task_panel import TaskPanel
 
 if TYPE_CHECKING:
@@ -44,9 +54,6 @@ if TYPE_CHECKING:
 
 PROGRESS_EVERY = PAGE_SIZE
 """Rows between progress updates while reading every row (one API page)."""
-
-INDEX_SORTS = {"cost": ("cost", True), "duration": ("duration", True), "age": ("added", False)}
-"""The table's sorts as the index's (column, descending)."""
 
 JOB_NAMES = {
     "sync": "sync",
@@ -351,41 +358,59 @@ class Triage:
             )
         )
 
-    def sort(self, name: str) -> None:
+    def sort(self, name: str, descending: bool | None = None) -> None:
+        """Sort the table by a column (or one of the cost view's NAMED_SORTS), its first way
+        unless `descending` says. Every row of the filter is loaded first (with progress on the
+        table's last line and in the panel; esc cancels) unless the rows are all in memory
+        or in the index."""
+        column, first = NAMED_SORTS.get(name, (name, first_direction(name)))
+        order = (column, first if descending is None else descending)
         listing = self._open_listing()
         if listing is None:
             return
-        if is_fully_loaded(listing):
-            self._apply_sort(listing, name)
+        if isinstance(listing, Listing) and order == SERVER_ORDER:
+            self.note("The rows are in the server's order: newest first")
             return
+        if isinstance(listing, IndexedListing) or is_fully_loaded(listing):
+            self._apply_sort(listing, order)
+            return
+        table = self.table
 
         async def load_then_sort(listing: Any) -> None:
-            async for _ in self._every_row(listing, "loading"):
-                pass
+            total = listing.total
+            table.show_sort_loading(SortLoading(order, 0, total))
+            try:
+                seen = 0
+                async for _ in self._every_row(listing, "loading"):
+                    seen += 1
+                    if seen % PROGRESS_EVERY == 0:
+                        table.show_sort_loading(SortLoading(order, seen, total))
+            finally:
+                table.show_sort_loading(None)
             self._end()
-            self._apply_sort(listing, name)
+            self._apply_sort(listing, order)
 
-        title = f"Loading all {plural(listing.total, 'recording')} to sort them {SORTS[name][0]}"
+        title = f"Loading all {plural(listing.total, 'recording')} to sort by {label(order)}"
         self._start("load", title, listing.total, load_then_sort)
 
-    def _apply_sort(self, listing: ListingLike, name: str) -> None:
+    def _apply_sort(self, listing: ListingLike, order: tuple[str, bool]) -> None:
         if self.table.listing is not listing:
             return  # the filter changed meanwhile
+        column, descending = order
         ordered: Any
         if isinstance(listing, IndexedListing):  # sorted by the index, in SQL
-            sort, descending = INDEX_SORTS[name]
-            ordered = listing.resorted(sort, descending=descending)
+            ordered = listing.resorted(index_sort(column), descending=descending)
         else:
-            ordered = SortedListing.of(listing, name, self.session.clock())
+            ordered = SortedListing.of(listing, column, self.session.clock(), descending=descending)
         self.table.set_listing(ordered)
         spec = self.session.spec
         self.header.set_filter(
-            f"{spec.summary()} · {SORTS[name][0]}", spec.subaccount.strip() or None
+            f"{spec.summary()} · sorted by {label(order)}", spec.subaccount.strip() or None
         )
         self.header.set_total(ordered.total)
         self.note(
-            f"Sorted {plural(ordered.total, 'recording')} {SORTS[name][0]}: "
-            f"{SORTS[name][1]} (r reloads in the server's order)"
+            f"Sorted {plural(ordered.total, 'recording')} by {label(order)} "
+            "(ctrl+r reverses; r reloads in the server's order)"
         )
 
     # -- the local index ------------------------------------------------------------------------

@@ -81,7 +81,8 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield FilterSidebar(session.clock, id="filters")
             with Container(id="content"):
-                yield RecordingTable(utc=utc, clock=session.clock, id="table")
+                columns = session.config.settings.columns
+                yield RecordingTable(columns=columns, utc=utc, clock=session.clock, id="table")
                 yield DetailPane(session.clock, utc=utc, id="detail")
         yield TaskPanel(id="task")
         yield PlayerBar(id="player")
@@ -274,6 +275,10 @@ class MainScreen(Screen[None]):
         self.detail.show(event.recording)
         self._reveal_detail()
         self.detail.focus()
+
+    @on(RecordingTable.SortRequested)
+    def _sort_requested(self, event: RecordingTable.SortRequested) -> None:
+        self.triage.sort(event.column, event.descending)
 
     @on(RecordingTable.LoadFailed)
     def _rows_failed(self, event: RecordingTable.LoadFailed) -> None:

@@ -59,6 +59,16 @@ def _text(value: Any, style: str = "") -> Text:
 Row = tuple[str, Text]
 
 
+def _owner(auth_id: str | None) -> Text:
+    """Whose recording it is: the account or which subaccount (read from its URLs)."""
+    if not auth_id:
+        return _text(None)
+    kind = "subaccount" if auth_id.startswith("SA") else "main account"
+    text = _text(auth_id)
+    text.append(f"  {kind}", style="dim")
+    return text
+
+
 def detail_sections(
     recording: Recording, now: datetime, *, utc: bool
 ) -> list[tuple[str, list[Row]]]:
@@ -73,6 +83,7 @@ def detail_sections(
             duration.append(" (computed)", style="dim italic")
     recording_rows: list[Row] = [
         ("ID", _text(rec.recording_id, "bold")),
+        ("Owner", _owner(rec.owner_auth_id)),
         ("Type", _text(rec.recording_type)),
         ("Format", _text(rec.recording_format)),
         ("Duration", duration),

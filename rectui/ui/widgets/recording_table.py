@@ -17,7 +17,7 @@ rows it skipped.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from time import monotonic
@@ -35,7 +35,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
-from ...listing import ListingLike, Row
+from ...listing import DEFAULT_COLUMNS, ListingLike, Row
 from ...plivo.errors import PlivoError
 from ...plivo.models import Recording
 from ...plivo.rules import MAX_LIMIT
@@ -49,10 +49,13 @@ from .table_layout import (
     fit,
     header_text,
     layout_columns,
+    measure,
     safe_text,
     unavailable_reason,
 )
 from .table_render import COMPONENTS, TABLE_CSS, RowPaint, overlay
+from .table_search import TableSearch
+from .table_sort import SortLoading, SortOrder, clicked, next_column, sort_order_of
 
 __all__ = ["COLUMNS", "Column", "ListingLike", "RecordingTable", "layout_columns", "safe_text"]
 
@@ -115,6 +118,14 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         error: Exception
 
     @dataclass
+    class SortRequested(_TableMessage):
+        """The sort key or a click on a header asks for the rows in another order (the app
+        loads every row first if it must)."""
+
+        column: str
+        descending: bool
+
+    @dataclass
     class MarksChanged(_TableMessage):
         """Recordings were marked or unmarked (a range mark in progress counts)."""
 
@@ -131,6 +142,7 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         self,
         listing: ListingLike | None = None,
         *,
+        columns: Sequence[str] = DEFAULT_COLUMNS,
         utc: bool = False,
         clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
         name: str | None = None,
@@ -158,7 +170,10 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._last_highlight_time = float("-inf")
         self._last_highlight: tuple[int, str | None, int] | None = None
         self._direction = 1
-        self._layout = layout_columns(80)
+        self._columns = tuple(columns)
+        self._layout = layout_columns(80, self._columns)
+        self._search = TableSearch()
+        self._sort_loading: SortLoading | None = None
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(self.STRIP_CACHE_SIZE)
         self._header: Strip | None = None
         self._now = clock()
@@ -206,6 +221,40 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
     def is_loading(self) -> bool:
         """Whether an open or a page fetch is scheduled or in flight."""
         return self._fetch_scheduled or self._loads.busy
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns asked for, in order (a narrow table shows those that fit)."""
+        return self._columns
+
+    @columns.setter
+    def columns(self, names: Sequence[str]) -> None:
+        self._columns = tuple(names)
+        self._relayout()
+
+    @property
+    def shown_columns(self) -> tuple[str, ...]:
+        """The columns on screen now."""
+        return self._layout.keys
+
+    @property
+    def sorted_by(self) -> SortOrder:
+        """(column, descending) of the rows shown: the listing's order."""
+        return sort_order_of(self._listing)
+
+    def show_sort_loading(self, loading: SortLoading | None) -> None:
+        """Say on the table's last line that every row is loading for a sort (None: done)."""
+        self._sort_loading = loading
+        self._status_changed()
+
+    @property
+    def status_text(self) -> str | None:
+        """The table's last line, when it has one: the search, or a sort's loading."""
+        if self._search.active:
+            return self._search.status()
+        if self._sort_loading is not None:
+            return self._sort_loading.status()
+        return None
 
     def set_listing(self, listing: ListingLike | None, *, keep_cursor: bool = False) -> None:
         """Show another listing (a new filter, or a refresh). In-flight loads are cancelled;
@@ -269,6 +318,7 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._set_total(listing.total)
             self._clamp_cursor()
             self._scroll_cursor_into_view()
+            self._relayout()
             self.refresh()
             self._request_fetch()
             self._schedule_highlight()
@@ -292,6 +342,8 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
+        # The content region can still be the old one here; measure again once laid out.
+        self.call_after_refresh(self._relayout)
         self._scroll_cursor_into_view()
         self._request_fetch()
 
@@ -305,6 +357,7 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         super().watch_scroll_y(old_value, new_value)
         if round(old_value) != round(new_value):
             self._direction = 1 if new_value > old_value else -1
+            self._relayout()
             self._request_fetch()
 
     def _start(self) -> None:
@@ -327,6 +380,7 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.set_reactive(RecordingTable.cursor_index, self._clamp(cursor))
         self.scroll_to(y=top, animate=False, force=True)
         self._scroll_cursor_into_view()
+        self._relayout()
         self.refresh()
         # Fetch now rather than after the next refresh: this is the launch path, and the
         # viewport is already where it will be.
@@ -436,7 +490,10 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._clamp_cursor()
             self.refresh()
             self._request_fetch()
+        self._relayout()  # the new rows may want other widths
         self._refresh_rows(start, stop)
+        if self._search.query:
+            self._recount()
         if start <= self.cursor_index < stop:
             self._schedule_highlight()
 
@@ -448,23 +505,38 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
     # -- geometry ---------------------------------------------------------------------------
 
     def _visible_rows(self) -> int:
-        """Data rows on screen (the header takes one line)."""
-        return max(1, self.scrollable_content_region.height - 1)
+        """Data rows on screen (the header takes one line, the status line another)."""
+        status = self.status_text is not None
+        return max(1, self.scrollable_content_region.height - 1 - status)
 
     def _clamp(self, index: int) -> int:
         return max(0, min(index, self._total - 1)) if self._total else 0
 
     def _set_total(self, total: int) -> None:
         self._total = max(0, total)
-        # One extra line for the header, and one for the status line of an empty table.
-        self.virtual_size = Size(self._layout.width, max(self._total, 1) + 1)
+        self.virtual_size = Size(self._layout.width, self._virtual_height())
 
     def _relayout(self) -> None:
+        """Fit the columns to the width and to the rows on screen (widths follow content)."""
         width = max(1, self.scrollable_content_region.width)
-        if width != self._layout.width:
-            self._layout = layout_columns(width)
+        top = self.scroll_offset.y
+        shown = (self._recording_at(i) for i in range(top, top + self._visible_rows()))
+        rows = [row for row in shown if row is not None]
+        measured = measure(rows, self._columns, self._utc, self._now) if rows else None
+        layout = layout_columns(width, self._columns, measured, self.sorted_by)
+        if layout != self._layout:
+            self._layout = layout
             self._invalidate()
-        self.virtual_size = Size(width, max(self._total, 1) + 1)
+        self.virtual_size = Size(width, self._virtual_height())
+
+    def _virtual_height(self) -> int:
+        # The header, the rows (or an empty table's status), and the status line if shown.
+        return max(self._total, 1) + 1 + (self.status_text is not None)
+
+    def _status_changed(self) -> None:
+        self.virtual_size = Size(self._layout.width, self._virtual_height())
+        self._scroll_cursor_into_view()
+        self.refresh()
 
     def _invalidate(self) -> None:
         self._strips.clear()
@@ -700,10 +772,98 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
             return
         self.post_message(self.Selected(self, recording, self.cursor_index))
 
+    # -- sorting and finding ----------------------------------------------------------------
+
+    def _request_sort(self, order: SortOrder) -> None:
+        if self._total == 0:
+            self.app.bell()
+            return
+        self.post_message(self.SortRequested(self, *order))
+
+    def action_sort_next(self) -> None:
+        self._request_sort(next_column(self.sorted_by, self.shown_columns))
+
+    def action_sort_reverse(self) -> None:
+        column, descending = self.sorted_by
+        self._request_sort((column, not descending))
+
+    def action_find(self) -> None:
+        self._search.open(self.cursor_index)
+        self._recount()
+        self._status_changed()
+
+    def action_find_next(self) -> None:
+        self._find_again(1)
+
+    def action_find_previous(self) -> None:
+        self._find_again(-1)
+
+    def _find_again(self, step: int) -> None:
+        if not self._search.query:
+            self.notify("Nothing to find again: f finds in the loaded rows", timeout=3)
+            return
+        found = self._search.find(self._row, self._total, self.cursor_index + step, step)
+        if found is None:
+            self.app.bell()
+        else:
+            self._move_cursor(found, key=True)
+        self._recount()
+
+    def _recount(self) -> None:
+        self._search.recount(self._row, self._total, self.cursor_index)
+        self._strips.clear()
+        self.refresh()
+
+    def _find_from_origin(self) -> None:
+        search = self._search
+        found = search.find(self._row, self._total, search.origin, 1) if search.query else None
+        self._move_cursor(search.origin if found is None else found)
+        self._recount()
+
+    async def on_key(self, event: events.Key) -> None:
+        search = self._search
+        if not search.typing:
+            if search.query and event.key == "escape":
+                event.stop()  # the first esc clears the search; the next is the screen's
+                search.clear()
+                self._status_changed()
+                self._strips.clear()
+            return
+        # The prompt is open: keys are text (n is an n), until Enter or Esc.
+        event.stop()
+        event.prevent_default()
+        if event.key == "escape":
+            self._move_cursor(search.origin)
+            search.clear()
+            self._strips.clear()
+        elif event.key == "enter":
+            search.typing = False
+            if not search.query:
+                search.clear()
+        elif event.key == "backspace":
+            search.query = search.query[:-1]
+            self._find_from_origin()
+        elif event.is_printable and event.character:
+            search.query += event.character
+            self._find_from_origin()
+        self._status_changed()
+
+    def on_paste(self, event: events.Paste) -> None:
+        if self._search.typing:
+            event.stop()
+            self._search.query += " ".join(event.text.split())
+            self._find_from_origin()
+            self._status_changed()
+
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or offset.y < 1:
+        if offset is not None and offset.y == 0:
+            column = self._layout.column_at(offset.x)
+            if column is not None:
+                self._request_sort(clicked(self.sorted_by, column))
             return
+        if offset is None or offset.y < 1 or offset.y > self._visible_rows():
+            return  # the header, or the status line
         index = self.scroll_offset.y + offset.y - 1
         if index >= self._total:
             return
@@ -724,6 +884,10 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         width = self.size.width
         if y == 0:
             return self._render_header(width)
+        status = self.status_text
+        if status is not None and y == self.scrollable_content_region.height - 1:
+            style = self.get_component_rich_style("recording-table--status")
+            return Strip([Segment(fit(" " + safe_text(status), width), style)], width)
         index = self.scroll_offset.y + y - 1
         if self._total == 0:
             if y == 1:
@@ -745,16 +909,15 @@ class RecordingTable(ScrollView, can_focus=True, inherit_bindings=False):
         else:  # the listing's stand-in for a malformed row
             ident = ("unavailable", unavailable_reason(row))
             marked = False
-        key = (ident, is_cursor, is_cursor and self.has_focus, marked, width)
+        query = self._search.query
+        key = (ident, is_cursor, is_cursor and self.has_focus, marked, width, query)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(row, ident, is_cursor, marked, width)
+            paint = RowPaint(self.rich_style, self.get_component_rich_style, self.MARK_GLYPH)
+            layout, utc, now = self._layout, self._utc, self._now
+            strip = paint.row(row, ident, is_cursor, marked, width, layout, utc, now, query)
             self._strips.set(key, strip)
         return strip
-
-    def _render_row(self, row: Any, ident: Any, is_cursor: bool, marked: bool, width: int) -> Strip:
-        paint = RowPaint(self.rich_style, self.get_component_rich_style, self.MARK_GLYPH)
-        return paint.row(row, ident, is_cursor, marked, width, self._layout, self._utc, self._now)
 
     def _render_header(self, width: int) -> Strip:
         if self._header is not None and self._header.cell_length == width:

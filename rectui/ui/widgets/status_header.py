@@ -49,7 +49,9 @@ class StatusHeader(Horizontal):
     # only rewrites one short label.
 
     def set_filter(self, summary: str, subaccount: str | None = None) -> None:
-        text = summary if not subaccount else f"{summary} · sub {subaccount}"
+        # The subaccount first: a long filter is cut at the end, and whose recordings these are
+        # matters most.
+        text = summary if not subaccount else f"sub {subaccount} · {summary}"
         self.query_one("#hdr-filter", Label).update(text)
 
     def set_total(self, total: int | None, *, loading: bool = False) -> None:

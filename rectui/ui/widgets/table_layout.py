@@ -5,7 +5,7 @@ cell's text and style. Pure (no Textual): tested without an App, and the widget
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 
 from ...formatting import format_duration, format_money, format_time
+from ...listing.columns import DEFAULT_COLUMNS, who_text
 from ...plivo.models import Recording
 from ...plivo.pricing import storage_days
 from ...plivo.recording_cost import recording_cost
@@ -33,6 +34,42 @@ def fit(text: str, width: int, right: bool = False) -> str:
     return padding + text if right else text + padding
 
 
+def fit_middle(text: str, width: int) -> str:
+    """`text` in exactly `width` cells, cut in the middle when too long: both ends of a number
+    tell numbers apart (`+1415…0123`), and a SIP URI keeps its domain
+    (`sip:dave…@phone.plivo.com`)."""
+    if len(text) <= width or not text.isascii() or width < 5:
+        return fit(text, width)
+    at = text.find("@")
+    if text.startswith("sip:") and at > 0:
+        head = width - 1 - (len(text) - at)
+        # Too narrow for the domain: the user tells them apart better than the domain.
+        return text[:head] + "…" + text[at:] if head >= 5 else fit(text, width)
+    head = width // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+
+
+ARROW = " → "
+
+
+def who_cell(recording: Recording, width: int) -> str:
+    """The Who column: the conference or MPC name, else From → To with each end cut in its
+    middle, in `width` cells."""
+    name = recording.meeting_name
+    if name:
+        return fit(safe_text(name), width)
+    ends = [safe_text(n) for n in (recording.from_number, recording.to_number) if n]
+    if len(ends) < 2:
+        return fit_middle(ends[0] if ends else "—", width)
+    a, b = ends
+    room = width - len(ARROW)
+    if len(a) + len(b) <= room or room < 10:
+        return fit_middle(a + ARROW + b, width)
+    # Each end gets half, or what the other end leaves over.
+    a_width = len(a) if len(a) <= room // 2 else max(room // 2, room - len(b))
+    return fit_middle(a, a_width) + ARROW + fit_middle(b, room - a_width)
+
+
 # -- columns and layout -----------------------------------------------------------------------
 
 
@@ -42,34 +79,45 @@ class Column:
     header: str
     short_header: str
     width: int
-    """Preferred width: what the column gets before anything grows."""
+    """What it gets before any row is measured (typical content)."""
     min_width: int
+    """Narrowest it gets (never narrower than its content for numbers: those are dropped
+    rather than cut)."""
+    most: int
+    """The widest it gets, whatever the rows hold (a hostile server's 50,000-character name)."""
     priority: int
     """0 is dropped last when the table is narrow."""
     right: bool = False
-    grow: int = 0
-    """Extra cells this column may absorb when the terminal is wide (long names, SIP URIs)."""
-    snap: bool = False
-    """Grows from min_width to width in one step or not at all."""
+    steps: tuple[int, ...] = ()
+    """The only widths it takes, narrowest first (the timestamp: with or without the year and
+    the seconds); empty: any width from min_width up."""
 
 
-COLUMNS: tuple[Column, ...] = (
-    # key, header, short header, preferred, minimum, priority (0 = kept longest)
-    Column("added", "Added", "Added", 19, 16, 0, snap=True),  # seconds only when there is room
-    Column("type", "Type", "Type", 10, 6, 3, snap=True),  # "conf" until "conference" fits
-    # 13 cells hold the E.164 numbers seen in practice (+1 and 10 digits, +44 7…, +91 …);
-    # a cut number is useless, so they never go narrower.
-    Column("from", "From", "From", 13, 13, 5, grow=20),
-    Column("to", "To", "To", 13, 13, 6, grow=24),
-    Column("name", "Conference / MPC", "Name", 16, 8, 4, grow=40),
-    Column("duration", "Duration", "Dur", 8, 7, 1, right=True),
-    Column("format", "Fmt", "Fmt", 4, 3, 8),
-    Column("days", "Days", "Days", 5, 4, 7, right=True),
-    Column("money", "$/month", "$/mo", 9, 8, 2, right=True),
-)
+COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in (
+        # key, header, short header, width, minimum, most, priority (0 = kept longest)
+        Column("added", "Added", "Added", 19, 11, 19, 0, steps=(11, 16, 19)),
+        Column("who", "Who", "Who", 28, 19, 60, 1),
+        Column("duration", "Duration", "Dur", 5, 10, 10, 2, right=True),
+        Column("money", "$/month", "$/mo", 5, 12, 12, 3, right=True),
+        Column("type", "Type", "Type", 10, 6, 12, 4, steps=(6, 10)),  # "conf" or "conference"
+        Column("days", "Days", "Days", 4, 6, 6, 5, right=True),
+        Column("format", "Fmt", "Fmt", 3, 6, 6, 6),
+        # A cut number is still told apart by its ends (fit_middle).
+        Column("from", "From", "From", 13, 10, 30, 7),
+        Column("to", "To", "To", 13, 10, 30, 8),
+        Column("name", "Conference / MPC", "Name", 16, 8, 40, 7),
+        Column("owner", "Owner", "Owner", 20, 10, 20, 9),
+        Column("id", "ID", "ID", 36, 13, 36, 10),
+    )
+}
+"""Every column the table can show; `columns` in the configuration picks and orders them."""
 
 MARK_WIDTH = 2
 """The mark glyph column plus its gap."""
+
+SORT_ARROWS = {True: "▼", False: "▲"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,72 +125,94 @@ class Layout:
     width: int
     columns: tuple[tuple[Column, int], ...]
     gap: int
+    sort: tuple[str, bool] | None = None
+    """(column, descending) the header marks, if that column is shown."""
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(column.key for column, _ in self.columns)
 
+    def column_at(self, x: int) -> str | None:
+        """The column under cell `x` of a line (a click on the header), gaps included."""
+        left = MARK_WIDTH
+        for column, width in self.columns:
+            if left <= x < left + width + self.gap:
+                return column.key
+            left += width + self.gap
+        return None
 
-def layout_columns(width: int, columns: Iterable[Column] = COLUMNS) -> Layout:
+
+def layout_columns(
+    width: int,
+    names: Iterable[str] = DEFAULT_COLUMNS,
+    measured: Mapping[str, int] | None = None,
+    sort: tuple[str, bool] | None = None,
+) -> Layout:
     """Choose columns and widths for `width` cells.
 
-    Columns are taken by priority at their preferred width while they fit (so a narrow table
-    shows a few readable columns rather than many truncated ones), then remaining columns at
-    their minimum width, and finally spare cells let the free-text columns grow.
+    `measured` is the widest text of each column in the rows on screen: widths follow content.
+    Columns are taken by priority at their narrowest while they fit (a column that does not fit
+    is dropped whole, never squeezed below its minimum); the spare cells then widen the free
+    columns (Who) to their usual width, the stepped ones (the timestamp), the free columns to
+    their content, make room for full headers, and last widen the gaps.
     """
-    order = list(columns)
+    order = [COLUMNS[name] for name in names]
+    measured = measured or {}
     available = max(1, width - MARK_WIDTH)
+    sort_key = sort[0] if sort else None
+
+    def title(column: Column, text: str) -> int:
+        return len(text) + (2 if column.key == sort_key else 0)  # " ▼"
+
+    want = {
+        c.key: max(title(c, c.short_header), min(c.most, measured.get(c.key, c.width)))
+        for c in order
+    }
+    least = {c.key: min(c.steps[0] if c.steps else c.min_width, want[c.key]) for c in order}
     by_priority = sorted(order, key=lambda c: c.priority)
     widths: dict[str, int] = {}
 
-    def used() -> int:
-        return sum(widths.values()) + len(widths) - 1
+    def spare() -> int:
+        return available - (sum(widths.values()) + len(widths) - 1)
 
-    # First the most important columns at a comfortable width, stopping at the first that does
-    # not fit (so lower priorities never crowd out higher ones); then whatever else still fits
-    # at its minimum width.
     for column in by_priority:
-        widths[column.key] = column.min_width if column.snap else column.width
-        if used() > available:
+        widths[column.key] = least[column.key]
+        if spare() < 0:
             del widths[column.key]
+        if not widths:
+            # Absurdly narrow: the most important column alone, cut to fit.
+            widths[column.key] = available
             break
-    if not widths and by_priority[0].min_width > available:
-        # Absurdly narrow: the most important column alone, cut to fit.
-        widths[by_priority[0].key] = available
-    for column in by_priority:
-        if column.key not in widths:
-            widths[column.key] = column.min_width
-            if used() > available:
-                del widths[column.key]
-    extra = available - used()
     chosen = [c for c in by_priority if c.key in widths]
+    free = [c for c in chosen if not c.steps]
+    # Free columns to their usual width, then the stepped ones (the timestamp's year and
+    # seconds), then the free columns to their content (a long SIP URI).
+    for column, most in (
+        [(c, c.width) for c in free]
+        + [(c, 0) for c in chosen if c.steps]
+        + [(c, c.most) for c in free]
+    ):
+        goal = min(want[column.key], most) if most else want[column.key]
+        if column.steps:
+            fits = [w for w in column.steps if w <= min(goal, widths[column.key] + spare())]
+            goal = max(fits, default=widths[column.key])
+        widths[column.key] = max(widths[column.key], min(goal, widths[column.key] + spare()))
     for column in chosen:
-        # Grow towards the preferred width; a snapping column (the timestamp: with or without
-        # seconds) grows all the way or not at all.
-        need = column.width - widths[column.key]
-        if need > 0 and (extra >= need or not column.snap):
-            widths[column.key] += min(extra, need)
-            extra -= min(extra, need)
-    # The free-text columns share what is left in proportion to how much they may grow.
-    growing = [c for c in chosen if c.grow]
-    budget = min(extra, sum(c.grow for c in growing))
-    if budget > 0:
-        total_grow = sum(c.grow for c in growing)
-        for column in growing:
-            add = min(column.grow, budget * column.grow // total_grow)
-            widths[column.key] += add
-            extra -= add
-    # Spare cells left on a wide terminal go into the gaps, which reads much better than a
-    # ragged empty band on the right.
-    gap = 2 if len(widths) > 1 and extra >= len(widths) - 1 else 1
-    return Layout(width, tuple((c, widths[c.key]) for c in order if c.key in widths), gap)
+        # Room for the full header ("Duration" rather than "Dur").
+        need = title(column, column.header) - widths[column.key]
+        if 0 < need <= spare():
+            widths[column.key] += need
+    # Spare cells left on a wide terminal go into the gaps, which reads better than columns
+    # packed against a ragged empty band on the right.
+    gap = 2 if len(widths) > 1 and spare() >= len(widths) - 1 else 1
+    return Layout(width, tuple((c, widths[c.key]) for c in order if c.key in widths), gap, sort)
 
 
-def _type_text(value: str | None, width: int) -> str:
+def _type_text(value: str | None, width: int | None) -> str:
     if not value:
         return "—"
     text = safe_text(value)
-    if len(text) > width and text == "conference":
+    if width is not None and len(text) > width and text == "conference":
         return "conf"
     return text
 
@@ -153,38 +223,72 @@ def _money(recording: Recording, now: datetime) -> tuple[str, bool]:
     return format_money(amount), bool(amount)
 
 
+def _plain(value: str | None) -> str:
+    return safe_text(value) if value else "—"
+
+
+def cell_text(recording: Recording, key: str, width: int | None, utc: bool, now: datetime) -> str:
+    """A column's text for one recording, before it is fitted (`width` None: as wide as it
+    wants, for measuring)."""
+    if key == "added":
+        seconds = width is None or width >= 19
+        # The header says "UTC"; the cells stay short; a narrow table drops the year.
+        text = format_time(recording.add_time, utc=utc, seconds=seconds).removesuffix(" UTC")
+        return text if width is None or width >= 16 else text[5:]
+    if key == "type":
+        return _type_text(recording.recording_type, width)
+    if key == "who":
+        return _plain(who_text(recording))
+    if key == "duration":
+        return format_duration(recording.duration_s)
+    if key == "days":
+        days = recording.recording_storage_duration
+        return str(days if days is not None else storage_days(recording.add_time, now))
+    if key == "money":
+        return _money(recording, now)[0]
+    if key == "name":
+        return _plain(recording.meeting_name)
+    if key == "owner":
+        return _plain(recording.owner_auth_id)
+    attr = {"format": "recording_format", "from": "from_number", "to": "to_number"}
+    return _plain(getattr(recording, attr.get(key, "recording_id")))
+
+
+def measure(
+    rows: Iterable[Recording], names: Iterable[str], utc: bool, now: datetime
+) -> dict[str, int]:
+    """The widest text of each column over `rows` (what `layout_columns` calls measured)."""
+    keys = [key for key in names if key not in ("added",)]  # always as wide as its format
+    widest: dict[str, int] = {}
+    for recording in rows:
+        for key in keys:
+            length = cell_len(cell_text(recording, key, None, utc, now))
+            if length > widest.get(key, 0):
+                widest[key] = length
+    return widest
+
+
+_MIDDLE_CUT = {"from", "to", "id", "owner"}
+
+
 def cells(recording: Recording, layout: Layout, utc: bool, now: datetime) -> list[tuple[str, str]]:
     """(text, style-name) for each column of the layout; style-name "" means the row style."""
     out: list[tuple[str, str]] = []
     for column, width in layout.columns:
         key = column.key
         style = ""
-        if key == "added":
-            text = format_time(recording.add_time, utc=utc, seconds=width >= 19)
-            text = text.removesuffix(" UTC")  # the header says "UTC"; the cells stay short
-        elif key == "type":
-            text = _type_text(recording.recording_type, width)
-        elif key == "from":
-            text = safe_text(recording.from_number) if recording.from_number else "—"
-        elif key == "to":
-            text = safe_text(recording.to_number) if recording.to_number else "—"
-        elif key == "name":
-            name = recording.meeting_name
-            text = safe_text(name) if name else "—"
-        elif key == "duration":
-            text = format_duration(recording.duration_s)
-        elif key == "format":
-            text = safe_text(recording.recording_format) if recording.recording_format else "—"
-        elif key == "days":
-            days = recording.recording_storage_duration
-            text = str(days if days is not None else storage_days(recording.add_time, now))
-        else:  # money
-            text, billed = _money(recording, now)
+        if key == "who":
+            text = who_cell(recording, width)
+        else:
+            raw = cell_text(recording, key, width, utc, now)
+            text = fit_middle(raw, width) if key in _MIDDLE_CUT else fit(raw, width, column.right)
+        if key == "money":
             # Free storage is the common, uninteresting case: it recedes; charges stand out.
+            billed = _money(recording, now)[1]
             style = "recording-table--billed" if billed else "recording-table--muted"
-        if text == "—":
+        if text.strip() == "—":
             style = "recording-table--muted"
-        out.append((fit(text, width, column.right), style))
+        out.append((text, style))
     return out
 
 
@@ -195,13 +299,18 @@ def unavailable_reason(row: Any) -> str:
 
 
 def header_text(layout: Layout, utc: bool) -> str:
-    """The sticky header line: each column's title, short where the full one does not fit."""
+    """The sticky header line: each column's title, short where the full one does not fit, and
+    ▲ or ▼ on the column the rows are sorted by."""
     parts = [" " * MARK_WIDTH]
+    sort_key, descending = layout.sort or (None, False)
     for number, (column, column_width) in enumerate(layout.columns):
         if number:
             parts.append(" " * layout.gap)
-        header = column.header if len(column.header) <= column_width else column.short_header
+        arrow = f" {SORT_ARROWS[descending]}" if column.key == sort_key else ""
+        header = column.header
+        if len(header) + len(arrow) > column_width:
+            header = column.short_header
         if column.key == "added" and utc:
-            header = "Added (UTC)" if column_width >= 11 else "UTC"
-        parts.append(fit(header, column_width, column.right))
+            header = "Added (UTC)" if column_width >= 11 + len(arrow) else "UTC"
+        parts.append(fit(header + arrow, column_width, column.right))
     return "".join(parts)

@@ -27,6 +27,8 @@ COMPONENTS: set[str] = {
     "recording-table--unavailable",
     "recording-table--billed",
     "recording-table--muted",
+    "recording-table--match",
+    "recording-table--status",
 }
 
 TABLE_CSS = """
@@ -78,6 +80,14 @@ TABLE_CSS = """
         & > .recording-table--muted {
             color: $text-muted;
         }
+        & > .recording-table--match {
+            color: $text-warning;
+            text-style: bold underline;
+        }
+        & > .recording-table--status {
+            background: $panel;
+            color: $foreground;
+        }
     }
     """
 
@@ -106,6 +116,7 @@ class RowPaint:
         layout: Layout,
         utc: bool,
         now: datetime,
+        query: str = "",
     ) -> Strip:
         """A recording's cells, or the placeholder for a row loading, failed or unavailable
         (`ident` is "loading", "failed" or ("unavailable", reason))."""
@@ -131,12 +142,13 @@ class RowPaint:
             for number, (text, style_name) in enumerate(cells(row, layout, utc, now)):
                 if number:
                     segments.append(gap)
-                if style_name:
-                    if style_name not in overlays:
-                        overlays[style_name] = over(style_name)
-                    segments.append(Segment(text, overlays[style_name]))
+                if style_name and style_name not in overlays:
+                    overlays[style_name] = over(style_name)
+                style = overlays[style_name] if style_name else row_style
+                if query:
+                    segments.extend(self._found(text, query, style, over))
                 else:
-                    segments.append(Segment(text, row_style))
+                    segments.append(Segment(text, style))
         else:
             if ident == "loading":
                 text, style_name = "loading…", "recording-table--placeholder"
@@ -146,3 +158,19 @@ class RowPaint:
                 text, style_name = f"unavailable: {ident[1]}", "recording-table--unavailable"
             segments.append(Segment(fit(text, max(0, width - MARK_WIDTH)), over(style_name)))
         return Strip(segments).adjust_cell_length(width, row_style).simplify()
+
+    @staticmethod
+    def _found(text: str, query: str, style: Style, over: Callable[[str], Style]) -> list[Segment]:
+        """A cell with what a search found in it marked (the cell as it is shown: a match cut
+        off by the column's width is not marked)."""
+        folded, wanted = text.casefold(), query.casefold()
+        if wanted not in folded or len(folded) != len(text):
+            return [Segment(text, style)]
+        found = style + over("recording-table--match")
+        out: list[Segment] = []
+        start = 0
+        while (at := folded.find(wanted, start)) >= 0:
+            out += [Segment(text[start:at], style), Segment(text[at : at + len(wanted)], found)]
+            start = at + len(wanted)
+        out.append(Segment(text[start:], style))
+        return out

@@ -1,0 +1,242 @@
+"""The table as a triager uses it: who talked in one column, columns chosen and moved, the header
+naming the filter, the detail pane naming the owner, find with n / N, sort by any column."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from app_helpers import (
+    NOW,
+    days_ago,
+    iso_z,
+    list_requests,
+    make_app,
+    screen_text,
+    serve,
+    settle,
+    until,
+)
+
+from rectui.config import load_config
+from rectui.listing import Listing, SortedListing
+from rectui.listing.filter_spec import FilterSpec
+from rectui.plivo.auth import Credentials
+from rectui.plivo.client import PlivoClient
+from rectui.ui.commands import palette
+
+SIP = "sip:dave.from.support@phone.plivo.com"
+
+
+def _call(n: int, **fields: str) -> dict[str, str]:
+    return {
+        "recording_id": f"0000{n:04d}-aaaa-bbbb-cccc-{n:012d}",
+        "add_time": iso_z(days_ago((n + 1) / 10)),
+        "recording_type": "call",
+        "recording_format": "mp3",
+        "recording_duration_ms": str(1000 * (10 + (n * 37) % 300)),
+        "call_uuid": f"c{n:07d}-0000-0000-0000-000000000000",
+        "from_number": f"+1415555{n:04d}",
+        "to_number": "+14155550199",
+        **fields,
+    }
+
+
+DATA = [
+    _call(0, to_number=SIP),
+    _call(1, recording_type="conference", conference_name="support-31"),
+    _call(2, recording_type="normal", mpc_name="mpc-retro-7"),
+    *(_call(n) for n in range(3, 60)),
+]
+
+
+def table_lines(app) -> list[str]:
+    table = app.main.table
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+def commands(app) -> dict[str, object]:
+    return {c.title: c.callback for c in palette(app.main)}
+
+
+async def test_who_says_who_talked_at_every_width() -> None:
+    with serve(data=DATA) as emu:
+        app = make_app(emu)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            lines = table_lines(app)
+            assert "Who" in lines[0]
+            # Cut where it says least: a SIP URI keeps its user when its domain cannot fit.
+            assert "+14155550000 → sip:dave.from.…" in lines[1]
+            assert "support-31" in lines[2] and "mpc-retro-7" in lines[3]
+            assert "+14155550003 → +14155550199" in lines[4]
+
+            await pilot.resize_terminal(120, 40)  # filters and details beside a narrow table
+            await settle(pilot)
+            lines = table_lines(app)
+            assert "Who" in lines[0] and "$/mo" in lines[0] and "Dur" in lines[0]
+            # Both ends of a number stay readable.
+            assert "+141…0003 → +141…0199" in lines[4], lines[4]
+            assert "support-31" in lines[2]
+
+            await pilot.resize_terminal(200, 50)
+            await settle(pilot)
+            lines = table_lines(app)
+            assert "+14155550000 → sip:dave.from.suppo…@phone.plivo.com" in lines[1]
+            assert "Type" in lines[0] and "Days" in lines[0] and "conference" in lines[2]
+
+
+async def test_columns_come_from_the_config_and_the_palette(tmp_path: Path) -> None:
+    with serve(data=DATA) as emu:
+        app = make_app(emu)
+        session = app.main.session
+        settings = replace(session.config.settings, columns=("who", "added", "id"))
+        config = replace(session.config, settings=settings)  # as `columns = [...]` gives it
+        app.main.session = session.with_account(config, session.client)
+        async with app.run_test(size=(200, 40)) as pilot:
+            await settle(pilot)
+            header = table_lines(app)[0]
+            assert header.index("Who") < header.index("Added") < header.index("ID")
+            assert "00000000-aaaa-bbbb-cccc-000000000000" in table_lines(app)[1]
+
+            commands(app)["Hide column: ID"]()
+            await settle(pilot)
+            assert " ID" not in table_lines(app)[0]
+            commands(app)["Show column: Owner"]()
+            await settle(pilot)
+            assert "Owner" in table_lines(app)[0]
+            assert app.main.table.columns == ("who", "added", "owner")
+            commands(app)["Move column left: Added"]()
+            await settle(pilot)
+            header = table_lines(app)[0]
+            assert header.index("Added") < header.index("Who") < header.index("Owner")
+
+
+def test_config_columns_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    base = '[profiles.main]\nauth_id = "MA1"\nauth_token = "t"\n[settings]\n'
+    path.write_text(base + 'columns = ["who", "money"]\n')
+    assert load_config(path, env={}).settings.columns == ("who", "money")
+    path.write_text(base + 'columns = ["who", "cost"]\n')
+    with pytest.raises(Exception, match="no column 'cost'; columns: added, type, who"):
+        load_config(path, env={})
+
+
+async def test_the_header_names_the_filters_and_the_detail_pane_the_owner() -> None:
+    with serve(seed=4, count=300, now=NOW) as emu:
+        sub = emu.emulator.subaccounts[0][0]
+        app = make_app(emu)
+        async with app.run_test(size=(200, 50)) as pilot:
+            await settle(pilot)
+            spec = FilterSpec(range="30d", from_number="+14155550123", conference_name="support-31")
+            app.main.load(spec)
+            await settle(pilot)
+            first = screen_text(app).splitlines()[0]
+            assert "last 30 days · from +14155550123 · conf support-31" in first
+            app.main.load(FilterSpec(range="none", storage_op=">", storage_days="90"))
+            await settle(pilot)
+            assert "storage > 90 d" in screen_text(app).splitlines()[0]
+
+            app.main.load(FilterSpec(range="1y", subaccount=sub))
+            await settle(pilot)
+            assert screen_text(app).splitlines()[0].count(f"sub {sub}") == 1
+            assert app.main.table.current is not None
+            assert f"Owner         {sub}  subaccount" in screen_text(app)
+
+
+async def test_find_moves_through_the_loaded_rows_with_n_and_N() -> None:
+    with serve(data=DATA) as emu:
+        app = make_app(emu)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            table = app.main.table
+            await pilot.press("j", "j", "j", "j", "j")  # from row 5
+            await pilot.press("f", *"555001")  # numbers +1415555001x: rows 10 to 19
+            assert table.cursor_index == 10
+            assert "find: 555001" in table_lines(app)[-1]
+            assert "1 of 10 loaded rows" in table_lines(app)[-1]
+            await pilot.press("enter")
+            await pilot.press("n", "n")
+            assert table.cursor_index == 12
+            assert "3 of 10 loaded rows · n next · N previous" in table_lines(app)[-1]
+            await pilot.press("N", "N", "N")  # wraps to the last match
+            assert table.cursor_index == 19
+
+            # Case does not matter, and names and ids are searched too.
+            await pilot.press("escape")
+            assert "find:" not in table_lines(app)[-1]
+            await pilot.press("g", "f", *"SUPPORT-31", "enter")
+            assert table.cursor_index == 1
+            await pilot.press("f", *"cccc-000000000042", "enter")
+            assert table.cursor_index == 42
+
+            # Esc while typing goes back to where the find started; n is text there.
+            await pilot.press("f", *"no such n")
+            assert "no loaded row matches" in table_lines(app)[-1]
+            await pilot.press("escape")
+            assert table.cursor_index == 42 and "find:" not in table_lines(app)[-1]
+            assert app.main.sidebar.spec == FilterSpec()  # the server filters were not touched
+
+
+async def test_sort_by_a_column_loads_every_row_then_orders_them() -> None:
+    with serve(seed=7, count=3000, now=NOW) as emu:
+        app = make_app(emu)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            app.main.action_quick_range("1y")
+            await settle(pilot)
+            table = app.main.table
+            total = table.total
+            assert not table.listing.is_loaded(0, total)
+            assert "Added ▼" in table_lines(app)[0]  # the server's order: newest first
+
+            # O: the next column (Type); every row loads first, said on the table's last
+            # line; esc stops it and nothing changes.
+            gate = emu.emulator.hold("/Recording/", method="GET")
+            await pilot.press("O")
+            await gate.until_held(1)
+            await until(pilot, lambda: "sort by Type ▲" in table_lines(app)[-1], "progress")
+            assert re.search(rf"loading rows [\d,]+/{total:,} · esc cancels", table_lines(app)[-1])
+            await pilot.press("escape")
+            await until(pilot, lambda: "sort by" not in table_lines(app)[-1], "the cancel")
+            gate.release()
+            await settle(pilot)
+            assert isinstance(table.listing, Listing) and "Added ▼" in table_lines(app)[0]
+
+            # A click on the Duration header: longest first, ▼ in the header.
+            header = table_lines(app)[0]
+            await pilot.click("#table", offset=(1 + header.index("Dur"), 1))
+            await settle(pilot)
+            assert isinstance(table.listing, SortedListing) and table.listing.total == total
+            assert re.search("Dur(ation)? ▼", table_lines(app)[0])
+            durations = [table.listing.get(i).duration_s for i in range(total)]
+            assert durations == sorted(durations, reverse=True)
+
+            # Every row is in memory now: ctrl+r reverses without a request.
+            before = len(list_requests(emu))
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert re.search("Dur(ation)? ▲", table_lines(app)[0])
+            durations = [table.listing.get(i).duration_s for i in range(total)]
+            assert durations == sorted(durations)
+            assert len(list_requests(emu)) == before
+
+
+async def test_the_example_preset_returns_rows_against_the_demo() -> None:
+    from rectui.cli import DEMO_COUNT, DEMO_HISTORY_DAYS, DEMO_SEED
+
+    example = Path(__file__).parent.parent / "config.example.toml"
+    presets = load_config(example, env={}).presets
+    # The demo keeps its history up to DEMO_HISTORY_DAYS: the presets hold for its oldest too.
+    for age in (0, DEMO_HISTORY_DAYS):
+        history_end = NOW - timedelta(days=age)
+        with serve(seed=DEMO_SEED, count=DEMO_COUNT, generated_at=history_end) as emu:
+            async with PlivoClient(Credentials(*emu.auth), base_url=emu.base_url) as client:
+                for name, preset in presets.items():
+                    flt = FilterSpec.from_preset(preset).to_filter(NOW)
+                    listing = Listing(client, flt, now=NOW)
+                    assert await listing.open() > 0, (name, age)
+                    listing.close()
