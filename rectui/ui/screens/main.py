@@ -22,8 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from rectui.config import AppConfig, ConfigError, default_config_path, load_config
-from rectui.config_writer import save_preset
+from rectui.config import AppConfig
 from rectui.formatting import format_time
 from rectui.index import Opened, open_listing
 from rectui.listing.filter_spec import FilterSpec
@@ -31,6 +30,7 @@ from rectui.plivo.client import PlivoClient, RetryNotice
 from rectui.plivo.errors import ValidationError
 from rectui.plivo.models import Recording
 
+from .. import profiles
 from ..actions import bindings
 from ..audio_devices import AudioDevices
 from ..bulk_run import TRANSCRIBE
@@ -41,7 +41,6 @@ from ..transcripts import POLL_S, Transcripts
 from ..triage import Triage
 from ..widgets import DetailPane, FilterSidebar, PlayerBar, RecordingTable, StatusHeader
 from ..widgets.task_panel import TaskPanel
-from .dialogs import PromptScreen
 from .help import HelpScreen
 
 ClientFactory = Callable[[AppConfig], PlivoClient]
@@ -61,7 +60,7 @@ class MainScreen(Screen[None]):
     ) -> None:
         super().__init__(id="main")
         self.session = session
-        self._client_factory = client_factory
+        self.client_factory = client_factory
         """How a profile switch builds its client (tests pass one with quick retries)."""
         self._make_player = make_player
         self.offline = False
@@ -456,71 +455,10 @@ class MainScreen(Screen[None]):
         self.table.focus()
         self.table.action_range_mark()
 
-    # -- profiles and presets -------------------------------------------------------------------
+    # -- profiles and presets (rectui/ui/profiles.py) -------------------------------------------
 
     def switch_profile(self, name: str) -> None:
-        session = self.session
-        if name == session.config.profile.name:
-            session.note(f"Already using profile {name}")
-            return
-        if self.triage.busy_refusal():
-            return
-        try:
-            config = load_config(session.config.path, profile=name)
-            client = self._client_factory(config)
-        except ConfigError as exc:
-            session.note(f"Cannot switch profile: {exc}", "error")
-            return
-        for warning in config.warnings:
-            session.note(warning, "warning")
-        old = session.client
-        client.on_retry = old.on_retry  # retry notices go on
-        self.use_session(session.with_account(config, client))
-        self.table.clear_marks()  # ids of another account
-        self.triage.forget_last_run()
-        self.header.set_identity(client.credentials.auth_id, config.profile.name)
-        self.load(self.session.spec)
-        self.run_worker(old.aclose(), group="close-client", exit_on_error=False)
-        self.session.note(f"Switched to profile {name} ({client.credentials.auth_id})")
+        profiles.switch_profile(self, name)
 
     def save_preset(self) -> None:
-        session = self.session
-        path = session.config.path or default_config_path()
-        if session.demo:
-            session.note(
-                "Demo mode: presets are not saved. With a configuration file they go to "
-                f"[presets.NAME] in {path}",
-                "warning",
-            )
-            return
-        spec = session.spec
-        params = spec.to_preset()
-
-        def named(name: str | None) -> None:
-            if not name:
-                return
-            try:
-                written = save_preset(path, name, params)
-            except ConfigError as exc:
-                self.session.note(f"Preset not saved: {exc}", "error")
-                return
-            config = self.session.config
-            replaced = name in config.presets
-            presets = {**config.presets, name: params}
-            config = replace(config, presets=presets, path=written)
-            self.use_session(self.session.with_account(config, self.session.client))
-            verb = "Replaced" if replaced else "Saved"
-            self.session.note(f"{verb} preset “{name}” in {written}")
-
-        self.app.push_screen(
-            PromptScreen(
-                "Save filter as preset",
-                f"Name for the filter “{spec.summary()}”",
-                placeholder="e.g. billed storage",
-                note=(
-                    f"Written to [presets.NAME] in {path}; the rest of the file is kept "
-                    "(comments are not). The palette lists it as “Preset: NAME”."
-                ),
-            ),
-            named,
-        )
+        profiles.save_preset(self)

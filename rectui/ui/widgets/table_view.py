@@ -1,0 +1,361 @@
+"""The recording table's view: its state, its geometry and how it paints (Textual's Line API).
+
+Textual's DataTable keeps every row as objects and rebuilds its indexes on every change, which costs
+seconds at 100k rows. This widget keeps no rows at all: the Listing owns the data and its page
+cache, and the table only renders the handful of lines on screen (`render_line`), memoising the
+rendered `Strip`s in a small LRU cache. The virtual height is the listing's total, so the
+scrollbar is honest about 100,000 recordings while only the pages actually looked at are fetched.
+
+Line 0 is a sticky header; line y >= 1 shows row `scroll_y + y - 1`; while a find or a sort's
+loading is under way the last line says so. Column widths follow the rows on screen
+(`_relayout`). Loading is rectui/ui/widgets/table_loading.py's, keys and marks
+rectui/ui/widgets/recording_table.py's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from time import monotonic
+from typing import Any, ClassVar
+
+from rich.segment import Segment
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.timer import Timer
+from textual.worker import Worker
+
+from ...listing import DEFAULT_COLUMNS, ListingLike, Row
+from ...plivo.models import Recording
+from .marks import MarkSet
+from .row_loads import RowLoads
+from .table_layout import (
+    MARK_WIDTH,
+    fit,
+    header_text,
+    layout_columns,
+    measure,
+    safe_text,
+    unavailable_reason,
+)
+from .table_messages import Highlighted
+from .table_render import COMPONENTS, RowPaint, overlay
+from .table_search import TableSearch
+from .table_sort import SortLoading, SortOrder, sort_order_of
+
+
+class TableView(ScrollView, can_focus=True, inherit_bindings=False):
+    COMPONENT_CLASSES: ClassVar[set[str]] = COMPONENTS
+
+    MARK_GLYPH: ClassVar[str] = "●"
+    HIGHLIGHT_QUIET_S: ClassVar[float] = 0.1
+    """Moves closer together than this are announced once, when the cursor rests."""
+    STRIP_CACHE_SIZE: ClassVar[int] = 1024
+
+    cursor_index: reactive[int] = reactive(0, init=False, always_update=True, repaint=False)
+    """The cursor's row: clamped to the listing (`validate_cursor_index`); setting it brings the
+    row into view, extends a range mark and announces `Highlighted` (`watch_cursor_index`)."""
+
+    def __init__(
+        self,
+        listing: ListingLike | None = None,
+        *,
+        columns: Sequence[str] = DEFAULT_COLUMNS,
+        utc: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ):
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._listing: ListingLike | None = listing
+        self._utc = utc
+        self._clock = clock
+        """The app's clock: days stored and costs are computed for the same moment as the
+        detail pane's."""
+        self._total = 0
+        self._key_move = False
+        """The cursor move under way comes from a key (announced once the keys rest)."""
+        self._marks = MarkSet()
+        self._range_worker: Worker[None] | None = None
+        """Loads the rows of a range mark (marks are by id: rows must be loaded to be marked)."""
+        self._loads: RowLoads[Worker[None]] = RowLoads()
+        """Fetches in flight (each a worker), failed spans, the listing's generation."""
+        self._fetch_scheduled = False
+        self._highlight_scheduled = False
+        self._highlight_timer: Timer | None = None
+        self._last_highlight_time = float("-inf")
+        self._last_highlight: tuple[int, str | None, int] | None = None
+        self._direction = 1
+        self._columns = tuple(columns)
+        self._layout = layout_columns(80, self._columns)
+        self._search = TableSearch()
+        self._sort_loading: SortLoading | None = None
+        self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(self.STRIP_CACHE_SIZE)
+        self._header: Strip | None = None
+        self._now = clock()
+        self._restore: tuple[int, int] | None = None
+        self._ready = False
+
+    # -- what it shows ----------------------------------------------------------------------
+
+    @property
+    def listing(self) -> ListingLike | None:
+        return self._listing
+
+    @property
+    def total(self) -> int:
+        """Rows in the listing as the table knows it (0 until the listing is open)."""
+        return self._total
+
+    @property
+    def current(self) -> Recording | None:
+        """The recording under the cursor, or None for a placeholder or unavailable row."""
+        return self._recording_at(self.cursor_index)
+
+    @property
+    def utc(self) -> bool:
+        return self._utc
+
+    @utc.setter
+    def utc(self, value: bool) -> None:
+        if value != self._utc:
+            self._utc = value
+            self._invalidate()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns asked for, in order (a narrow table shows those that fit)."""
+        return self._columns
+
+    @columns.setter
+    def columns(self, names: Sequence[str]) -> None:
+        self._columns = tuple(names)
+        self._relayout()
+
+    @property
+    def shown_columns(self) -> tuple[str, ...]:
+        """The columns on screen now."""
+        return self._layout.keys
+
+    @property
+    def sorted_by(self) -> SortOrder:
+        """(column, descending) of the rows shown: the listing's order."""
+        return sort_order_of(self._listing)
+
+    def show_sort_loading(self, loading: SortLoading | None) -> None:
+        """Say on the table's last line that every row is loading for a sort (None: done)."""
+        self._sort_loading = loading
+        self._status_changed()
+
+    @property
+    def status_text(self) -> str | None:
+        """The table's last line, when it has one: the search, or a sort's loading."""
+        if self._search.active:
+            return self._search.status()
+        if self._sort_loading is not None:
+            return self._sort_loading.status()
+        return None
+
+    # -- geometry ---------------------------------------------------------------------------
+
+    def _visible_rows(self) -> int:
+        """Data rows on screen (the header takes one line, the status line another)."""
+        status = self.status_text is not None
+        return max(1, self.scrollable_content_region.height - 1 - status)
+
+    def _clamp(self, index: int) -> int:
+        return max(0, min(index, self._total - 1)) if self._total else 0
+
+    def _set_total(self, total: int) -> None:
+        self._total = max(0, total)
+        self.virtual_size = Size(self._layout.width, self._virtual_height())
+
+    def _relayout(self) -> None:
+        """Fit the columns to the width and to the rows on screen (widths follow content)."""
+        width = max(1, self.scrollable_content_region.width)
+        top = self.scroll_offset.y
+        shown = (self._recording_at(i) for i in range(top, top + self._visible_rows()))
+        rows = [row for row in shown if row is not None]
+        measured = measure(rows, self._columns, self._utc, self._now) if rows else None
+        layout = layout_columns(width, self._columns, measured, self.sorted_by)
+        if layout != self._layout:
+            self._layout = layout
+            self._invalidate()
+        self.virtual_size = Size(width, self._virtual_height())
+
+    def _virtual_height(self) -> int:
+        # The header, the rows (or an empty table's status), and the status line if shown.
+        return max(self._total, 1) + 1 + (self.status_text is not None)
+
+    def _status_changed(self) -> None:
+        self.virtual_size = Size(self._layout.width, self._virtual_height())
+        self._scroll_cursor_into_view()
+        self.refresh()
+
+    def _invalidate(self) -> None:
+        self._strips.clear()
+        self._header = None
+        self.refresh()
+
+    def _scroll_cursor_into_view(self) -> None:
+        rows = self._visible_rows()
+        top = self.scroll_offset.y
+        if self.cursor_index < top:
+            top = self.cursor_index
+        elif self.cursor_index >= top + rows:
+            top = self.cursor_index - rows + 1
+        if top != self.scroll_offset.y:
+            self.scroll_to(y=top, animate=False, force=True)
+
+    def _refresh_rows(self, start: int, stop: int) -> None:
+        """Repaint the rows in [start, stop) that are on screen (and only those)."""
+        top = self.scroll_offset.y
+        first, last = max(start, top), min(stop, top + self._visible_rows())
+        if first < last:
+            self.refresh_lines(first + 1, last - first)
+
+    def _refresh_row(self, index: int) -> None:
+        self._refresh_rows(index, index + 1)
+
+    def notify_style_update(self) -> None:
+        # Theme or pseudo-class (focus) changes alter component styles baked into the strips.
+        super().notify_style_update()
+        self._strips.clear()
+        self._header = None
+
+    # -- cursor -----------------------------------------------------------------------------
+
+    def validate_cursor_index(self, index: int) -> int:
+        return self._clamp(index)
+
+    def _clamp_cursor(self) -> None:
+        """Keep the cursor inside a total that changed, without announcing a move."""
+        self.set_reactive(TableView.cursor_index, self._clamp(self.cursor_index))
+
+    def _schedule_highlight(self, *, burst: bool = False) -> None:
+        """Tell the app where the cursor is, without letting it slow the cursor down.
+
+        Announced right after the repaint. But a key move (`burst`) that follows the last
+        announcement within HIGHLIGHT_QUIET_S (a held j, a quick run of presses) is announced
+        once the cursor has rested that long: whatever the app does on Highlighted (the detail
+        pane lays itself out again) then never sits between a key and its repaint. Moves made
+        by the program (cursor_index, rows arriving, a removal) are announced at once.
+        """
+        if not self._ready:
+            return
+        if not burst and self._highlight_timer is not None:
+            self._highlight_timer.stop()
+            self._highlight_timer = None
+        if self._highlight_timer is not None:
+            self._highlight_timer.reset()
+        elif not burst or monotonic() - self._last_highlight_time >= self.HIGHLIGHT_QUIET_S:
+            if not self._highlight_scheduled:
+                self._highlight_scheduled = True
+                self.call_after_refresh(self._post_highlighted)
+        else:
+            self._highlight_timer = self.set_timer(
+                self.HIGHLIGHT_QUIET_S, self._post_highlighted, name="highlight"
+            )
+
+    @property
+    def highlight_pending(self) -> bool:
+        """Whether a Highlighted message is still to come for the latest cursor move."""
+        return self._highlight_scheduled or self._highlight_timer is not None
+
+    def _post_highlighted(self) -> None:
+        self._highlight_scheduled = False
+        if self._highlight_timer is not None:
+            self._highlight_timer.stop()
+            self._highlight_timer = None
+        self._last_highlight_time = monotonic()
+        recording = self.current
+        key = (
+            self.cursor_index,
+            recording.recording_id if recording else None,
+            self._loads.generation,
+        )
+        if key != self._last_highlight:
+            self._last_highlight = key
+            self.post_message(Highlighted(self, recording, self.cursor_index))
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def _recording_at(self, index: int) -> Recording | None:
+        listing = self._listing
+        if listing is None or not listing.is_open or not 0 <= index < self._total:
+            return None
+        row = listing.get(index)
+        return row if isinstance(row, Recording) else None
+
+    def _row(self, index: int) -> Row | None:
+        listing = self._listing
+        return listing.get(index) if listing is not None else None
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._render_header(width)
+        status = self.status_text
+        if status is not None and y == self.scrollable_content_region.height - 1:
+            style = self.get_component_rich_style("recording-table--status")
+            return Strip([Segment(fit(" " + safe_text(status), width), style)], width)
+        index = self.scroll_offset.y + y - 1
+        if self._total == 0:
+            if y == 1:
+                return self._render_status(width)
+            return Strip.blank(width, self.rich_style)
+        if index >= self._total:
+            return Strip.blank(width, self.rich_style)
+
+        listing = self._listing
+        row = listing.get(index) if listing is not None else None
+        is_cursor = index == self.cursor_index
+        if isinstance(row, Recording):
+            ident: Any = row.recording_id
+            marked = ident in self._marks
+        elif row is None:
+            failed = self._loads.failed_at(index)
+            ident = "failed" if failed else "loading"
+            marked = False
+        else:  # the listing's stand-in for a malformed row
+            ident = ("unavailable", unavailable_reason(row))
+            marked = False
+        query = self._search.query
+        key = (ident, is_cursor, is_cursor and self.has_focus, marked, width, query)
+        strip = self._strips.get(key)
+        if strip is None:
+            paint = RowPaint(self.rich_style, self.get_component_rich_style, self.MARK_GLYPH)
+            layout, utc, now = self._layout, self._utc, self._now
+            strip = paint.row(row, ident, is_cursor, marked, width, layout, utc, now, query)
+            self._strips.set(key, strip)
+        return strip
+
+    def _render_header(self, width: int) -> Strip:
+        if self._header is not None and self._header.cell_length == width:
+            return self._header
+        style = self.get_component_rich_style("recording-table--header")
+        text = header_text(self._layout, self._utc)
+        strip = Strip([Segment(text, style)]).adjust_cell_length(width, style)
+        self._header = strip
+        return strip
+
+    def _render_status(self, width: int) -> Strip:
+        """The single line an empty table shows instead of rows."""
+        listing = self._listing
+        if self._loads.open_error is not None:
+            text = f"Could not load recordings: {self._loads.open_error} (r retries)"
+            name = "recording-table--failed"
+        elif listing is None:
+            text, name = "No listing", "recording-table--placeholder"
+        elif not listing.is_open:
+            text, name = "Loading recordings…", "recording-table--placeholder"
+        else:
+            text, name = "No recordings match the filter", "recording-table--placeholder"
+        style = self.rich_style + overlay(self.get_component_rich_style(name))
+        text = " " * MARK_WIDTH + safe_text(text)
+        return Strip([Segment(fit(text, width), style)], width)
