@@ -15,11 +15,13 @@ from app_helpers import (
     iso_z,
     list_requests,
     make_app,
+    notes,
     screen_text,
     serve,
     settle,
     until,
 )
+from textual import events
 
 from rectui.config import load_config
 from rectui.listing import Listing, SortedListing
@@ -179,6 +181,14 @@ async def test_find_moves_through_the_loaded_rows_with_n_and_N() -> None:
             await pilot.press("escape")
             assert table.cursor_index == 42 and "find:" not in table_lines(app)[-1]
             assert app.main.sidebar.spec == FilterSpec()  # the server filters were not touched
+
+            # Keys arriving together (a quick typist, a slow SSH link) all go into the find:
+            # s, u and p are not taken for save, unmark and play.
+            for key in "fsupport-31":
+                app.post_message(events.Key(key, key))
+            await until(pilot, lambda: "find: support-31▏" in table_lines(app)[-1], "the text")
+            assert table.cursor_index == 1
+            assert not notes(app)  # no "Saved …", no playing
 
 
 async def test_sort_by_a_column_loads_every_row_then_orders_them() -> None:

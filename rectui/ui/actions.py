@@ -43,6 +43,9 @@ class Action:
     """Its title in the command palette ("" : not there)."""
     readme_keys: str = ""
     """How the README writes the keys ("" : each key in backticks)."""
+    priority: bool = False
+    """Runs before the key reaches the focused widget: a key that changes how the widget reads
+    the keys after it (f opens a prompt) must not race them."""
 
     @property
     def text(self) -> str:
@@ -196,6 +199,7 @@ SECTIONS: tuple[Section, ...] = (
             "find",
             "Find",
             help="Find in the loaded rows (id, number, name; / filters on the server instead)",
+            priority=True,
         ),
         Action("table.find_next", "n", "find_next", "Next match", "Next match of the find"),
         Action("table.find_previous", "N", "find_previous", "Previous match", "Previous match"),
@@ -460,6 +464,7 @@ def bindings(*names: str) -> list[BindingType]:
                     tooltip=a.help,
                     id=a.id,
                     group=group,
+                    priority=a.priority,
                 )
             )
     return out

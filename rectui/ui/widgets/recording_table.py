@@ -287,6 +287,10 @@ class RecordingTable(LoadingTable):
         column, descending = self.sorted_by
         self._request_sort((column, not descending))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the prompt is open, the find key is text like any other (on_key types it).
+        return not (action == "find" and self._search.typing)
+
     def action_find(self) -> None:
         self._search.open(self.cursor_index)
         self._recount()

@@ -74,16 +74,24 @@ class TableSearch:
         self.count = len(hits)
         self.ordinal = hits.index(cursor) + 1 if cursor in hits else 0
 
-    def status(self) -> str:
-        """The table's last line."""
-        if not self.query:
-            return "find: ▏  (id, number or name in the loaded rows · Enter keeps · Esc cancels)"
-        if self.count == 0:
-            found = "no loaded row matches"
-        elif self.ordinal:
-            found = f"{self.ordinal} of {self.count} loaded rows"
-        else:
-            found = f"{self.count} loaded rows match"
-        keys = "Enter keeps · Esc cancels" if self.typing else "n next · N previous · Esc clears"
+    def status(self, width: int = 200) -> str:
+        """The table's last line, the short form when `width` is narrow."""
         cursor = "▏" if self.typing else ""
-        return f"find: {self.query}{cursor}  {found} · {keys}"
+        if not self.query:
+            long = "find: ▏  (id, number or name in the loaded rows · Enter keeps · Esc cancels)"
+            return long if len(long) <= width else "find: ▏  (Enter keeps · Esc cancels)"
+        if self.count == 0:
+            found, short = "no loaded row matches", "none"
+        elif self.ordinal:
+            found, short = (
+                f"{self.ordinal} of {self.count} loaded rows",
+                f"{self.ordinal}/{self.count}",
+            )
+        else:
+            found, short = f"{self.count} loaded rows match", f"{self.count} match"
+        keys = "Enter keeps · Esc cancels" if self.typing else "n next · N previous · Esc clears"
+        long = f"find: {self.query}{cursor}  {found} · {keys}"
+        if len(long) <= width:
+            return long
+        keys = "Enter · Esc" if self.typing else "n N · Esc"
+        return f"find: {self.query}{cursor}  {short} · {keys}"

@@ -156,7 +156,7 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
     def status_text(self) -> str | None:
         """The table's last line, when it has one: the search, or a sort's loading."""
         if self._search.active:
-            return self._search.status()
+            return self._search.status(self.size.width - 1)
         if self._sort_loading is not None:
             return self._sort_loading.status()
         return None
