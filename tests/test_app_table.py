@@ -163,7 +163,7 @@ async def test_find_moves_through_the_loaded_rows_with_n_and_N() -> None:
             await pilot.press("enter")
             await pilot.press("n", "n")
             assert table.cursor_index == 12
-            assert "3 of 10 loaded rows · n next · N previous" in table_lines(app)[-1]
+            assert "find: 555001  3/10 · n N · Esc" in table_lines(app)[-1]  # narrow: short
             await pilot.press("N", "N", "N")  # wraps to the last match
             assert table.cursor_index == 19
 
@@ -177,7 +177,7 @@ async def test_find_moves_through_the_loaded_rows_with_n_and_N() -> None:
 
             # Esc while typing goes back to where the find started; n is text there.
             await pilot.press("f", *"no such n")
-            assert "no loaded row matches" in table_lines(app)[-1]
+            assert "no match" in table_lines(app)[-1]
             await pilot.press("escape")
             assert table.cursor_index == 42 and "find:" not in table_lines(app)[-1]
             assert app.main.sidebar.spec == FilterSpec()  # the server filters were not touched

@@ -81,7 +81,7 @@ class TableSearch:
             long = "find: ▏  (id, number or name in the loaded rows · Enter keeps · Esc cancels)"
             return long if len(long) <= width else "find: ▏  (Enter keeps · Esc cancels)"
         if self.count == 0:
-            found, short = "no loaded row matches", "none"
+            found, short = "no loaded row matches", "no match"
         elif self.ordinal:
             found, short = (
                 f"{self.ordinal} of {self.count} loaded rows",
