@@ -60,7 +60,14 @@ def _row(rid: str, minute: int, **fields: Any) -> dict[str, Any]:
 
 
 HOSTILE_ROWS: list[dict[str, Any]] = [
-    _row("hostile-osc-title", 59, from_number=OSC_TITLE + "+1555"),
+    # A call: its numbers are what the table's Who column shows.
+    _row(
+        "hostile-osc-title",
+        59,
+        from_number=OSC_TITLE + "+1555",
+        recording_type="call",
+        conference_name=None,
+    ),
     _row("hostile-clear", 58, conference_name=CLEAR_SCREEN + "CLEARED"),
     _row("hostile-osc52", 57, to_number=OSC52, mpc_name=OSC52),
     _row("hostile-c1", 56, conference_name="\x9b2J\x9b31mC1", call_uuid="\u202eevil\u202c"),
