@@ -298,26 +298,15 @@ def build_app(base_url: str, credentials: Credentials) -> tuple[App[Any], PlivoC
             until=NOW.strftime("%Y-%m-%d %H:%M"),
         )
 
-        class BenchApp(RectuiApp):
-            """The real app, started on the whole 401 days as if typed into the filters."""
-
-            # CSS_PATH is relative to the module defining the class: point back at the app's.
-            CSS_PATH = str(
-                Path(sys.modules[RectuiApp.__module__].__file__ or "").parent / "app.tcss"
-            )
-
-            def on_mount(self) -> None:
-                self.spec = spec
-                super().on_mount()
-                self.call_after_refresh(self.sidebar.load_spec, spec)
-
-            def load(self, _: FilterSpec, *, keep_cursor: bool = False) -> None:
-                # The sidebar applies its initial quick range once it is mounted; the bench
-                # wants every load (that one included) to be the whole range.
-                super().load(spec, keep_cursor=keep_cursor)
-
         config = AppConfig(profile=Profile("bench", credentials, base_url))
-        app = BenchApp(config, client, clock=lambda: NOW)
+        app = RectuiApp(config, client, clock=lambda: NOW)
+        # The real app, started on the whole 401 days as if typed into the filters: the
+        # sidebar applies its initial quick range once mounted, and every load (that one
+        # included) is the whole range.
+        main = app.main
+        main.session.spec = spec
+        load = main.load
+        main.load = lambda _spec, *, keep_cursor=False: load(spec, keep_cursor=keep_cursor)  # type: ignore[method-assign]
         return app, client, "real app (rectui.ui.app.RectuiApp)"
     except Exception as exc:  # the bench still measures the table itself
         flt = RecordingFilter().with_time_range(SINCE, NOW)
