@@ -65,15 +65,17 @@ async def test_opens_on_the_last_seven_days_with_the_count_in_the_header(emu) ->
 async def test_every_text_field_reaches_the_server_as_its_query_param(emu) -> None:
     sub = emu.subaccounts[0].auth_id
     typed = {
-        "from_number": "+14155550100",
+        "from_number": "+1 415 555-0100",
         "to_number": "sip:alice@phone.plivo.com",
         "call_uuid": "c2c128e2-1c8c-11e4-9bff-1db8a9db0432",
         "conference_name": "standup",
-        "conference_uuid": "0b9c8d4e-conf",
+        "conference_uuid": "0b9c8d4e-1c8c-41e4-9bff-1db8a9db0432",
         "mpc_name": "sales-mpc",
-        "mpc_uuid": "5d1f-mpc",
-        "subaccount": sub,
+        "mpc_uuid": "5d1f0000-1c8c-41e4-9bff-1db8a9db0432",
+        "subaccount": sub.lower(),
     }
+    # Numbers go out in E.164 and a subaccount id in capitals, as the CLI sends them.
+    expected = {**typed, "from_number": "+14155550100", "subaccount": sub}
     app = make_app(emu)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -87,7 +89,7 @@ async def test_every_text_field_reaches_the_server_as_its_query_param(emu) -> No
         await pilot.press("enter")
         await settle(pilot)
         sent = (await logged(emu, is_first_page, before + 2))[-1]
-        assert {k: sent.query[k] for k in typed} == typed
+        assert {k: sent.query[k] for k in typed} == expected
         assert sent.query["add_time__gte"] == format_filter_time(NOW - timedelta(hours=24))
         assert sent.query["add_time__lt"] == format_filter_time(NOW)
         assert "last 24 hours" in screen_text(app).splitlines()[0]
@@ -185,8 +187,32 @@ async def test_validation_messages_sit_under_their_fields_and_nothing_is_sent(em
         assert app.focused is app.query_one("#f-until")
         assert len(first_pages(emu)) == sent_before
 
-        await set_field(pilot, "from_number", "+14155550100")
+        await set_field(pilot, "from_number", "+1 (415) 555-0100")
         assert field_error(app, "from_number") == ""
+
+        # Ids are checked as ids: Plivo would only find nothing.
+        await set_field(pilot, "call_uuid", "c2c128e2")
+        assert "not a UUID" in field_error(app, "call_uuid")
+        await set_field(pilot, "subaccount", "SA123")
+        assert "SA and 18 letters or digits" in field_error(app, "subaccount")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(first_pages(emu)) == sent_before
+
+
+async def test_a_bare_date_is_midnight_utc_as_on_the_command_line(emu) -> None:
+    app = make_app(emu)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = len(await logged(emu, is_first_page, 1))
+        await type_into(pilot, "since", "2026-02-01")
+        assert field_error(app, "since") == ""
+        await set_field(pilot, "until", "2026-02-15")
+        await pilot.press("enter")
+        await settle(pilot)
+        sent = (await logged(emu, is_first_page, before + 1))[-1]
+        assert sent.query["add_time__gte"] == "2026-02-01 00:00:00"
+        assert sent.query["add_time__lt"] == "2026-02-15 00:00:00"
 
 
 async def test_storage_with_a_time_range_is_refused_under_the_storage_field(emu) -> None:
@@ -200,7 +226,14 @@ async def test_storage_with_a_time_range_is_refused_under_the_storage_field(emu)
         await choose(pilot, "range", "30d")  # the user insists on a time range too
         assert "cannot be combined with add_time" in field_error(app, "storage_days")
         await settle(pilot)
-        assert len(first_pages(emu)) == sent_before
+        # The range applies by itself; the storage edit stays pending, marked, never sent.
+        sent = (await logged(emu, is_first_page, sent_before + 1))[-1]
+        assert sent.query["add_time__gte"] == format_filter_time(NOW - timedelta(days=30))
+        assert not any(k.startswith("recording_storage") for k in sent.query)
+        assert app.main.sidebar.pending == {"storage_days"}
+        await pilot.press("enter")  # and Enter refuses it
+        await settle(pilot)
+        assert len(first_pages(emu)) == sent_before + 1
 
 
 async def test_a_server_400_is_shown_next_to_the_field_it_names(emu) -> None:
@@ -265,9 +298,10 @@ async def test_clear_filters_resets_the_form_and_reloads_the_default(emu) -> Non
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await set_field(pilot, "conference_name", "standup")
+        await pilot.press("enter")
         await choose(pilot, "range", "30d")
         await settle(pilot)
-        assert (await logged(emu, is_first_page, 2))[-1].query["conference_name"] == "standup"
+        assert (await logged(emu, is_first_page, 3))[-1].query["conference_name"] == "standup"
         count = len(first_pages(emu))
         await pilot.press("ctrl+l")  # from inside the sidebar
         await settle(pilot)
@@ -328,3 +362,78 @@ async def test_refresh_reloads_the_same_filter_and_keeps_the_cursor(emu) -> None
         again = (await logged(emu, is_first_page, count + 1))[count]
         assert again.query == first.query
         assert app.main.table.cursor_index == 3
+
+
+def footer(app) -> str:
+    return screen_text(app).rstrip().splitlines()[-1]
+
+
+async def test_an_edit_not_applied_is_marked_and_esc_reverts_it(emu) -> None:
+    app = make_app(emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        sent_before = len(await logged(emu, is_first_page, 1))
+        await pilot.press("slash", "down", "down", "down")
+        assert app.focused is app.query_one("#f-from_number")
+        await pilot.press(*"+1 415")
+        shown = screen_text(app)
+        assert "From ●" in shown
+        assert "● Enter applies" in shown and "Esc reverts" in shown
+        assert "esc Revert" in footer(app)
+        await settle(pilot)
+        assert len(first_pages(emu)) == sent_before  # typing sends nothing
+        await pilot.press("escape")
+        assert app.query_one("#f-from_number").value == ""
+        shown = screen_text(app)
+        assert "From ●" not in shown and "Esc reverts" not in shown
+        assert app.focused is app.query_one("#f-from_number")  # reverted, still here
+        assert "esc Back" in footer(app)
+        await pilot.press("escape")
+        assert app.focused is app.main.table
+        assert len(first_pages(emu)) == sent_before
+
+
+async def test_no_other_action_applies_a_pending_edit(emu) -> None:
+    app = make_app(emu)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        count = len(await logged(emu, is_first_page, 1))
+        await set_field(pilot, "from_number", "+1 415 555-0100")
+        app.main.table.focus()  # left the form another way than Esc: the edit stays pending
+        await pilot.press("r")
+        await settle(pilot)
+        sent = (await logged(emu, is_first_page, count + 1))[-1]
+        assert "from_number" not in sent.query
+        count = len(first_pages(emu))
+        {c.title: c for c in palette(app.main)}["Range: last 30 days"].callback()
+        await settle(pilot)
+        sent = (await logged(emu, is_first_page, count + 1))[-1]
+        assert sent.query["add_time__gte"] == format_filter_time(NOW - timedelta(days=30))
+        assert "from_number" not in sent.query
+        assert app.main.sidebar.pending == {"from_number"}
+        assert "From ●" in screen_text(app)
+        # Enter applies it, and the field shows what was sent.
+        count = len(first_pages(emu))
+        app.query_one("#f-from_number").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        sent = (await logged(emu, is_first_page, count + 1))[-1]
+        assert sent.query["from_number"] == "+14155550100"
+        assert sent.query["add_time__gte"] == format_filter_time(NOW - timedelta(days=30))
+        assert app.query_one("#f-from_number").value == "+14155550100"
+        assert app.main.sidebar.pending == set()
+
+
+async def test_in_a_field_the_footer_offers_only_keys_that_work_there(emu) -> None:
+    app = make_app(emu)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        on_table = footer(app)
+        assert "/ Filters" in on_table and "? Help" in on_table and "r Refresh" in on_table
+        await set_field(pilot, "conference_name", "")
+        in_field = footer(app)
+        for typed in ("/ Filters", "? Help", "r Refresh", "d Delete", "q Quit"):
+            assert typed not in in_field, typed
+        assert "f1 Help" in in_field and "esc Back" in in_field and "^l Clear all" in in_field
+        await pilot.press("f1")  # and it does open the help
+        assert app.screen.id == "help-screen"

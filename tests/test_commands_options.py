@@ -270,3 +270,24 @@ def test_help_lists_every_command_and_each_has_examples(tmp_path: Path) -> None:
         text = run(None, name, "--help", tmp_path=tmp_path).stdout
         examples = text.split("examples:\n", 1)[1].split("\n\n", 1)[0]
         assert f"rectui {name}" in examples or name == "completion", name
+
+
+def test_filter_flags_take_what_people_type(emulator: RunningEmulator, tmp_path: Path) -> None:
+    """Spaced numbers, bare dates and lower-case subaccounts are sent in the API's form; an id
+    that cannot be an id is refused before any request, naming the flag."""
+    done = run(
+        emulator, "list", "--from-number", "+1 415-555 0123", "--from-time", "2026-02-01",
+        "--to-time", "2026-02-10", "--format", "csv", tmp_path=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    sent = listings(emulator)
+    query = sent[0]
+    assert query["from_number"] == "+14155550123"
+    assert (query["add_time__gte"], query["add_time__lt"]) == (
+        "2026-02-01 00:00:00",
+        "2026-02-10 00:00:00",
+    )
+    for flag, value in [("--call-uuid", "c2c128e2"), ("--subaccount", "SA123")]:
+        refused = run(emulator, "list", flag, value, tmp_path=tmp_path)
+        assert refused.returncode == 2 and flag in refused.stderr, refused.stderr
+    assert len(listings(emulator)) == len(sent)

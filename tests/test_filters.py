@@ -94,3 +94,49 @@ def test_split_windows_newest_first_and_at_most_30_days() -> None:
     assert windows[0][1] == end and windows[-1][0] == start
     assert all(b - a <= timedelta(days=30) for a, b in windows)
     assert all(windows[i][0] == windows[i + 1][1] for i in range(len(windows) - 1))
+
+
+# -- what people type: the rules the TUI's sidebar and the CLI's flags share -------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [
+        ("+1 415 555 0123", "+14155550123"),
+        ("+1 (415) 555-0123", "+14155550123"),
+        ("1-415-555-0123", "+14155550123"),
+        ("+44 7700.900123", "+447700900123"),
+        ("sip:dave@phone.plivo.com", "sip:dave@phone.plivo.com"),
+        ("+1 415 CALL-ME", "+1 415 CALL-ME"),  # not a number: left for the message
+    ],
+)
+def test_numbers_accept_spaces_and_dashes_and_become_e164(typed: str, sent: str) -> None:
+    flt = RecordingFilter(from_number=typed, to_number=typed).normalised()
+    assert (flt.from_number, flt.to_number) == (sent, sent)
+
+
+def test_a_bare_date_means_its_midnight_utc() -> None:
+    flt = RecordingFilter(add_time__gte="2026-11-01", add_time__lt="2026-11-20T10:30Z").normalised()
+    assert flt.errors(now=NOW) == []
+    assert flt.time_bounds() == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 11, 20, 10, 30, tzinfo=UTC),
+    )
+
+
+def test_ids_are_checked_only_when_asked_as_the_server_matches_anything() -> None:
+    bad = RecordingFilter(
+        call_uuid="c2c128e2", conference_uuid="cf-1", mpc_uuid="m-1", subaccount="SA123"
+    )
+    assert bad.errors(now=NOW) == []  # the emulator, like Plivo, just finds nothing
+    assert fields_in_error(bad, check_ids=True) == {
+        "call_uuid", "conference_uuid", "mpc_uuid", "subaccount",
+    }  # fmt: skip
+    good = RecordingFilter(
+        # Plivo's own example id is not hex: the shape is what is checked.
+        call_uuid="c2186400-1c8c-11e4-a664-0026b945b52x",
+        conference_uuid="0B9C8D4E-1C8C-41E4-9BFF-1DB8A9DB0432",
+        subaccount=" sa" + "ab12" * 4 + "z9 ",
+    ).normalised()
+    assert good.errors(now=NOW, check_ids=True) == []
+    assert good.subaccount == "SA" + "AB12" * 4 + "Z9"

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from ..config import AppConfig
 from ..index.query import LocalFilter
-from ..plivo.filters import FilterError, RecordingFilter
+from ..plivo.filters import FilterError, RecordingFilter, typed_time
 from ..plivo.rules import format_filter_time, parse_filter_time
 from .errors import EXIT_USAGE, CommandError
 
@@ -61,11 +61,8 @@ def since_time(text: str, now: datetime) -> datetime:
 
 def parse_time_option(option: str, text: str) -> str:
     """A UTC time as the API wants it; a bare date means its midnight."""
-    value = text.strip().replace("T", " ").removesuffix("Z")
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        value += " 00:00"
     try:
-        return format_filter_time(parse_filter_time(value))
+        return format_filter_time(parse_filter_time(typed_time(text)))
     except ValueError as exc:
         raise CommandError(f"{option} {text!r}: {exc}", EXIT_USAGE) from None
 
@@ -112,10 +109,10 @@ def build_filter(
     for option, suffix in storage.items():
         if getattr(args, option) is not None:
             values["recording_storage_duration" + suffix] = getattr(args, option)
-    flt = RecordingFilter().with_values(**values)
+    flt = RecordingFilter().with_values(**values).normalised()
     try:
         # Storage duration with add_time is split into requests the API takes (plivo.combined).
-        return flt.validate(now=now, check_window=False, combined=True)
+        return flt.validate(now=now, check_window=False, combined=True, check_ids=True)
     except FilterError as exc:
         raise CommandError(f"invalid filter: {filter_problems(exc)}", EXIT_USAGE) from None
 

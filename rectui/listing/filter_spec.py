@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from ..plivo.filters import STORAGE_FIELDS, TIME_FIELDS, RecordingFilter
+from ..plivo.filters import STORAGE_FIELDS, TIME_FIELDS, FieldError, RecordingFilter
 from .ranges import QUICK_RANGE_LABELS, quick_range
 
 QUICK_RANGES: dict[str, str] = dict(QUICK_RANGE_LABELS)
@@ -118,6 +118,35 @@ class FilterSpec:
             params[STORAGE_OPS[self.storage_op]] = storage
         return {k: v for k, v in params.items() if v}
 
+    def normalised(self) -> FilterSpec:
+        """The same filter as the API is sent it (numbers in E.164, a bare date at 00:00 UTC, a
+        subaccount in capitals), for the form to show once applied."""
+        flt = RecordingFilter(
+            from_number=self.from_number, to_number=self.to_number, subaccount=self.subaccount,
+            add_time__gte=self.since, add_time__lt=self.until,
+        ).normalised()  # fmt: skip
+        return replace(
+            self,
+            from_number=flt.from_number or "",
+            to_number=flt.to_number or "",
+            subaccount=flt.subaccount or "",
+            since=flt.add_time__gte or "",
+            until=flt.add_time__lt or "",
+        )
+
+    def pending(self, applied: FilterSpec) -> set[str]:
+        """The fields (FilterSpec attribute names) where this form differs from `applied`, the
+        filter in force: what Enter would change."""
+        mine, theirs = self.normalised(), applied.normalised()
+        changed = {
+            f.name
+            for f in fields(self)
+            if str(getattr(mine, f.name)).strip() != str(getattr(theirs, f.name)).strip()
+        }
+        if not (mine.storage_days.strip() or theirs.storage_days.strip()):
+            changed.discard("storage_op")  # a comparison with no days to compare changes nothing
+        return changed
+
     def to_filter(self, now: datetime) -> RecordingFilter:
         flt = RecordingFilter(
             **{key: (getattr(self, key).strip() or None) for _, key, _, _ in TEXT_FIELDS}
@@ -130,7 +159,12 @@ class FilterSpec:
             )
         if self.storage_days.strip():
             flt = flt.with_values(**{STORAGE_OPS[self.storage_op]: self.storage_days.strip()})
-        return flt
+        return flt.normalised()
+
+    def problems(self, now: datetime) -> list[FieldError]:
+        """What stops this filter from being sent, as the form and the CLI check it (ids too;
+        spans over 30 days are fine: the engine windows them)."""
+        return self.to_filter(now).errors(now=now, check_window=False, check_ids=True)
 
     def summary(self) -> str:
         """The filter in a few words, every field named, for the header:

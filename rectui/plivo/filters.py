@@ -14,11 +14,36 @@ from .rules import DEFAULT_WINDOW, MAX_LIMIT, MAX_WINDOW, format_filter_time, pa
 
 _NUMBER_RE = re.compile(r"^\+?[1-9]\d{1,14}$")
 _SIP_RE = re.compile(r"^sips?:[^@\s]+@[^\s]+$")
+# What people put between the digits of a phone number: "+1 (415) 555-0123".
+_NUMBER_SEPARATORS = re.compile(r"[\s\-.()]")
+# Plivo's ids are UUID-shaped, though not always hex (its own docs show `…-0026b945b52x`).
+_UUID_RE = re.compile(r"^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$", re.I)
+_SUBACCOUNT_RE = re.compile(r"^SA[A-Z0-9]{18}$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+UUID_FIELDS = ("call_uuid", "conference_uuid", "mpc_uuid")
+NUMBER_FIELDS = ("from_number", "to_number")
 
 
 def _is_whole_number(text: str) -> bool:
     # str.isdigit() alone accepts characters such as "²" that int() rejects.
     return text.isascii() and text.isdigit()
+
+
+def typed_number(text: str) -> str:
+    """A phone number as people write it ("+1 415-555 0123") in E.164 ("+14155550123"); a sip:
+    URI, or anything that is not a number once its separators go, is left as it is."""
+    value = text.strip()
+    digits = _NUMBER_SEPARATORS.sub("", value)
+    if not _NUMBER_RE.match(digits):
+        return value
+    return digits if digits.startswith("+") else "+" + digits
+
+
+def typed_time(text: str) -> str:
+    """A UTC time as people write it, in the add_time form: a bare date is its midnight, and
+    ISO's `T` and `Z` are accepted (`2026-02-01T10:00Z`)."""
+    value = text.strip().replace("T", " ").removesuffix("Z")
+    return value + " 00:00" if _DATE_RE.match(value) else value
 
 
 TIME_FIELDS = ("add_time__gt", "add_time__gte", "add_time__lt", "add_time__lte")
@@ -94,6 +119,20 @@ class RecordingFilter:
     def with_values(self, **changes: str | None) -> RecordingFilter:
         return replace(self, **changes)
 
+    def normalised(self) -> RecordingFilter:
+        """What a person typed, in the form the API matches: numbers in E.164, a bare date as
+        its midnight (UTC), a subaccount id in capitals. The TUI and the CLI both send this."""
+        changes: dict[str, str | None] = {}
+        for name in NUMBER_FIELDS:
+            if value := getattr(self, name):
+                changes[name] = typed_number(value)
+        for name in TIME_FIELDS:
+            if value := getattr(self, name):
+                changes[name] = typed_time(value)
+        if self.subaccount:
+            changes["subaccount"] = self.subaccount.strip().upper()
+        return replace(self, **changes)
+
     def with_time_range(self, start: datetime | None, end: datetime | None) -> RecordingFilter:
         """Replace the add_time bounds by [start, end)."""
         return replace(
@@ -156,15 +195,24 @@ class RecordingFilter:
         return at_least, at_most
 
     def errors(
-        self, *, now: datetime, check_window: bool = True, combined: bool = False
+        self,
+        *,
+        now: datetime,
+        check_window: bool = True,
+        combined: bool = False,
+        check_ids: bool = False,
     ) -> list[FieldError]:
         """Every problem, each naming its field. `check_window=False` allows spans over 30 days
         (the listing engine splits those into windows itself); `combined=True` allows storage
-        duration with add_time, which the server refuses (rectui.plivo.combined splits it)."""
+        duration with add_time, which the server refuses (rectui.plivo.combined splits it);
+        `check_ids=True` also refuses ids that cannot be ids, which the server would just match
+        nothing with (the TUI and the CLI check them; the emulator, like Plivo, does not)."""
         found: list[FieldError] = []
         params = self.to_params()
+        if check_ids:
+            found.extend(_id_errors(params))
 
-        for name in ("from_number", "to_number"):
+        for name in NUMBER_FIELDS:
             value = params.get(name)
             if value and not (_NUMBER_RE.match(value) or _SIP_RE.match(value)):
                 found.append(FieldError(name, "use an E.164 number (+14155550123) or a sip: URI"))
@@ -212,9 +260,27 @@ class RecordingFilter:
         return found
 
     def validate(
-        self, *, now: datetime, check_window: bool = True, combined: bool = False
+        self,
+        *,
+        now: datetime,
+        check_window: bool = True,
+        combined: bool = False,
+        check_ids: bool = False,
     ) -> RecordingFilter:
-        problems = self.errors(now=now, check_window=check_window, combined=combined)
+        problems = self.errors(
+            now=now, check_window=check_window, combined=combined, check_ids=check_ids
+        )
         if problems:
             raise FilterError(problems)
         return self
+
+
+def _id_errors(params: dict[str, str]) -> list[FieldError]:
+    found = [
+        FieldError(name, "not a UUID (8-4-4-4-12 characters, such as c2c128e2-1c8c-11e4-…)")
+        for name in UUID_FIELDS
+        if name in params and not _UUID_RE.match(params[name])
+    ]
+    if "subaccount" in params and not _SUBACCOUNT_RE.match(params["subaccount"]):
+        found.append(FieldError("subaccount", "an auth id: SA and 18 letters or digits"))
+    return found

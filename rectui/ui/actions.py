@@ -382,7 +382,15 @@ SECTIONS: tuple[Section, ...] = (
         Action("filters.previous_field", "up", "previous_field", "Previous field"),
         Action("filters.apply", "ctrl+s", "apply", "Apply"),
         # Shown in the footer while typing here, where the main keys are just text.
-        Action("filters.back", "escape", "screen.escape", "Back", show=True),
+        Action(
+            "filters.revert",
+            "escape",
+            "revert",
+            "Revert",
+            help="Revert: drop the edits not applied yet (marked ●)",
+            show=True,
+        ),
+        Action("filters.back", "escape", "back", "Back", help="Back to the table", show=True),
         Action("filters.clear", "ctrl+l", "screen.clear_filters", "Clear all", show=True),
     ),
     _section(
@@ -454,20 +462,30 @@ def bindings(*names: str) -> list[BindingType]:
         section = BY_NAME[name]
         group = Binding.Group(section.group) if section.group else None
         for a in section.actions:
-            out.append(
-                Binding(
-                    a.keys,
-                    a.action,
-                    a.description,
-                    show=a.show,
-                    key_display=a.key_display,
-                    tooltip=a.help,
-                    id=a.id,
-                    group=group,
-                    priority=a.priority,
+            # One binding per key: the display (`?`) belongs to the first key only, so that
+            # where `?` is text (a field) the footer offers `f1`, not a `?` that types.
+            for n, key in enumerate(a.keys.split(",")):
+                out.append(
+                    Binding(
+                        key,
+                        a.action,
+                        a.description,
+                        show=a.show,
+                        key_display=a.key_display if n == 0 else None,
+                        tooltip=a.help,
+                        id=a.id,
+                        group=group,
+                        priority=a.priority,
+                    )
                 )
-            )
     return out
+
+
+def types_text(key: str) -> bool:
+    """Whether `key` is a character a text field takes (`r`, `?`, `/`, space), so that a
+    binding on it does nothing while one is focused."""
+    name = _README_KEY_NAMES.get(key, key)
+    return (len(name) == 1 and name.isprintable()) or key == "space"
 
 
 def palette_actions(*names: str) -> Iterator[tuple[Section, Action]]:

@@ -11,15 +11,14 @@ failure becomes one notification line (with the token redacted) and the table ke
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import ActiveBinding, BindingType
 from textual.containers import Container, Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from rectui.config import AppConfig
@@ -31,7 +30,7 @@ from rectui.plivo.errors import ValidationError
 from rectui.plivo.models import Recording
 
 from .. import profiles
-from ..actions import bindings
+from ..actions import bindings, types_text
 from ..audio_devices import AudioDevices
 from ..bulk_run import TRANSCRIBE
 from ..commands import FilterCommands, MainCommands, SessionCommands
@@ -125,6 +124,15 @@ class MainScreen(Screen[None]):
         self.set_interval(1.0, self.check_problems)
         self.playback.start()
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """What the footer shows: in a text field, keys that type a character (`?`, `/`, `r`)
+        are text there, so only the keys that still work are offered (esc, ^l, f1)."""
+        active = super().active_bindings
+        if not isinstance(self.focused, Input):
+            return active
+        return {key: bound for key, bound in active.items() if not types_text(key)}
+
     def on_resize(self, event: events.Resize) -> None:
         # The full footer does not fit 80 columns; the compact one shows the keys that matter.
         self.query_one(Footer).compact = event.size.width < 100
@@ -159,7 +167,7 @@ class MainScreen(Screen[None]):
         session = self.session
         now = session.clock()
         flt = spec.to_filter(now)
-        problems = flt.errors(now=now, check_window=False)
+        problems = spec.problems(now)
         if problems:
             self.sidebar.validate()
             session.note(f"Filter not applied: {problems[0]}", "warning")
@@ -335,12 +343,10 @@ class MainScreen(Screen[None]):
         self.session.note("Filters cleared: last 7 days")
 
     def action_quick_range(self, key: str) -> None:
-        spec = replace(self.sidebar.spec, range=key, since="", until="", storage_days="")
-        self.sidebar.load_spec(spec)
-        self.load(spec)
+        self.sidebar.apply_range(key)  # the range alone: edits still pending stay pending
 
     def action_preset(self, name: str) -> None:
-        spec = FilterSpec.from_preset(self.session.config.presets.get(name, {}))
+        spec = FilterSpec.from_preset(self.session.config.presets.get(name, {})).normalised()
         self.sidebar.load_spec(spec)
         if not self.sidebar.validate():
             self.load(spec)

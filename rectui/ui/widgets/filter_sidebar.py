@@ -3,11 +3,16 @@
 The sidebar edits a `FilterSpec` (what the user asked for, e.g. "last 7 days") rather than a
 `RecordingFilter` (absolute UTC bounds): a quick range must be re-anchored to "now" on every
 refresh, so the app keeps the spec and turns it into a filter only when it loads.
+
+It also keeps the spec in force (`applied`). A field edited since is marked (●) with "Enter
+applies · Esc reverts" below: only Enter (or ctrl+s) sends an edit; a quick range applies at once,
+but by itself, so no other action ever sends what the user is still typing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -47,6 +52,19 @@ class FieldSelect(Select[str], inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = bindings("select")
 
 
+class FieldCaption(Label):
+    """A field's caption; it carries the mark (●) of an edit not applied yet."""
+
+    def __init__(self, text: str, *, id: str, classes: str = "field-caption") -> None:
+        super().__init__(text, id=id, classes=classes, markup=False)
+        self.text = text
+
+    def mark(self, pending: bool) -> None:
+        if pending != self.has_class("-pending"):
+            self.set_class(pending, "-pending")
+            self.update(f"{self.text} ●" if pending else self.text)
+
+
 class FieldMessage(Label):
     """The one-line problem under a field; hidden while there is none. Its text can come from
     the server (a 400), so it is never read as markup."""
@@ -72,7 +90,8 @@ class FilterSidebar(VerticalScroll):
     BINDINGS: ClassVar[list[BindingType]] = bindings("filters")
 
     class Applied(Message):
-        """The user asked for this filter (Enter, or a new time range); it is valid."""
+        """The user asked for this filter (Enter, or a new time range); it is valid and
+        normalised (what the form shows now)."""
 
         def __init__(self, spec: FilterSpec) -> None:
             super().__init__()
@@ -89,11 +108,14 @@ class FilterSidebar(VerticalScroll):
         # The range the select showed last: a Select posts Changed when it mounts, and that
         # must not apply the default range a second time.
         self._range_shown = DEFAULT_RANGE
+        self.applied = FilterSpec()
+        """The filter in force: what the form shows before any edit, and what Esc reverts to."""
+        self._pending: set[str] = set()
 
     # -- layout ---------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Label("Time range", classes="group-title -first")
+        yield FieldCaption("Time range", id="c-range", classes="group-title -first")
         yield FieldSelect(
             [(label, key) for key, label in RANGE_LABELS.items()],
             value=DEFAULT_RANGE,
@@ -104,14 +126,14 @@ class FilterSidebar(VerticalScroll):
         )
         yield Static("", id="range-note", classes="field-note", markup=False)
         yield FieldMessage(id="e-range", classes="field-error")
-        yield Label("From (UTC, inclusive)", classes="field-caption")
+        yield FieldCaption("From (UTC, inclusive)", id="c-since")
         yield Input(
-            placeholder="YYYY-MM-DD HH:MM", compact=True, id="f-since", classes="filter-control"
+            placeholder="YYYY-MM-DD [HH:MM]", compact=True, id="f-since", classes="filter-control"
         )
         yield FieldMessage(id="e-since", classes="field-error")
-        yield Label("Until (UTC, exclusive)", classes="field-caption")
+        yield FieldCaption("Until (UTC, exclusive)", id="c-until")
         yield Input(
-            placeholder="YYYY-MM-DD HH:MM", compact=True, id="f-until", classes="filter-control"
+            placeholder="YYYY-MM-DD [HH:MM]", compact=True, id="f-until", classes="filter-control"
         )
         yield FieldMessage(id="e-until", classes="field-error")
 
@@ -120,13 +142,13 @@ class FilterSidebar(VerticalScroll):
             if group_name != group:
                 group = group_name
                 yield Label(group_name, classes="group-title")
-            yield Label(caption, classes="field-caption")
+            yield FieldCaption(caption, id=f"c-{key}")
             yield Input(
                 placeholder=placeholder, compact=True, id=f"f-{key}", classes="filter-control"
             )
             yield FieldMessage(id=f"e-{key}", classes="field-error")
 
-        yield Label("Storage duration (days)", classes="group-title")
+        yield FieldCaption("Storage duration (days)", id="c-storage_days", classes="group-title")
         with Horizontal(id="storage-row"):
             yield FieldSelect(
                 [(op, op) for op in STORAGE_OPS],
@@ -146,6 +168,8 @@ class FilterSidebar(VerticalScroll):
         yield Static(
             "Enter applies · ctrl+l clears · esc back", classes="field-note", id="sidebar-hint"
         )
+        # Docked: on screen wherever the form is scrolled to. Two lines fit the narrow sidebar.
+        yield Static("● Enter applies\n  Esc reverts", id="sidebar-pending", markup=False)
 
     def on_mount(self) -> None:
         self._refresh_range_note()
@@ -171,7 +195,9 @@ class FilterSidebar(VerticalScroll):
         )
 
     def load_spec(self, spec: FilterSpec) -> None:
-        """Show a spec (after clearing, a preset, a palette quick range) without re-applying."""
+        """Show the spec in force (after applying, clearing, a preset) without re-applying; any
+        edit not applied is dropped."""
+        self.applied = spec
         with self.prevent(Input.Changed, Select.Changed):
             self._select("range").value = self._range_shown = spec.range
             self._select("storage_op").value = spec.storage_op
@@ -191,7 +217,7 @@ class FilterSidebar(VerticalScroll):
         and put each problem under its field. Returns the problems."""
         spec = self.spec
         now = self.clock()
-        problems = spec.to_filter(now).errors(now=now, check_window=False)
+        problems = spec.problems(now)
         by_field: dict[str, str] = {}
         for problem in problems:
             target = field_for_param(problem.field, spec) or "range"
@@ -205,7 +231,30 @@ class FilterSidebar(VerticalScroll):
             key = (control.id or "").removeprefix("f-")
             control.set_class(key in by_field, "-has-error")
         self._refresh_range_note()
+        self._mark_pending(spec)
         return problems
+
+    @property
+    def pending(self) -> set[str]:
+        """The fields edited since the filter in force was applied."""
+        return set(self._pending)
+
+    def _mark_pending(self, spec: FilterSpec) -> None:
+        pending = spec.pending(self.applied)
+        if "storage_op" in pending:
+            pending = (pending - {"storage_op"}) | {"storage_days"}  # one caption for both
+        if pending == self._pending:
+            return
+        self._pending = pending
+        for caption in self.query(FieldCaption):
+            caption.mark((caption.id or "").removeprefix("c-") in pending)
+        for control in self.query(".filter-control"):
+            key = (control.id or "").removeprefix("f-")
+            control.set_class(
+                key in pending or (key == "storage_op" and "storage_days" in pending), "-pending"
+            )
+        self.set_class(bool(pending), "-pending")
+        self.refresh_bindings()  # esc: revert while something is pending, back otherwise
 
     def show_server_error(self, text: str) -> bool:
         """Put a 400's message under the field it names. False if it names none we show."""
@@ -284,15 +333,28 @@ class FilterSidebar(VerticalScroll):
         self._range_before_storage = None
         # The select's value now, not the event's: a storage filter may have switched it off
         # since the event was posted.
-        if self._select("range").value in QUICK_RANGES:
-            with self.prevent(Input.Changed):
-                self._input("since").value = ""
-                self._input("until").value = ""
-            # A quick range is complete by itself: apply it at once, as a user expects.
-            if not self.validate():
-                self.post_message(self.Applied(self.spec))
+        shown = str(self._select("range").value)
+        if shown in QUICK_RANGES:
+            self.apply_range(shown)
             return
         self.validate()
+
+    def apply_range(self, key: str) -> None:
+        """A quick range is complete by itself: apply it at once, as a user expects, but alone:
+        the filter in force with this range, never the other edits still pending."""
+        applied = replace(self.applied, range=key, since="", until="", storage_days="")
+        with self.prevent(Input.Changed, Select.Changed):
+            self._select("range").value = self._range_shown = key
+            self._input("since").value = ""
+            self._input("until").value = ""
+            if "storage_days" not in self._pending:
+                self._input("storage_days").value = ""
+        self._server_errors.clear()
+        self._range_before_storage = None
+        self.applied = applied
+        self.validate()
+        if not applied.problems(self.clock()):
+            self.post_message(self.Applied(applied))
 
     @on(Select.Changed, "#f-storage_op")
     def _op_changed(self) -> None:
@@ -313,7 +375,26 @@ class FilterSidebar(VerticalScroll):
                 first.focus()
             self.app.bell()
             return
-        self.post_message(self.Applied(self.spec))
+        spec = self.spec.normalised()
+        range_before_storage = self._range_before_storage  # clearing the days still restores it
+        self.load_spec(spec)  # the form shows what is sent: +14155550123, 2026-02-01 00:00
+        self._range_before_storage = range_before_storage
+        self.post_message(self.Applied(spec))
+
+    def action_revert(self) -> None:
+        """Esc with edits pending: back to the filter in force (a second Esc leaves)."""
+        self.load_spec(self.applied)
+        self.notify("Filter edits reverted", timeout=2)
+
+    def action_back(self) -> None:
+        self.screen.action_escape()  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "revert":
+            return bool(self._pending)
+        if action == "back":
+            return not self._pending
+        return True
 
     def _controls(self) -> list[Widget]:
         return [w for w in self.query(".filter-control") if w.focusable]
