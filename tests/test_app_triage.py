@@ -378,7 +378,7 @@ async def test_export_writes_every_row_of_the_filter(emu, tmp_path: Path) -> Non
         assert proposed.parent == app.main.session.config.settings.download_dir
         assert proposed.name == "rectui-export-20260302-093000.csv"  # the app's clock
         field.value = str(out)
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await settle(pilot)
 
         with out.open(newline="") as handle:
@@ -394,7 +394,7 @@ async def test_export_writes_every_row_of_the_filter(emu, tmp_path: Path) -> Non
         await pilot.press("e")
         dialog = app.screen
         dialog.query_one("#export-path", Input).value = str(out / "inside-a-file.csv")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         assert app.screen is dialog
         error = dialog.query_one("#export-error")
         assert error.has_class("-visible")
@@ -409,7 +409,7 @@ async def test_export_writes_every_row_of_the_filter(emu, tmp_path: Path) -> Non
         field = dialog.query_one("#export-path", Input)
         assert field.value.endswith(".jsonl")
         field.value = str(tmp_path / "all.jsonl")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         lines = (tmp_path / "all.jsonl").read_text().splitlines()
         assert len(lines) == total

@@ -407,9 +407,17 @@ SECTIONS: tuple[Section, ...] = (
         "Delete dialog",
         Action("delete.confirm", "y", "confirm", "Delete", show=True),
         Action("delete.archive", "a", "archive", "Archive, then delete", show=True),
-        Action("delete.cancel", "n,escape", "cancel", "Cancel", show=True),
-        Action("delete.previous", "left", "app.focus_previous", "Previous button"),
-        Action("delete.next", "right", "app.focus_next", "Next button"),
+        Action(
+            "delete.cancel",
+            "n,escape",
+            "cancel",
+            "Cancel",
+            help="Cancel (esc in the archive path ends the edit)",
+            show=True,
+        ),
+        Action("delete.edit_dir", "e", "edit_dir", "Edit the archive path (Enter or esc: done)"),
+        Action("delete.previous", "left", "move(-1)", "Previous button"),
+        Action("delete.next", "right", "move(1)", "Next button"),
     ),
     _section(
         "costs",
@@ -437,7 +445,19 @@ SECTIONS: tuple[Section, ...] = (
         Action("search.cancel", "escape", "cancel", "Close", show=True),
         Action("search.play", "p", "play", "Play the highlighted hit"),
     ),
-    _section("export", "Export", Action("export.cancel", "escape", "cancel", "Cancel", show=True)),
+    _section(
+        "export",
+        "Export",
+        Action(
+            "export.confirm",
+            "ctrl+s",
+            "export",
+            "Export",
+            help="Export (also Enter in the file name)",
+            show=True,
+        ),
+        Action("export.cancel", "escape", "cancel", "Cancel", show=True),
+    ),
     _section(
         "help", "Help", Action("help.close", "escape,q,question_mark,f1", "dismiss", "Close help")
     ),

@@ -43,6 +43,8 @@ class RectuiApp(App[None]):
         (120, "-wide"),
         (160, "-xwide"),
     ]
+    # Below 20 rows the detail pane shrinks to a few lines, so that 60×16 still shows rows.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = bindings("app")
 
     def __init__(

@@ -23,6 +23,7 @@ from rectui.plivo.recording_cost import DeleteSummary
 
 from ...server_text import safe_text
 from ..actions import bindings
+from ..widgets.text_input import TextInput
 from .export import tilde
 
 SHOWN_IDS = 6
@@ -30,6 +31,8 @@ SHOWN_IDS = 6
 SHORT_HEIGHT = 32
 """Terminals shorter than this get the compact dialog (fewer ids, one-line buttons), so that
 the buttons stay on screen at 80×24."""
+NARROW_WIDTH = 70
+"""Narrower terminals get shorter button labels, so that all three fit one line at 60 columns."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,9 @@ class ConfirmDeleteScreen(ModalScreen[DeleteChoice | None]):
         summary = self.summary
         noun = "recording" if summary.count == 1 else "recordings"
         short = self.app.size.height < SHORT_HEIGHT
+        narrow = self.app.size.width < NARROW_WIDTH
         self.set_class(short, "-short")
+        self.set_class(narrow, "-narrow")
         shown = 3 if short else SHOWN_IDS
         with Vertical(id="confirm-box") as box:
             box.border_title = "Delete"
@@ -82,7 +87,8 @@ class ConfirmDeleteScreen(ModalScreen[DeleteChoice | None]):
             if self.archive_dir is not None:
                 with Horizontal(id="confirm-archive-row"):
                     yield Label("Archive to ", id="confirm-archive-label")
-                    yield Input(tilde(self.archive_dir), id="confirm-archive-dir", compact=True)
+                    yield TextInput(tilde(self.archive_dir), id="confirm-archive-dir", compact=True)
+                    yield Label(" e edits", id="confirm-archive-hint")
                 yield Label(
                     "Archive, then delete: each recording is downloaded, checked and listed in "
                     "manifest.jsonl there; only a verified copy is ever deleted.",
@@ -92,7 +98,7 @@ class ConfirmDeleteScreen(ModalScreen[DeleteChoice | None]):
                 yield Button("Delete (y)", variant="error", id="confirm-yes", compact=short)
                 if self.archive_dir is not None:
                     yield Button(
-                        "Archive, then delete (a)",
+                        "Archive+delete (a)" if narrow else "Archive, then delete (a)",
                         variant="warning",
                         id="confirm-archive",
                         compact=short,
@@ -103,7 +109,22 @@ class ConfirmDeleteScreen(ModalScreen[DeleteChoice | None]):
         self.query_one("#confirm-no", Button).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action != "archive" or self.archive_dir is not None
+        return action not in ("archive", "edit_dir") or self.archive_dir is not None
+
+    def _editing(self) -> bool:
+        return isinstance(self.focused, Input)
+
+    def action_move(self, step: int) -> None:
+        """← → go from button to button only: the archive path is never entered by the way,
+        so y, a and n keep deleting, archiving and cancelling."""
+        if self._editing():
+            return  # in the path, ← → move the cursor (the field takes them first anyway)
+        buttons = list(self.query(Button))
+        here = buttons.index(self.focused) if self.focused in buttons else 0
+        self.set_focus(buttons[(here + step) % len(buttons)])
+
+    def action_edit_dir(self) -> None:
+        self.query_one("#confirm-archive-dir", Input).focus()
 
     @on(Button.Pressed, "#confirm-yes")
     def action_confirm(self) -> None:
@@ -132,6 +153,12 @@ class ConfirmDeleteScreen(ModalScreen[DeleteChoice | None]):
         event.stop()
         self.query_one("#confirm-archive", Button).focus()
 
-    @on(Button.Pressed, "#confirm-no")
     def action_cancel(self) -> None:
+        if self._editing():  # esc in the path ends the edit; a second esc cancels
+            self.query_one("#confirm-archive", Button).focus()
+            return
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#confirm-no")
+    def _cancel_pressed(self) -> None:
         self.dismiss(None)

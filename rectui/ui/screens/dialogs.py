@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from ..actions import bindings
+from ..widgets.text_input import TextInput
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -86,7 +87,7 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog-box") as box:
             box.border_title = self.title_text
             yield Label(self.label, classes="dialog-question", markup=False)
-            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            yield TextInput(self.value, placeholder=self.placeholder, id="prompt-input")
             yield Label("", id="prompt-error", classes="dialog-error", markup=False)
             if self.note:
                 yield Static(self.note, classes="dialog-body", markup=False)

@@ -17,6 +17,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from rectui.triage.export import FORMATS, ExportFormat
 
 from ..actions import bindings
+from ..widgets.text_input import TextInput
 
 FORMAT_LABELS: dict[ExportFormat, str] = {
     "csv": "CSV (a fixed set of columns, for spreadsheets)",
@@ -91,7 +92,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                 id="export-format",
             )
             yield Label("File", classes="dialog-caption")
-            yield Input(
+            yield TextInput(
                 tilde(default_export_path(self.directory, self.now, "csv")), id="export-path"
             )
             yield Checkbox(
@@ -101,11 +102,20 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             )
             yield Label("", id="export-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Export (enter)", variant="primary", id="export-ok")
+                yield Button("Export (^s)", variant="primary", id="export-ok")
                 yield Button("Cancel (esc)", id="export-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#export-path", Input).focus()
+        # The format first: the file name is a good default, edited only by choice (Tab).
+        self.query_one("#export-format", Select).focus()
+
+    @on(Input.Changed, "#export-path")
+    def _path_changed(self, event: Input.Changed) -> None:
+        # An error about the old text is stale once the text changes; a new one shows on Export.
+        self._confirm_replace = None
+        text = event.value.strip()
+        if text and path_problem(Path(text).expanduser()) is None:
+            self._error("")
 
     @on(Select.Changed, "#export-format")
     def _format_changed(self, event: Select.Changed) -> None:

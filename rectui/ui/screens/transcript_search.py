@@ -23,6 +23,7 @@ from rectui.index.transcripts import SearchHit
 from rectui.server_text import safe_text
 
 from ..actions import bindings
+from ..widgets.text_input import TextInput
 from ..widgets.transcript_view import speaker_style
 
 Searcher = Callable[[str], list[SearchHit]]
@@ -57,7 +58,7 @@ class TranscriptSearchScreen(ModalScreen[SearchChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="search-box") as box:
             box.border_title = "Search transcripts"
-            yield Input(placeholder="words said in the call, e.g. refund", id="search-input")
+            yield TextInput(placeholder="words said in the call, e.g. refund", id="search-input")
             yield Label(f"{self.stored:,} transcripts stored", id="search-status", markup=False)
             yield OptionList(id="search-hits")
 

@@ -41,6 +41,7 @@ from rectui.plivo.filters import FieldError
 from rectui.plivo.rules import DEFAULT_WINDOW, MAX_WINDOW, format_filter_time
 
 from ..actions import bindings
+from .text_input import TextInput
 
 Clock = Callable[[], datetime]
 
@@ -127,12 +128,12 @@ class FilterSidebar(VerticalScroll):
         yield Static("", id="range-note", classes="field-note", markup=False)
         yield FieldMessage(id="e-range", classes="field-error")
         yield FieldCaption("From (UTC, inclusive)", id="c-since")
-        yield Input(
+        yield TextInput(
             placeholder="YYYY-MM-DD [HH:MM]", compact=True, id="f-since", classes="filter-control"
         )
         yield FieldMessage(id="e-since", classes="field-error")
         yield FieldCaption("Until (UTC, exclusive)", id="c-until")
-        yield Input(
+        yield TextInput(
             placeholder="YYYY-MM-DD [HH:MM]", compact=True, id="f-until", classes="filter-control"
         )
         yield FieldMessage(id="e-until", classes="field-error")
@@ -143,7 +144,7 @@ class FilterSidebar(VerticalScroll):
                 group = group_name
                 yield Label(group_name, classes="group-title")
             yield FieldCaption(caption, id=f"c-{key}")
-            yield Input(
+            yield TextInput(
                 placeholder=placeholder, compact=True, id=f"f-{key}", classes="filter-control"
             )
             yield FieldMessage(id=f"e-{key}", classes="field-error")
@@ -158,7 +159,7 @@ class FilterSidebar(VerticalScroll):
                 id="f-storage_op",
                 classes="filter-control",
             )
-            yield Input(
+            yield TextInput(
                 placeholder="days, e.g. 90",
                 compact=True,
                 id="f-storage_days",
