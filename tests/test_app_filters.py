@@ -21,6 +21,7 @@ from app_helpers import (
     set_field,
     settle,
     type_into,
+    until,
 )
 from textual.widgets import Select, Static
 
@@ -437,3 +438,25 @@ async def test_in_a_field_the_footer_offers_only_keys_that_work_there(emu) -> No
         assert "f1 Help" in in_field and "esc Back" in in_field and "^l Clear all" in in_field
         await pilot.press("f1")  # and it does open the help
         assert app.screen.id == "help-screen"
+
+
+async def test_the_palette_finds_commands_by_their_description_too(emu) -> None:
+    from textual.command import CommandPalette
+
+    from rectui.ui.commands import SessionCommands
+
+    app = make_app(emu)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        next(
+            c for c in SessionCommands.commands(app.main) if c.title == "Sort by duration"
+        ).callback()
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"newest")
+        await until(pilot, lambda: "Server order" in screen_text(app), "Server order listed")
+        count = len(first_pages(emu))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(await logged(emu, is_first_page, count + 1)) == count + 1  # back to the server

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from .screens.main import MainScreen
 
 
+DESCRIPTION_SCORE = 0.01
+"""The score of a command found by its description only (title matches score higher)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Command:
     title: str
@@ -59,12 +63,16 @@ class _Commands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
+        words = query.lower().split()
         for command in self._listed():
+            title = matcher.highlight(command.title)
             score = matcher.match(command.title)
+            if score <= 0 and words and all(w in command.help.lower() for w in words):
+                # The description names it ("newest" → "Server order: Newest first, …"):
+                # listed, below every command whose title matches.
+                score = DESCRIPTION_SCORE
             if score > 0:
-                yield Hit(
-                    score, matcher.highlight(command.title), command.callback, help=command.help
-                )
+                yield Hit(score, title, command.callback, help=command.help)
 
 
 class MainCommands(_Commands):
