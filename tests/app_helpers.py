@@ -205,3 +205,25 @@ async def until(
         await pilot.pause()
         await asyncio.sleep(0.002)  # let the player's and the emulator's threads run
     await pilot.pause()
+
+
+async def help_pages(pilot: Pilot) -> dict[str, str]:
+    """Open the help (if it is not open) and read each page as the user does, with → ; the
+    text of each page by its title."""
+    from rectui.ui.actions import HELP_PAGES
+    from rectui.ui.screens import HelpScreen
+
+    app = pilot.app
+    if not isinstance(app.screen, HelpScreen):
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+    pages: dict[str, str] = {}
+    screen = app.screen
+    for n, (title, _) in enumerate(HELP_PAGES):
+        await until(pilot, lambda n=n: screen.shown == (n, ""), f"help page {title}")
+        console = Console(width=100, file=io.StringIO(), record=True, color_system=None)
+        for static in screen.query(".help-section, .help-table"):
+            console.print(static.content)
+        pages[title] = console.export_text()
+        await pilot.press("right")
+    return pages

@@ -3,7 +3,6 @@ do, the table keeps what it has, `r` retries, and the auth token is never on scr
 
 from __future__ import annotations
 
-import io
 import json
 
 import httpx
@@ -12,6 +11,7 @@ from app_helpers import (
     SIZE,
     closed_port_url,
     days_ago,
+    help_pages,
     is_first_page,
     iso_z,
     logged,
@@ -20,9 +20,10 @@ from app_helpers import (
     screen_text,
     serve,
     settle,
+    until,
 )
-from rich.console import Console
 
+from rectui.ui.actions import BY_NAME, HELP_PAGES
 from rectui.ui.screens import HelpScreen
 
 
@@ -40,13 +41,6 @@ def emu(running):
 
 def listing_path(path: str) -> bool:
     return path.endswith("/Recording/")
-
-
-def help_text(app) -> str:
-    console = Console(width=100, file=io.StringIO(), record=True, color_system=None)
-    for static in app.screen.query(".help-section, .help-table"):
-        console.print(static.content)
-    return console.export_text()
 
 
 def errors(app) -> list[str]:
@@ -227,20 +221,46 @@ async def test_layout_adapts_from_80_columns_to_wide(emu) -> None:
         assert app.main.sidebar.region.width > 0
 
 
-async def test_help_lists_every_key_from_the_bindings(emu) -> None:
+async def test_help_lists_rectui_keys_by_page_each_fitting_80x24(emu) -> None:
     app = make_app(emu)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
-        text = help_text(app)
-        for node in (app, app.main.table, app.main.sidebar):
-            for binding in node._bindings.key_to_bindings.values():
-                for b in binding:
-                    if b.description and not b.system:
-                        assert b.description in text, b.description
-        for words in ("Everywhere", "Recording table", "Filters", "Delete dialog", "Clear all"):
-            assert words in text
+        pages = await help_pages(pilot)
+        for title, names in HELP_PAGES:
+            for name in names:
+                assert BY_NAME[name].title in pages[title]
+                for action in BY_NAME[name].actions:
+                    assert action.text in pages[title], (title, action.id)
+        everything = "".join(pages.values())
+        for builtin in ("Focus Next", "Scroll Left", "Copy selected text", "Quit the app"):
+            assert builtin not in everything  # Textual's, not rectui's
+        # Each page fits 80×24: nothing is below the fold.
+        screen = app.screen
+        for n, (title, _) in enumerate(HELP_PAGES):
+            page = screen.query_one("#help-page")
+            await until(pilot, lambda n=n: screen.shown == (n, ""), f"page {title}")
+            assert page.virtual_size.height <= page.region.height, title
+            assert page.region.bottom <= 24
+            await pilot.press("right")
+
+
+async def test_help_search_finds_keys_on_every_page(emu) -> None:
+    app = make_app(emu)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark", "slash", *"volume")
+        await until(pilot, lambda: "Volume down" in screen_text(app), "the volume keys")
+        shown = screen_text(app)
+        assert "Volume up" in shown and "Quit" not in shown and "Delete" not in shown
+        await pilot.press("escape")  # clears the search, keeps the help
+        await until(pilot, lambda: "Quit" in screen_text(app), "the first page again")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("slash", *"zzzz")
+        await until(pilot, lambda: "No key matches" in screen_text(app), "the no-match line")
+        await pilot.press("escape", "escape")
+        assert not isinstance(app.screen, HelpScreen)
 
 
 async def test_quitting_closes_the_client(emu) -> None:

@@ -72,11 +72,20 @@ SECTIONS: tuple[Section, ...] = (
         "Everywhere",
         Action("app.quit", "q", "quit", "Quit", show=True),
         Action(
+            "app.palette",
+            "ctrl+p",
+            "command_palette",
+            "Palette",
+            help="Palette: every command, found by name or description",
+            key_display="^p",
+            readme_keys="`Ctrl+P`",
+        ),
+        Action(
             "app.help",
             "question_mark,f1",
             "help",
             "Help",
-            help="Help: every key, by where it works",
+            help="Help: rectui's keys, a page per part of the app, searchable (/)",
             show=True,
             key_display="?",
             palette="Help",
@@ -459,12 +468,34 @@ SECTIONS: tuple[Section, ...] = (
         Action("export.cancel", "escape", "cancel", "Cancel", show=True),
     ),
     _section(
-        "help", "Help", Action("help.close", "escape,q,question_mark,f1", "dismiss", "Close help")
+        "help",
+        "Help",
+        Action(
+            "help.close",
+            "escape,q,question_mark,f1",
+            "close",
+            "Close help",
+            help="Close help (esc in the search clears it first)",
+        ),
+        Action("help.next_page", "right,tab", "page(1)", "Next page"),
+        Action("help.previous_page", "left,shift+tab", "page(-1)", "Previous page"),
+        Action("help.search", "slash", "search", "Search every page", key_display="/"),
     ),
 )
 
 BY_NAME: dict[str, Section] = {section.name: section for section in SECTIONS}
 BY_ID: dict[str, Action] = {a.id: a for section in SECTIONS for a in section.actions}
+
+HELP_PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Recordings", ("app", "main")),
+    ("Table", ("table",)),
+    ("Player", ("player",)),
+    ("Triage", ("triage", "transcript", "task")),
+    ("Filters", ("filters", "select")),
+    ("Dialogs", ("delete", "confirm", "export", "prompt")),
+    ("Costs", ("costs", "search", "help")),
+)
+"""The help screen's pages (title, sections): each fits 80×24; every section is on one."""
 
 README_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("keys", ("app", "main", "table")),

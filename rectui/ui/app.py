@@ -19,8 +19,9 @@ from rectui.server_text import safe_text
 
 from .actions import bindings, unknown_ids
 from .playback import PlayerFactory
+from .profiles import ClientFactory
 from .screens import HelpScreen
-from .screens.main import ClientFactory, MainScreen
+from .screens.main import MainScreen
 from .session import Clock, Notes, Session
 
 INDEXED_CLIENT: ClientFactory = partial(client_for, indexed=True)
@@ -95,4 +96,4 @@ class RectuiApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(self.main.help_screen())
+            self.push_screen(HelpScreen())

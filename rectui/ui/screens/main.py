@@ -40,7 +40,6 @@ from ..transcripts import POLL_S, Transcripts
 from ..triage import Triage
 from ..widgets import DetailPane, FilterSidebar, PlayerBar, RecordingTable, StatusHeader
 from ..widgets.task_panel import TaskPanel
-from .help import HelpScreen
 
 ClientFactory = Callable[[AppConfig], PlivoClient]
 
@@ -359,19 +358,6 @@ class MainScreen(Screen[None]):
         content.toggle_class("-detail-hidden")
         if content.has_class("-detail-hidden") and self.detail.has_focus:
             self.table.focus()
-
-    def help_screen(self) -> HelpScreen:
-        return HelpScreen(
-            [
-                ("Everywhere", self.app),
-                ("Recordings", self),
-                ("Recording table", self.table),
-                ("Filters", self.sidebar),
-                ("Delete dialog", "delete"),
-                ("Task panel (bulk delete, export)", "task"),
-                ("Storage costs ($)", "costs"),
-            ]
-        )
 
     def _current(self) -> Recording | None:
         recording = self.table.current
