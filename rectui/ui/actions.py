@@ -85,7 +85,7 @@ SECTIONS: tuple[Section, ...] = (
             "question_mark,f1",
             "help",
             "Help",
-            help="Help: rectui's keys, a page per part of the app, searchable (/)",
+            help="Help: rectui's keys by page, searchable (/)",
             show=True,
             key_display="?",
             palette="Help",
