@@ -19,9 +19,8 @@ from rectui.server_text import safe_text
 
 from .actions import bindings, unknown_ids
 from .playback import PlayerFactory
-from .profiles import ClientFactory
 from .screens import HelpScreen
-from .screens.main import MainScreen
+from .screens.main import ClientFactory, MainScreen
 from .session import Clock, Notes, Session
 
 INDEXED_CLIENT: ClientFactory = partial(client_for, indexed=True)
