@@ -4,6 +4,7 @@ all its text when it takes focus."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from textual.widgets import Button, Input, Select
 
 from rectui.ui.screens import ConfirmDeleteScreen
 from rectui.ui.screens.export import ExportScreen
+
+ROW = re.compile(r"│  (\d{4}-)?\d\d-\d\d \d\d:\d\d")
+"""A recording's row in the table: its Added time ([YYYY-]MM-DD HH:MM) at the left edge."""
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +37,7 @@ async def test_delete_dialog_arrows_stay_on_the_buttons_and_the_path_is_edited_b
     app = make_app(emu)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        rows = [line for line in screen_text(app).splitlines() if "│  2026-" in line]
+        rows = [line for line in screen_text(app).splitlines() if ROW.search(line)]
         assert len(rows) >= 5, (size, "recordings on screen")
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDeleteScreen), "the dialog")
