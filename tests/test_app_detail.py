@@ -134,7 +134,7 @@ async def test_free_period_shows_days_left_and_no_charge(emu) -> None:
             UTC
         )
         assert f"free for 80 more days (until {ends:%Y-%m-%d})" in text
-        assert "Expected      $0.00  ✓ matches" in text
+        assert "Expected      $0.0000  ✓ matches" in text
 
 
 async def test_billed_recording_matches_plivos_documented_arithmetic(emu) -> None:
@@ -147,8 +147,8 @@ async def test_billed_recording_matches_plivos_documented_arithmetic(emu) -> Non
         assert "200 days" in text
         ends = days_ago(200) - timedelta(hours=1) + timedelta(days=FREE_STORAGE_DAYS)
         assert f"free period ended {ends.astimezone(UTC):%Y-%m-%d}" in text
-        assert "Monthly       $0.02304" in text
-        assert "Expected      $0.02304  ✓ matches" in text
+        assert "Monthly       $0.0230" in text
+        assert "Expected      $0.0230  ✓ matches" in text
         assert "differs" not in text
 
 
@@ -158,9 +158,9 @@ async def test_an_amount_that_disagrees_with_the_rules_is_flagged(emu) -> None:
         await open_app(pilot)
         await highlight(pilot, "mismatch-1")
         text = detail_text(app)
-        assert "Monthly       $0.05" in text
+        assert "Monthly       $0.0500" in text
         # 10 billable minutes × $0.0004 = $0.004, not $0.05.
-        assert "Expected      $0.004  ⚠ differs from the server's amount" in text
+        assert "Expected      $0.0040  ⚠ differs from the server's amount" in text
         assert "⚠ differs" in screen_text(app)
 
 

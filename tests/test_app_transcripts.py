@@ -57,7 +57,7 @@ async def test_request_confirms_the_charge_then_follows_progress_until_it_arrive
             await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
             body = app.screen.body
             # No transcript seen yet: Plivo's published rate.
-            assert f"$0.05/min × {minutes} min = " in body
+            assert f"$0.0500/min × {minutes} min = " in body
             assert pricing.format_money(Decimal("0.05") * minutes) in body
             await pilot.press("y")
             await until(pilot, lambda: "in progress" in shown(app), "the progress line")
@@ -78,7 +78,7 @@ async def test_request_confirms_the_charge_then_follows_progress_until_it_arrive
             await settle(pilot)
             await pilot.press("T")
             await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "a confirmation")
-            assert "$0.07/min × " in app.screen.body
+            assert "$0.0700/min × " in app.screen.body
             await pilot.press("n")
 
             await pilot.press("t")

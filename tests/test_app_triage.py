@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import tomllib
+from datetime import UTC, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -471,6 +472,21 @@ async def test_the_cost_view_matches_a_direct_computation(emu) -> None:
         assert "sorted by $/month ▼" in header(app)
         assert "$/month ▼" in screen_text(app)  # the table's own header
         assert len(requests(emu)) == before
+
+
+async def test_an_empty_costliest_10_says_why(emu) -> None:
+    app = make_app(emu)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, "30d")  # every one still in its free 90 days
+        await pilot.press("dollar_sign")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CostScreen) and screen.summary is not None
+        assert screen.summary.costliest == []
+        first = min(r.add_time for r in stored_in_range(emu, "30d")) + timedelta(days=90)
+        why = "nothing is billed yet: every recording is in its free 90 days; the first is "
+        assert why in screen_text(app)
+        assert f"billed from {first.astimezone(UTC):%Y-%m-%d}" in screen_text(app)
 
 
 async def test_escape_stops_the_cost_view_while_it_loads(emu) -> None:

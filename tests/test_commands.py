@@ -376,6 +376,12 @@ def test_costs_summary(emulator: RunningEmulator, tmp_path: Path) -> None:
     assert costs == sorted(costs, reverse=True)
     text = run(emulator, "costs", *filters, tmp_path=tmp_path)
     assert text.returncode == 0 and "monthly cost now" in text.stdout
+    assert summary["costliest_empty_reason"] is None
+    # Nothing billed yet: the list is empty, and says why.
+    start, end, ids = span(emulator, 30)
+    free = run(emulator, "costs", "--from-time", start, "--to-time", end, tmp_path=tmp_path)
+    assert "monthly cost now         $0.0000" in free.stdout
+    assert "none: nothing is billed yet: every recording is in its free 90 days" in free.stdout
 
 
 def test_config_init(tmp_path: Path) -> None:

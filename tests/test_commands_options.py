@@ -96,7 +96,7 @@ def test_delete_dry_run_deletes_nothing_and_says_what_it_would_save(
     assert done.returncode == 0, done.stderr
     lines = [line.split("\t") for line in done.stdout.splitlines()]
     assert [line[:2] for line in lines] == [[rid, "would delete"] for rid in ids]
-    assert all(line[3].startswith("$") and line[3] != "$0.00/mo" for line in lines)
+    assert all(line[3].startswith("$") and line[3] != "$0.0000/mo" for line in lines)
     assert "dry run, nothing deleted: 2 recordings would go" in done.stderr
     assert "saving $0.0" in done.stderr
     assert not [e for e in emulator.emulator.request_log if e.method == "DELETE"]

@@ -42,9 +42,14 @@ def test_storage_days_count_the_day_it_was_made_as_day_one_as_plivo_does() -> No
     assert pricing.storage_days(added, added - timedelta(minutes=5)) == 1
 
 
-def test_money_is_shown_with_all_its_digits() -> None:
-    assert pricing.format_money(Decimal("0.02304")) == "$0.02304"
-    assert pricing.format_money(Decimal("3")) == "$3.00"
+def test_money_has_one_format_everywhere() -> None:
+    """Four decimals below $1 (the rate is $0.0004), two from $1 up, thousands separated."""
+    shown = {
+        "0": "$0.0000", "0.0004": "$0.0004", "0.02304": "$0.0230", "0.05": "$0.0500",
+        "0.99996": "$1.00", "3": "$3.00", "1234.5": "$1,234.50", "-0.0012": "-$0.0012",
+        "-0.00004": "$0.0000",
+    }  # fmt: skip
+    assert {text: pricing.format_money(Decimal(text)) for text in shown} == shown
     assert pricing.format_money(None) == "—"
 
 

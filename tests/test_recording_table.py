@@ -499,7 +499,7 @@ async def test_columns_adapt_to_width(small: RunningEmulator, small_client: Pliv
         for title in ("Added", "Type", "Who", "Dur", "$/mo"):
             assert title in header
         row = screen_lines(table)[4]
-        assert " conf " in row and "1:01" in row and "$0.00" in row  # "conference", abridged
+        assert " conf " in row and "1:01" in row and "$0.0000" in row  # "conference", abridged
         assert re.match(r"  \d\d-\d\d \d\d:\d\d conf ", row), row  # no year, no seconds
         assert len(row) == table.size.width
 

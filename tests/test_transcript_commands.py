@@ -33,7 +33,7 @@ def test_request_wait_show_then_search_finds_one_recording_and_not_another(
 
     requested = run(emulator, tmp_path, "transcript", first, "--request", "--wait")
     assert requested.returncode == 0, requested.stderr
-    assert "transcription in progress" in requested.stderr and "$0.05/min" in requested.stderr
+    assert "transcription in progress" in requested.stderr and "$0.0500/min" in requested.stderr
     assert requested.stdout.startswith("Speaker 0: ")
     assert {"Speaker 0", "Speaker 1"} <= {ln.split(":")[0] for ln in requested.stdout.splitlines()}
     run(emulator, tmp_path, "transcript", second, "--request")

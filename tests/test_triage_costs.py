@@ -91,3 +91,17 @@ def test_sparkline_scales_to_the_largest() -> None:
     assert sparkline([0, 1, 2, 4]) == "▁▃▅█"
     assert sparkline([0, 0]) == "▁▁"
     assert sparkline([]) == ""
+
+
+def test_an_empty_costliest_list_says_why() -> None:
+    free = [rec("young", 10, 600), rec("younger", 2, 60)]
+    summary = summarize(free, now=NOW)
+    assert summary.costliest == [] and summary.first_billed == free[0].add_time + timedelta(90)
+    assert summary.costliest_empty_reason == (
+        "nothing is billed yet: every recording is in its free 90 days; "
+        f"the first is billed from {summary.first_billed:%Y-%m-%d}"
+    )
+    assert summarize([], now=NOW).costliest_empty_reason == "no recordings match the filter"
+    assert summarize(free, now=NOW, top_n=0).costliest_empty_reason is None  # none asked for
+    billed = summarize([*free, rec("old", 200, 60)], now=NOW)
+    assert billed.costliest and billed.costliest_empty_reason is None

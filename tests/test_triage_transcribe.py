@@ -92,4 +92,4 @@ async def test_a_retry_asks_only_for_what_failed_and_never_twice(make_emulator) 
 
 def test_the_bulk_charge_counts_every_started_minute_of_each_recording() -> None:
     text = pricing.bulk_transcription_charge_text([22_780, 60_000, 60_001, None])
-    assert text == "$0.05/min × 4 min = $0.20, plus 1 of unknown length"
+    assert text == "$0.0500/min × 4 min = $0.2000, plus 1 of unknown length"

@@ -88,6 +88,7 @@ def costs_json(summary: CostSummary) -> dict[str, Any]:
         "monthly_cost": money(summary.monthly_cost),
         "projected_monthly_cost": money(summary.projected_monthly_cost),
         "unknown_duration": summary.unknown_duration,
+        "costliest_empty_reason": summary.costliest_empty_reason,
         "costliest": [
             {
                 "recording_id": c.recording.recording_id,
@@ -123,6 +124,8 @@ def costs_text(summary: CostSummary, *, utc: bool) -> str:
         chart = sparkline(w.monthly_cost for w in summary.weeks)
         first, last = summary.weeks[0].start, summary.weeks[-1].start
         lines.append(f"cost by week added       {chart}  (weeks of {first} … {last})")
+    if summary.costliest_empty_reason:
+        lines.append(f"costliest               none: {summary.costliest_empty_reason}")
     if summary.costliest:
         lines.append("costliest:")
         for c in summary.costliest:

@@ -53,15 +53,22 @@ def storage_days(add_time: datetime, now: datetime) -> int:
     return max(1, (now - add_time) // timedelta(days=1) + 1)
 
 
+CENTS = Decimal("0.01")
+TENTHS_OF_A_CENT = Decimal("0.0001")
+
+
 def format_money(amount: Decimal | None) -> str:
+    """Every amount of money rectui shows, in one format: US dollars, four decimals below $1
+    (storage is priced in hundredths of a cent: $0.0004 a minute) and two from $1 up, with
+    thousands separators: `$0.0000`, `$0.0230`, `$0.0500`, `$12.35`, `$1,234.50`; None: `—`.
+    Machine-readable output (CSV, JSON) keeps the exact figures instead."""
     if amount is None:
         return "—"
-    text = f"{amount.normalize():f}"
-    if "." not in text:
-        text += ".00"
-    elif len(text.split(".")[1]) < 2:
-        text += "0"
-    return "$" + text
+    rounded = amount.quantize(TENTHS_OF_A_CENT, rounding=ROUND_HALF_UP)
+    if abs(rounded) >= 1:
+        rounded = amount.quantize(CENTS, rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}${abs(rounded):,f}"
 
 
 TRANSCRIPTION_RATE = Decimal("0.05")

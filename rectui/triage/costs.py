@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from ..plivo.models import Recording
+from ..plivo.pricing import FREE_STORAGE_DAYS
 from . import fields
 
 PROJECTION_DAYS = 30
@@ -57,6 +58,27 @@ class CostSummary:
     unknown_duration: int = 0
     """Rows without any duration: counted, but they add no minutes or cost."""
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    first_billed: datetime | None = None
+    """When the first of the rows still in their free period starts to cost money (None: no
+    row is in its free period)."""
+    top_n: int = 10
+    """How many costliest rows were asked for."""
+
+    @property
+    def costliest_empty_reason(self) -> str | None:
+        """Why `costliest` is empty, in one line for the place that lists it; None when it is
+        not empty, or none were asked for."""
+        if self.costliest or self.top_n <= 0:
+            return None
+        if self.count == 0:
+            return "no recordings match the filter"
+        free = f"free {FREE_STORAGE_DAYS} days"
+        if self.past_free_count == 0:
+            reason = f"nothing is billed yet: every recording is in its {free}"
+            if self.first_billed is not None:
+                reason += f"; the first is billed from {self.first_billed.astimezone(UTC):%Y-%m-%d}"
+            return reason
+        return f"nothing is billed: the {self.past_free_count:,} past their {free} have no duration"
 
 
 def week_start(moment: datetime) -> date:
@@ -79,6 +101,7 @@ class CostAccumulator:
         # Min-heap of (cost, minutes, -seq, Costly): the root is the cheapest of the kept N.
         self._top: list[tuple[Decimal, Decimal, int, Costly]] = []
         self._weeks: dict[date, list[Decimal | int]] = {}
+        self._first_billed: datetime | None = None
 
     @property
     def count(self) -> int:
@@ -95,6 +118,10 @@ class CostAccumulator:
             minutes = Decimal(0)
         self._billable += minutes
         self._past_free += computed.past_free
+        if not computed.past_free and (
+            self._first_billed is None or computed.free_until < self._first_billed
+        ):
+            self._first_billed = computed.free_until
         self._monthly += computed.monthly_cost
         self._projected += fields.monthly_cost_at(rec, self._later)
         bucket = self._weeks.setdefault(week_start(rec.add_time), [0, Decimal(0), Decimal(0)])
@@ -127,6 +154,8 @@ class CostAccumulator:
             weeks=self._week_buckets(),
             unknown_duration=self._unknown,
             now=self.now,
+            first_billed=self._first_billed,
+            top_n=self.top_n,
         )
 
     def _week_buckets(self) -> list[WeekBucket]:

@@ -259,10 +259,8 @@ class CostScreen(ModalScreen[None]):
                 Text(safe_text(rec.recording_id)),
                 key=rec.recording_id,
             )
-        if not summary.costliest:
-            table.border_subtitle = (
-                f"nothing costs anything yet (free for {FREE_STORAGE_DAYS} days)"
-            )
+        # Empty: why (the core says it, as `rectui costs` does), not a bare frame.
+        table.border_subtitle = summary.costliest_empty_reason or "enter: show in the table"
         table.focus()
 
     def _facts(self, s: CostSummary) -> Table:

@@ -111,6 +111,8 @@ def detail_sections(
     expected = Text(format_money(cost.expected_amount))
     if cost.mismatch:
         expected.append("  ⚠ differs from the server's amount", style="bold yellow")
+        if monthly.plain == expected.plain.split("  ")[0]:  # equal once rounded: say exactly
+            expected.append(f" ({cost.server_amount} vs {cost.expected_amount})", style="dim")
     elif cost.server_amount is not None and cost.expected_amount is not None:
         expected.append("  ✓ matches", style="green")
     storage_rows: list[Row] = [
