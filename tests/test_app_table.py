@@ -72,7 +72,7 @@ async def test_who_says_who_talked_at_every_width() -> None:
             lines = table_lines(app)
             assert "Who" in lines[0]
             # Cut where it says least: a SIP URI keeps its user when its domain cannot fit.
-            assert "+14155550000 → sip:dave.from.…" in lines[1]
+            assert "+14155550000 → sip:dave.fro…" in lines[1]
             assert "support-31" in lines[2] and "mpc-retro-7" in lines[3]
             assert "+14155550003 → +14155550199" in lines[4]
 
@@ -81,13 +81,13 @@ async def test_who_says_who_talked_at_every_width() -> None:
             lines = table_lines(app)
             assert "Who" in lines[0] and "$/mo" in lines[0] and "Dur" in lines[0]
             # Both ends of a number stay readable.
-            assert "+141…0003 → +141…0199" in lines[4], lines[4]
+            assert "+141…003 → +141…199" in lines[4], lines[4]
             assert "support-31" in lines[2]
 
             await pilot.resize_terminal(200, 50)
             await settle(pilot)
             lines = table_lines(app)
-            assert "+14155550000 → sip:dave.from.suppo…@phone.plivo.com" in lines[1]
+            assert "+14155550000 → sip:dave.from.sup…@phone.plivo.com" in lines[1]
             assert "Type" in lines[0] and "Days" in lines[0] and "conference" in lines[2]
 
 
