@@ -117,12 +117,13 @@ class BulkRun:
         )
 
     def start_delete(self, recordings: Sequence[Recording], archive_dir: Path | None) -> None:
-        client = self._current_session().client
+        session = self._current_session()
+        client = session.client
         if archive_dir is None:
             ids = [r.recording_id for r in recordings]
             self.start(BulkDelete(client, ids, concurrency=DELETE_CONCURRENCY), DELETE)
             return
-        profile = self._current_session().config.profile
+        profile = session.config.profile
         runner = ArchiveDelete(
             client,
             recordings,
@@ -215,7 +216,8 @@ class BulkRun:
             len(report.failures) - len(failures),
         )
         status = "R retries what is left · esc closes"
-        self.panel.finish(f"{self.kind.ended}: {report.summary()}", status, can_retry=True)
+        title = f"{self.kind.ended}: {report.summary()}"
+        self.panel.finish(title, status, can_retry=bool(report.failures))
         if error is not None:
             session.note(f"The {self.kind.job} stopped: {session.error_text(error)}", "error")
         else:
