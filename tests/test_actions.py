@@ -1,4 +1,4 @@
-"""The action registry (rectui/ui/actions.py) is the one source of the keys: the bindings carry
+"""The action registry (rectui/ui/actions) is the one source of the keys: the bindings carry
 its ids, the README's key tables are made from it, and a `[keymap]` in the configuration remaps
 keys by id."""
 
@@ -15,7 +15,8 @@ from app_helpers import SIZE, first_pages, is_first_page, logged, make_app, note
 from textual.dom import DOMNode
 
 import rectui.ui
-from rectui.ui.actions import BY_ID, README_SECTIONS, SECTIONS, readme_block
+from rectui.ui.actions import BY_ID, SECTIONS
+from rectui.ui.actions.readme import README_SECTIONS, readme_block
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -25,7 +26,7 @@ def test_readme_key_tables_are_the_registry() -> None:
     for name, _ in README_SECTIONS:
         block = readme_block(name)
         assert block in text, (
-            f"README.md's `{name}` key table differs from rectui/ui/actions.py; "
+            f"README.md's `{name}` key table differs from the registry (rectui/ui/actions); "
             "regenerate it with `.venv/bin/python -m rectui.ui.actions`"
         )
 

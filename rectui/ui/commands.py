@@ -1,6 +1,6 @@
 """The command palette (ctrl+p) of the main screen: one `Provider` per kind of command.
 
-- `MainCommands`: the keyed actions the registry (rectui/ui/actions.py) gives a palette title,
+- `MainCommands`: the keyed actions the registry (rectui/ui/actions) gives a palette title,
   with their keys as the user's keymap has them, and the audio output device.
 - `FilterCommands`: quick ranges and the configuration's presets.
 - `SessionCommands`: what depends on the state: sorts, server order, the local index, retry,

@@ -10,7 +10,7 @@ Without an audio device (an SSH session), `p` says so up front, without download
 saves the file with an `scp` line to fetch it. Every failure is one notification line, with the
 token redacted by the session.
 
-The main screen binds the keys (rectui/ui/actions.py, section "player") to this controller's
+The main screen binds the keys (rectui/ui/actions, section "player") to this controller's
 methods; tests give the app a `make_player` (a fake audio backend and clock).
 """
 

@@ -4,7 +4,7 @@ ctrl+f searches the stored ones.
 
 Transcripts fetched are kept in the local index (rectui/index/transcripts.py), so reopening one
 needs no request and `rectui search` finds its words. The main screen binds the keys
-(rectui/ui/actions.py, section "transcript") to this controller, which takes only the session,
+(rectui/ui/actions, section "transcript") to this controller, which takes only the session,
 the detail pane and the table (to go to a search hit).
 """
 

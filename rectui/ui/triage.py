@@ -9,7 +9,7 @@ Textual there); this is the controller between it, the keys and the widgets.
 - Reading "every row" goes through the table's own listing (`iter_all`), so the rows stay cached:
   after the cost view, mark all or an export, the table can be sorted in memory.
 
-The main screen binds the keys (rectui/ui/actions.py, section "triage") to this controller's
+The main screen binds the keys (rectui/ui/actions, section "triage") to this controller's
 methods; the palette's triage commands are in rectui/ui/commands.py.
 """
 

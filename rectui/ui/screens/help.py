@@ -1,4 +1,4 @@
-"""The help screen: rectui's own keys (the action registry, rectui/ui/actions.py, with the user's
+"""The help screen: rectui's own keys (the action registry, rectui/ui/actions, with the user's
 keymap applied), a page per part of the app so that each page fits 80×24, and a search over all
 of them. Textual's built-in bindings (focus next, scroll left…) are not rectui's and not listed.
 """

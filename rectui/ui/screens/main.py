@@ -317,7 +317,7 @@ class MainScreen(Screen[None]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.session.note(self.session.error_text(event.worker.error), "error")
 
-    # -- actions (keys: rectui/ui/actions.py) ---------------------------------------------------
+    # -- actions (keys: rectui/ui/actions) ---------------------------------------------------
 
     def action_refresh(self) -> None:
         # A fresh listing (new data, quick ranges re-anchored to now), cursor kept in place.

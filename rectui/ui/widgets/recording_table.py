@@ -3,7 +3,7 @@
 It is built in layers: the view (rectui/ui/widgets/table_view.py: state, geometry, painting), the
 loading (rectui/ui/widgets/table_loading.py: coalesced page fetches), and here what a user does
 with it: move, mark (one, a range), find (`f`, `n`, `N`), sort (`O`, `ctrl+r`, a header click),
-open. Keys come from the action registry (rectui/ui/actions.py, section "table").
+open. Keys come from the action registry (rectui/ui/actions, section "table").
 """
 
 from __future__ import annotations
