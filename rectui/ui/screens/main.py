@@ -14,11 +14,11 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from textual import events, on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import ActiveBinding, BindingType
 from textual.containers import Container, Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from rectui.config import AppConfig
@@ -39,14 +39,35 @@ from ..session import Session
 from ..transcripts import POLL_S, Transcripts
 from ..triage import Triage
 from ..widgets import DetailPane, FilterSidebar, PlayerBar, RecordingTable, StatusHeader
+from ..widgets.key_footer import KeyFooter
 from ..widgets.task_panel import TaskPanel
 
 ClientFactory = Callable[[AppConfig], PlivoClient]
+COMPACT_FOOTER_BELOW = 100
+"""Columns under which the footer is compact (the full one does not fit 80)."""
+
+
+def breakpoint_classes(app: App[object]) -> dict[str, bool]:
+    """The screen classes of the app's breakpoints at its size, as Textual sets them on Resize
+    (for each axis, the class of the largest breakpoint that fits)."""
+    classes: dict[str, bool] = {}
+    width, height = app.size
+    for dimension, breakpoints in (
+        (width, app.HORIZONTAL_BREAKPOINTS or []),
+        (height, app.VERTICAL_BREAKPOINTS or []),
+    ):
+        fitting = [(bound, name) for bound, name in breakpoints if dimension >= bound]
+        chosen = max(fitting)[1] if fitting else None
+        classes.update({name: name == chosen for _, name in breakpoints})
+    return classes
 
 
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings("main", "player", "triage", "transcript")
     COMMANDS: ClassVar = {MainCommands, FilterCommands, SessionCommands}
+    AUTO_FOCUS = "#table"
+    """Textual would focus the first field of the filters, then on_mount the table: two restyles
+    of the whole sidebar for nothing."""
     AUTO_SYNC_ROWS = 1000
     """A filter opened from the server with at most this many rows is synced into the local
     index at once (a few dozen requests), so that it opens from there next time."""
@@ -67,6 +88,9 @@ class MainScreen(Screen[None]):
         """(id of the listing, problems already reported) for the malformed-rows warning."""
 
     def compose(self) -> ComposeResult:
+        # Textual sets the breakpoint classes on the first Resize, after styling and laying out
+        # the screen without them; with them set now, that is done once.
+        self.update_classes(breakpoint_classes(self.app))
         session = self.session
         utc = session.config.settings.utc
         yield StatusHeader(
@@ -83,7 +107,7 @@ class MainScreen(Screen[None]):
                 yield DetailPane(session.clock, utc=utc, id="detail")
         yield TaskPanel(id="task")
         yield PlayerBar(id="player")
-        yield Footer(id="footer")
+        yield KeyFooter(id="footer", compact=self.app.size.width < COMPACT_FOOTER_BELOW)
 
     def on_mount(self) -> None:
         self.table = self.query_one("#table", RecordingTable)
@@ -134,7 +158,7 @@ class MainScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         # The full footer does not fit 80 columns; the compact one shows the keys that matter.
-        self.query_one(Footer).compact = event.size.width < 100
+        self.query_one(KeyFooter).compact = event.size.width < COMPACT_FOOTER_BELOW
 
     async def on_unmount(self) -> None:
         # The screen owns the session's client: nothing else closes its connection pool. (The
