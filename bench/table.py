@@ -18,8 +18,9 @@ need, since the headless driver skips that):
 - first_rows_s: from entering `run_test` (app start) to the first frame showing real rows.
 - end_jump_s / end_jump_requests: from pressing G to the first frame whose last line shows the
   real last recording, and the listing requests the emulator logged meanwhile.
-- key_p95_ms: a cursor key (j or k, sent to the driver as a terminal would) → the next frame,
-  over 300 presses at a 30/s key repeat and 100 single presses 250 ms apart (after which the
+- key_p95_ms: a cursor key (j or k, sent to the driver as a terminal would) → the first frame
+  that draws the cursor on its new row (a frame painting something else does not count), over
+  300 presses at a 30/s key repeat and 100 single presses 250 ms apart (after which the
   detail pane follows the cursor). Includes the one-row scrolls once the cursor reaches the
   bottom.
 - rss_mb: resident memory of the app's process after paging down through 10,000 rows.
@@ -98,21 +99,30 @@ def rss_mb() -> float:
 
 @dataclass
 class Frames:
-    """Every frame handed to the terminal driver, with the recording rows it showed."""
+    """Every frame handed to the terminal driver, with the recording rows it showed and where
+    it drew the cursor."""
 
     shown: set[int] = field(default_factory=set)
     """Indexes of real rows drawn since the last frame."""
-    frames: list[tuple[float, frozenset[int]]] = field(default_factory=list)
+    cursor: set[int] = field(default_factory=set)
+    """Indexes of the rows drawn as the cursor's since the last frame."""
+    frames: list[tuple[float, frozenset[int], frozenset[int]]] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def wait_for(
-        self, after: float, test: Callable[[frozenset[int]], bool], timeout: float = 60
+        self,
+        after: float,
+        test: Callable[[frozenset[int]], bool],
+        *,
+        cursor: int | None = None,
+        timeout: float = 60,
     ) -> float:
-        """The time of the first frame after `after` that passes `test`."""
+        """The time of the first frame after `after` whose rows pass `test` (and that drew the
+        cursor on row `cursor`, if given)."""
         deadline = time.perf_counter() + timeout
         while True:
-            for moment, rows in self.frames:
-                if moment >= after and test(rows):
+            for moment, rows, cursors in self.frames:
+                if moment >= after and test(rows) and (cursor is None or cursor in cursors):
                     return moment
             if time.perf_counter() > deadline:
                 raise TimeoutError("no such frame")
@@ -134,8 +144,11 @@ def instrument(app: App[Any], frames: Frames) -> None:
         # The headless driver skips turning the frame into terminal bytes; a terminal cannot.
         if hasattr(renderable, "render_segments"):
             renderable.render_segments(app.console)
-        frames.frames.append((time.perf_counter(), frozenset(frames.shown)))
+        frames.frames.append(
+            (time.perf_counter(), frozenset(frames.shown), frozenset(frames.cursor))
+        )
         frames.shown.clear()
+        frames.cursor.clear()
         frames.changed.set()
 
     app._display = display  # type: ignore[method-assign]
@@ -151,28 +164,39 @@ def _probing_render_line(self: RecordingTable, y: int) -> Any:
         index = self.scroll_offset.y + y - 1
         if isinstance(self.listing.get(index), Recording):
             FRAMES.shown.add(index)
+        if index == self.cursor_index:
+            FRAMES.cursor.add(index)
     return strip
 
 
 RecordingTable.render_line = _probing_render_line  # type: ignore[method-assign]
 
 
-async def key_latencies(app: App[Any], frames: Frames, count: int, period: float) -> list[float]:
+Cursor = Callable[[int], int]
+"""Where a key moves the cursor (+1 for j, -1 for k), read before the key is sent."""
+
+
+async def key_latencies(
+    app: App[Any], frames: Frames, cursor: Cursor, count: int, period: float
+) -> list[float]:
     """Send cursor keys every `period` seconds (40 down, 10 up, repeated) straight to the
-    driver, as a terminal would, and time each to the next frame. (Pilot.press waits for the
-    app to go idle, 40 ms or more, so it cannot press at a key repeat's rate.)"""
+    driver, as a terminal would, and time each to the first frame that draws the cursor where
+    the key moved it (not merely the next frame: one painting rows that arrived, say, does not
+    count). (Pilot.press waits for the app to go idle, 40 ms or more, so it cannot press at a
+    key repeat's rate.)"""
     assert app._driver is not None
     latencies: list[float] = []
     next_press = time.perf_counter()
     for n in range(count):
         await asyncio.sleep(max(0.0, next_press - time.perf_counter()))
-        key = "j" if n % 50 < 40 else "k"
+        key, step = ("j", 1) if n % 50 < 40 else ("k", -1)
         event = events.Key(key, key)
         event.set_sender(app)
+        target = cursor(step)
         before = time.perf_counter()
         next_press = before + period
         app._driver.send_message(event)
-        shown = await frames.wait_for(before, lambda rows: True)
+        shown = await frames.wait_for(before, lambda rows: True, cursor=target)
         latencies.append((shown - before) * 1000)
     return sorted(latencies)
 
@@ -193,11 +217,13 @@ class Keys:
     single_p95_ms: float
 
 
-async def measure_keys(app: App[Any], frames: Frames, settle: Callable[[], Any]) -> Keys:
+async def measure_keys(
+    app: App[Any], frames: Frames, cursor: Cursor, settle: Callable[[], Any]
+) -> Keys:
     """Held j/k at a key repeat's rate, then single presses with the cursor resting between."""
-    held = await key_latencies(app, frames, KEY_PRESSES, period=KEY_REPEAT_S)
+    held = await key_latencies(app, frames, cursor, KEY_PRESSES, period=KEY_REPEAT_S)
     await settle()
-    single = await key_latencies(app, frames, KEY_PRESSES // 3, period=KEY_REST_S)
+    single = await key_latencies(app, frames, cursor, KEY_PRESSES // 3, period=KEY_REST_S)
     await settle()
     every = sorted(held + single)
     return Keys(
@@ -236,6 +262,8 @@ class FloorView(ScrollView, can_focus=True):
         index = self.scroll_offset.y + y
         if index >= self.LINES:
             return Strip.blank(self.size.width)
+        if index == self.cursor and FRAMES is not None:
+            FRAMES.cursor.add(index)
         return (self._cursor if index == self.cursor else self._plain)[index]
 
     def action_move(self, step: int) -> None:
@@ -254,14 +282,19 @@ class FloorApp(App[None]):
 
 
 async def run_floor() -> dict[str, Any]:
+    global FRAMES
     app = FloorApp()
     frames = Frames()
+    FRAMES = frames
     instrument(app, frames)
     started = time.perf_counter()
     async with app.run_test(size=SIZE) as pilot:
         first = await frames.wait_for(started, lambda rows: True)
         await pilot.pause()
-        keys = await measure_keys(app, frames, pilot.pause)
+        view = app.query_one(FloorView)
+        keys = await measure_keys(
+            app, frames, lambda step: (view.cursor + step) % view.LINES, pilot.pause
+        )
     return {"first_frame_s": first - started, **asdict(keys)}
 
 
@@ -334,7 +367,11 @@ async def run_app(server: EmulatorProcess, count: int, *, keys: bool) -> dict[st
         if table.total < count:
             raise RuntimeError(f"the listing holds {table.total} rows, not {count}")
         if keys:
-            result.update(asdict(await measure_keys(app, frames, settle)))
+
+            def cursor(step: int) -> int:
+                return table.cursor_index + step
+
+            result.update(asdict(await measure_keys(app, frames, cursor, settle)))
 
         # G: press → the real last row on screen, and what it cost in requests.
         await asyncio.sleep(0.1)

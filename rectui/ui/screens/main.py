@@ -84,6 +84,7 @@ class MainScreen(Screen[None]):
         self._make_player = make_player
         self.offline = False
         """The table shows the local index only: the server could not be reached."""
+        self._resumed = False
         self._problems_seen: tuple[int, int] = (0, 0)
         """(id of the listing, problems already reported) for the malformed-rows warning."""
 
@@ -155,6 +156,13 @@ class MainScreen(Screen[None]):
         if not isinstance(self.focused, Input):
             return active
         return {key: bound for key, bound in active.items() if not types_text(key)}
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual's own handler (run after this one) restyles the whole screen on every resume;
+        # on the first, every widget was styled a moment ago as it mounted (~70 ms of start).
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_resize(self, event: events.Resize) -> None:
         # The full footer does not fit 80 columns; the compact one shows the keys that matter.

@@ -180,6 +180,10 @@ def render_details(recording: Recording | None, now: datetime, *, utc: bool, wid
     return out
 
 
+def _line_count(text: Text) -> int:
+    return text.plain.count("\n") + 1
+
+
 class _Body(Static):
     def on_resize(self) -> None:
         # A new width (the pane resized, or its scrollbar came or went): wrap again.
@@ -197,11 +201,13 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.clock = clock
         self.utc = utc
         self.recording: Recording | None = None
-        self._shown: tuple[int, int] = (0, 0)
-        """(width, lines) of what the body shows."""
+        self._lines = 0
+        """How many lines the body shows (its height)."""
 
     def compose(self) -> ComposeResult:
-        yield _Body(render_details(None, self.clock(), utc=self.utc, width=80), id="detail-body")
+        text = render_details(None, self.clock(), utc=self.utc, width=80)
+        self._lines = _line_count(text)
+        yield _Body(text, id="detail-body")
         yield TranscriptView(id="transcript-view")
 
     @property
@@ -225,8 +231,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         body = self.query_one("#detail-body", Static)
         width = body.size.width or self.scrollable_content_region.width
         text = render_details(self.recording, self.clock(), utc=self.utc, width=max(1, width))
-        shown = (width, text.plain.count("\n") + 1)
-        # Same width and as many lines: nothing moves, so skip the screen's layout pass (which
-        # every other widget pays for too).
-        body.update(text, layout=shown != self._shown or not body.size.width)
-        self._shown = shown
+        lines = _line_count(text)
+        # As many lines (the text comes wrapped to the body's width): nothing moves, so skip the
+        # screen's layout pass (which every other widget pays for too).
+        body.update(text, layout=lines != self._lines)
+        self._lines = lines
