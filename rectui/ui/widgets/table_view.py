@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from math import ceil
 from time import monotonic
 from typing import Any, ClassVar
 
@@ -24,6 +25,7 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.worker import Worker
@@ -45,6 +47,22 @@ from .table_messages import Highlighted
 from .table_render import COMPONENTS, RowPaint, overlay
 from .table_search import TableSearch
 from .table_sort import SortLoading, SortOrder, sort_order_of
+
+
+def _draws_alike(bar: ScrollBar, position: float) -> bool:
+    """Whether the bar looks the same at `position` as now (asked of its own renderer)."""
+    window = bar.window_size if bar.window_size < bar.window_virtual_size else 0
+
+    def drawn(at: float) -> list[Segment]:
+        return bar.renderer.render_bar(
+            size=bar.size.height,
+            virtual_size=ceil(bar.window_virtual_size),
+            window_size=ceil(window),
+            position=bar.validate_position(at),
+            thickness=bar.thickness,
+        ).segments
+
+    return drawn(bar.position) == drawn(position)
 
 
 class TableView(ScrollView, can_focus=True, inherit_bindings=False):
@@ -211,6 +229,14 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
             top = self.cursor_index - rows + 1
         if top != self.scroll_offset.y:
             self.scroll_to(y=top, animate=False, force=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        # Scrolling a row moves the thumb of a 100,000-row bar once in hundreds of rows, yet
+        # Textual repaints the whole bar each time: as many lines as the rows themselves.
+        bar = self.vertical_scrollbar
+        if self.show_vertical_scrollbar and _draws_alike(bar, new_value):
+            bar.set_reactive(ScrollBar.position, bar.validate_position(new_value))
+        super().watch_scroll_y(old_value, new_value)
 
     def _refresh_rows(self, start: int, stop: int) -> None:
         """Repaint the rows in [start, stop) that are on screen (and only those)."""
