@@ -232,6 +232,11 @@ class DetailPane(VerticalScroll, can_focus=True):
         width = body.size.width or self.scrollable_content_region.width
         text = render_details(self.recording, self.clock(), utc=self.utc, width=max(1, width))
         lines = _line_count(text)
+        if self.recording is None and lines < self._lines:
+            # Blank lines keep the height while the cursor passes rows still loading (G, paging),
+            # so neither that nor the next recording (as tall, mostly) lays out the screen again.
+            text.append("\n" * (self._lines - lines))
+            lines = self._lines
         # As many lines (the text comes wrapped to the body's width): nothing moves, so skip the
         # screen's layout pass (which every other widget pays for too).
         body.update(text, layout=lines != self._lines)

@@ -164,10 +164,16 @@ class RecordingTable(LoadingTable):
         self._move_cursor(self.cursor_index - step, scroll_by=-step, key=True)
 
     def action_first(self) -> None:
-        self._move_cursor(0, scroll_by=-self.scroll_offset.y, key=True)
+        self._jump(0, scroll_by=-self.scroll_offset.y)
 
     def action_last(self) -> None:
-        self._move_cursor(self._total - 1, scroll_by=self._total, key=True)
+        self._jump(self._total - 1, scroll_by=self._total)
+
+    def _jump(self, index: int, *, scroll_by: int) -> None:
+        self._move_cursor(index, scroll_by=scroll_by, key=True)
+        # A jump lands once: ask for the rows there now, while the placeholders paint, not after
+        # that frame (coalescing is for scrolls that come in a run).
+        self._fetch_visible()
 
     def action_toggle_mark(self) -> None:
         if self._marks.range is not None:
