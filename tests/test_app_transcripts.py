@@ -8,6 +8,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from app_helpers import SIZE, make_app, notes, serve, settle, until
+from clocks import SteppedClock
 from textual.widgets import Checkbox, Input
 
 from rectui.index import index_path
@@ -18,7 +19,6 @@ from rectui.plivo.transcription import Transcript
 from rectui.ui.screens.dialogs import ConfirmScreen
 from rectui.ui.screens.export import ExportScreen
 from rectui.ui.screens.transcript_search import TranscriptSearchScreen, hit_text
-from tests.test_transcription import SteppedClock
 
 
 def app_for(running, tmp_path):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from clocks import stepped_limiter
 
 from rectui.emulator import Emulator, RunningEmulator, run_emulator_in_thread
 from rectui.plivo.auth import Credentials, account_in_url, media_credentials_allowed
@@ -32,6 +33,7 @@ async def no_sleep(_seconds: float) -> None:
 
 def make_client(running: RunningEmulator, **kwargs) -> PlivoClient:
     kwargs.setdefault("sleep", no_sleep)
+    kwargs.setdefault("limiter", stepped_limiter())
     return PlivoClient(
         Credentials(running.auth_id, running.auth_token), base_url=running.base_url, **kwargs
     )

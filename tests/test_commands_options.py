@@ -226,6 +226,10 @@ def test_api_prints_the_raw_json_of_any_path(emulator: RunningEmulator, tmp_path
 def test_api_waits_out_a_rate_limit_like_every_request(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
+    # After a 429 the limiter holds the next request for its period: 0.2 s here, not Plivo's 5.
+    config = tmp_path / "xdg" / "rectui" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[settings]\nrate_limit = "300/0.2"\n')
     emulator.emulator.fail_next("/Recording/", status=429, times=2, method="GET")
     done = run(emulator, "api", "GET", "/Recording/?limit=1", tmp_path=tmp_path)
     assert done.returncode == 0 and len(json.loads(done.stdout)["objects"]) == 1

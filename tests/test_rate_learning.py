@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from clocks import SteppedClock
 
 from rectui.emulator import RunningEmulator
 from rectui.listing import Listing
@@ -25,20 +26,6 @@ from rectui.plivo.filters import RecordingFilter
 from rectui.plivo.ratelimit import CREEP, SHARE, RateLimiter
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-
-
-class SteppedClock:
-    """Time that moves only when something waits on it: a wait of n seconds takes none."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 def client_of(running: RunningEmulator, limiter: RateLimiter, **kwargs) -> PlivoClient:

@@ -6,23 +6,15 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from clocks import SteppedClock
 
 from rectui.emulator import RunningEmulator
 from rectui.plivo import pricing
 from rectui.plivo.auth import Credentials
 from rectui.plivo.client import PlivoClient
 from rectui.plivo.errors import AuthenticationError, InvalidIdError, RateLimitedError, ServerError
+from rectui.plivo.ratelimit import RateLimiter
 from tests.test_client import make_client
-
-
-class SteppedClock:
-    """The emulator's clock: a test moves it instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def untranscribed(running: RunningEmulator, count: int = 1) -> list[str]:
@@ -131,7 +123,13 @@ async def test_same_auth_and_rate_limit_as_the_recording_api(make_emulator) -> N
     clock = SteppedClock()
     running = make_emulator(seed=3, count=50, monotonic=clock, rate_limit=(2, 5.0))
     (rid,) = untranscribed(running)
-    async with make_client(running, max_retries=0) as client:
+    # The client waits out 429s for 30 s on its own clock, which steps as it waits; the
+    # server's window stays where the test leaves it, so every retry is refused.
+    waiting = SteppedClock()
+    limiter = RateLimiter(clock=waiting, sleep=waiting.sleep)
+    async with make_client(
+        running, max_retries=0, limiter=limiter, clock=waiting, sleep=waiting.sleep
+    ) as client:
         await client.get_transcription(rid)
         await client.list_recordings()
         with pytest.raises(RateLimitedError):

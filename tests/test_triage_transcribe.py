@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from clocks import SteppedClock
+
 from rectui.emulator import RunningEmulator
 from rectui.index.transcripts import TranscriptIndex
 from rectui.plivo import pricing
 from rectui.triage import BulkTranscribe, Outcome
 from tests.test_client import make_client
-from tests.test_transcription import SteppedClock, untranscribed
+from tests.test_transcription import untranscribed
 
 MISSING = "00000000-0000-0000-0000-000000000000"
 
