@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from clocks import stepped_limiter
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
@@ -65,6 +66,7 @@ def make_app(
 ) -> RectuiApp:
     url = base_url or running.base_url
     credentials = Credentials(running.auth_id, running.auth_token if token is None else token)
+    client_options.setdefault("limiter", stepped_limiter())  # a 429 cut costs no real time
     client = PlivoClient(
         credentials, base_url=url, max_retries=max_retries, sleep=no_sleep, **client_options
     )
