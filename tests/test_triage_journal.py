@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 
+from rectui.triage import journal as journal_module
 from rectui.triage.journal import ARCHIVED, DELETE_SENT, DELETED, FAILED, Journal, JournalError
 
 
@@ -50,8 +53,35 @@ def test_a_torn_last_line_is_skipped_and_ended(tmp_path: Path) -> None:
         assert journal.state("r2").status == ARCHIVED  # type: ignore[union-attr]
 
 
-def test_one_writer_at_a_time(tmp_path: Path) -> None:
+def test_one_writer_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(journal_module, "LOCK_WAIT_S", 0.1)  # the holder is not letting go
     path = tmp_path / "manifest.jsonl"
     with Journal.open(path), pytest.raises(JournalError, match="in use by another rectui"):
         Journal.open(path)
     Journal.open(path).close()  # released on close
+
+
+def test_reopened_at_once_while_processes_start_it_is_not_in_use(tmp_path: Path) -> None:
+    """A process started from another thread (ffmpeg verifying, the emulator's media) holds a
+    copy of the journal's descriptor, and so its lock, until it execs: a run resumed right
+    after the last one closed must not take that for another rectui."""
+    path = tmp_path / "manifest.jsonl"
+    started, stop = threading.Event(), threading.Event()
+
+    def start_processes() -> None:
+        while not stop.is_set():
+            subprocess.run(["true"], check=True)
+            started.set()
+
+    spawner = threading.Thread(target=start_processes, daemon=True)
+    spawner.start()
+    try:
+        assert started.wait(30), "no process could be started"
+        journal = Journal.open(path)
+        for _ in range(2000):
+            journal.close()
+            journal = Journal.open(path)
+        journal.close()
+    finally:
+        stop.set()
+        spawner.join(timeout=30)

@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,12 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 MANIFEST_NAME = "manifest.jsonl"
+
+LOCK_WAIT_S = 2.0
+"""How long opening waits for the manifest's lock before calling it in use. A process this one
+starts (ffmpeg, from any thread) holds a copy of every descriptor from its fork until it execs,
+and with it the lock of a journal closed meanwhile: reopening right after a close (a resumed or
+retried run) finds the lock taken for a moment, by no other rectui."""
 
 ARCHIVED = "archived"
 DELETE_SENT = "delete_sent"
@@ -88,6 +95,19 @@ def fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
+def _lock(fd: int) -> bool:
+    """Take the exclusive lock, waiting up to LOCK_WAIT_S for it; False if it stays taken."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+
+
 class Journal:
     def __init__(self, path: Path):
         self.path = path
@@ -115,14 +135,9 @@ class Journal:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         except OSError as exc:
             raise JournalError(f"cannot open {self.path}: {exc.strerror}") from None
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                raise JournalError(
-                    f"{self.path} is in use by another rectui; wait for it to finish"
-                ) from None
+        if fcntl is not None and not _lock(fd):
+            os.close(fd)
+            raise JournalError(f"{self.path} is in use by another rectui; wait for it to finish")
         self._fd = fd
         if not existed:
             fsync_dir(self.path.parent)
