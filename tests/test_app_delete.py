@@ -63,8 +63,8 @@ async def test_delete_204_removes_the_row_and_updates_the_count_without_a_reload
         assert f"{format_minutes(minutes)} billed" in shown
 
         await pilot.press("y")
-        await settle(pilot)
         (sent,) = await logged(emu, is_delete, 1)
+        await settle(pilot)  # the app has handled the answer
         assert sent.path.endswith(f"/{target.recording_id}/")
         assert sent.status == 204
         assert emu.emulator.store.get(target.recording_id) is None
@@ -83,8 +83,8 @@ async def test_delete_404_counts_as_already_gone(emu) -> None:
         target = app.main.table.current
         emu.emulator.fail_next(target.recording_id, status=404, method="DELETE", error="not found")
         await pilot.press("d", "y")
-        await settle(pilot)
         (sent,) = await logged(emu, is_delete, 1)
+        await settle(pilot)  # the app has handled the answer
         assert sent.status == 404
         assert app.main.table.total == total - 1
         assert app.main.table.listing.index_of(target.recording_id) is None
@@ -98,8 +98,8 @@ async def test_delete_500_keeps_the_row_and_says_why(emu) -> None:
         target = app.main.table.current
         emu.emulator.fail_next(target.recording_id, status=500, method="DELETE", times=None)
         await pilot.press("d", "y")
-        await settle(pilot)
         await logged(emu, is_delete, 2)  # the client retried once, then gave up
+        await settle(pilot)
         assert app.main.table.total == total
         assert app.main.table.listing.index_of(target.recording_id) == 0
         assert emu.emulator.store.get(target.recording_id) is not None
@@ -130,8 +130,8 @@ async def test_marked_recordings_are_deleted_together(emu) -> None:
         assert f"{format_minutes(minutes)} billed" in shown
 
         await pilot.press("y")
-        await settle(pilot)
         sent = await logged(emu, is_delete, 3)
+        await settle(pilot)
         assert {s.path.rstrip("/").rsplit("/", 1)[1] for s in sent} == {
             r.recording_id for r in marked
         }
@@ -149,6 +149,7 @@ async def test_a_partly_failed_batch_keeps_the_failures_marked(emu) -> None:
         stuck = app.main.table.marked_recordings[1]
         emu.emulator.fail_next(stuck.recording_id, status=503, method="DELETE", times=None)
         await pilot.press("d", "y")
+        await logged(emu, is_delete, 4)  # two, and the failing one with its retry
         await settle(pilot)
         assert app.main.table.total == total - 2
         assert app.main.table.marked == {stuck.recording_id}

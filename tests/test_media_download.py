@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from media_server import MediaServer
 
+from rectui import file_lock
 from rectui.media import (
     DownloadBusyError,
     DownloadIncompleteError,
@@ -293,9 +294,12 @@ async def test_save_copies_with_readable_name(server: MediaServer, tmp_path: Pat
     assert store.save_to(tmp_path / "dl", rec) == saved  # again: same name, replaced
 
 
-async def test_second_process_downloading_same_file_is_refused(server: MediaServer, tmp_path: Path):
+async def test_second_process_downloading_same_file_is_refused(
+    server: MediaServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     import fcntl
 
+    monkeypatch.setattr(file_lock, "LOCK_WAIT_S", 0.1)  # the holder is not letting go
     store = await make_store(server, tmp_path)
     rec = recording(media_path(server))
     part = store.cache.part_path(store.path_for(rec))

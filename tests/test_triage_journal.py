@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rectui.triage import journal as journal_module
+from rectui import file_lock
 from rectui.triage.journal import ARCHIVED, DELETE_SENT, DELETED, FAILED, Journal, JournalError
 
 
@@ -54,7 +54,7 @@ def test_a_torn_last_line_is_skipped_and_ended(tmp_path: Path) -> None:
 
 
 def test_one_writer_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(journal_module, "LOCK_WAIT_S", 0.1)  # the holder is not letting go
+    monkeypatch.setattr(file_lock, "LOCK_WAIT_S", 0.1)  # the holder is not letting go
     path = tmp_path / "manifest.jsonl"
     with Journal.open(path), pytest.raises(JournalError, match="in use by another rectui"):
         Journal.open(path)

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ..file_lock import lock_exclusive
 from ..plivo.auth import Credentials
 from ..plivo.client import PlivoClient
 from ..plivo.errors import NetworkError, NotFoundError, PlivoError
@@ -28,11 +29,6 @@ from .errors import (
     OriginalNotAvailableError,
 )
 from .save import save_to
-
-try:  # POSIX only: guards against two rectui processes appending to the same .part
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 ProgressCallback = Callable[[int, int | None], None]
 """Called with (bytes done, total bytes or None when the server did not say)."""
@@ -90,14 +86,10 @@ def _parse_content_range(value: str | None) -> tuple[int, int | None] | None:
 
 
 def _lock(handle: BinaryIO, part: Path) -> None:
-    if fcntl is None:  # pragma: no cover
-        return
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if not lock_exclusive(handle.fileno()):
         raise DownloadBusyError(
             f"{part.name} is being downloaded by another rectui; try again when it finishes"
-        ) from None
+        )
 
 
 class _RestartFromZero(Exception):

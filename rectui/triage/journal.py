@@ -22,27 +22,17 @@ import contextlib
 import json
 import os
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..file_lock import lock_exclusive
 from ..server_text import safe_json
-
-try:  # POSIX: one rectui at a time may append to a manifest
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 MANIFEST_NAME = "manifest.jsonl"
 
-LOCK_WAIT_S = 2.0
-"""How long opening waits for the manifest's lock before calling it in use. A process this one
-starts (ffmpeg, from any thread) holds a copy of every descriptor from its fork until it execs,
-and with it the lock of a journal closed meanwhile: reopening right after a close (a resumed or
-retried run) finds the lock taken for a moment, by no other rectui."""
 
 ARCHIVED = "archived"
 DELETE_SENT = "delete_sent"
@@ -95,19 +85,6 @@ def fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def _lock(fd: int) -> bool:
-    """Take the exclusive lock, waiting up to LOCK_WAIT_S for it; False if it stays taken."""
-    deadline = time.monotonic() + LOCK_WAIT_S
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.01)
-
-
 class Journal:
     def __init__(self, path: Path):
         self.path = path
@@ -135,7 +112,7 @@ class Journal:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         except OSError as exc:
             raise JournalError(f"cannot open {self.path}: {exc.strerror}") from None
-        if fcntl is not None and not _lock(fd):
+        if not lock_exclusive(fd):  # one rectui at a time appends to a manifest
             os.close(fd)
             raise JournalError(f"{self.path} is in use by another rectui; wait for it to finish")
         self._fd = fd
