@@ -24,6 +24,21 @@ from rectui.emulator import Emulator, EmulatorThread, RunningEmulator
 EMULATOR_SEED = 7
 EMULATOR_COUNT = 2000
 
+LONGEST_FIRST = (
+    "tests/test_media_pulse.py",  # real-time audio
+    "tests/test_readme_commands.py::test_every_scripting_command_in_the_readme_runs",
+    "tests/test_hostile.py::test_tui_walks_every_hostile_row_in_a_real_terminal",
+    "tests/test_commands_options.py::test_help_lists_every_command_and_each_has_examples",
+    "tests/test_commands.py::test_delete_results_and_exit_codes",
+    "tests/test_commands.py::test_bad_filters_are_usage_errors",
+)
+"""The tests that take longest in wall time start first, so that an xdist worker is not left
+running one of them alone at the end while the others have finished."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))  # stable otherwise
+
 
 @pytest.fixture(scope="session")
 def shared_emulator() -> Iterator[RunningEmulator]:
