@@ -33,7 +33,6 @@ from ..server_text import safe_json
 
 MANIFEST_NAME = "manifest.jsonl"
 
-
 ARCHIVED = "archived"
 DELETE_SENT = "delete_sent"
 DELETED = "deleted"
