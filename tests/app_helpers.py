@@ -203,7 +203,8 @@ async def until(
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            # What the app told the user meanwhile usually says why (a refusal, an error).
+            raise AssertionError(f"timed out waiting for {what}; notes: {notes(pilot.app)[-5:]}")
         await pilot.pause()
         await asyncio.sleep(0.002)  # let the player's and the emulator's threads run
     await pilot.pause()
