@@ -229,7 +229,12 @@ async def test_offline_a_recording_played_before_plays_from_the_cache(
         recording = await select(pilot, lambda r: True)
         await pilot.press("p")
         player = online.main.playback.player
-        await until(pilot, lambda: player.state is PlayerState.PLAYING, "playback online")
+        # PLAYING comes first, the output stream opens on the player's thread after it.
+        await until(
+            pilot,
+            lambda: player.state is PlayerState.PLAYING and len(output.streams) == 1,
+            "playback online",
+        )
         await pilot.press("p")  # pause: the file stays in the cache
 
     # The app's client owned (and closed) the index: the next start opens the file again.
@@ -243,6 +248,9 @@ async def test_offline_a_recording_played_before_plays_from_the_cache(
         await settle(pilot)
         await pilot.press("p")
         player = offline.main.playback.player
-        await until(pilot, lambda: player.state is PlayerState.PLAYING, "playback offline")
-        assert len(output.streams) == 2
+        await until(
+            pilot,
+            lambda: player.state is PlayerState.PLAYING and len(output.streams) == 2,
+            "playback offline, on a stream of its own",
+        )
         assert not [m for m, s in notes(offline) if s == "error"]
