@@ -19,7 +19,7 @@ retried download) finds the lock taken for a moment, by no other rectui."""
 
 def lock_exclusive(fd: int) -> bool:
     """Lock the open file `fd` for this process; False if another keeps it for LOCK_WAIT_S.
-    Closing the file releases the lock."""
+    Closing the file releases the lock. It may block that long: call it from a thread."""
     if fcntl is None:  # pragma: no cover
         return True
     deadline = time.monotonic() + LOCK_WAIT_S

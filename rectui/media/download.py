@@ -113,7 +113,8 @@ async def download_file(
     empty = False
     try:
         with os.fdopen(fd, "r+b") as handle:
-            _lock(handle, part)
+            # Off the loop: taking the lock may wait (file_lock.LOCK_WAIT_S).
+            await asyncio.to_thread(_lock, handle, part)
             try:
                 for _attempt in range(2):
                     try:

@@ -37,7 +37,7 @@ from ..media.download import (
     resolve_credentials,
 )
 from ..media.errors import DownloadIncompleteError, MediaError
-from ..plivo.client import DEFAULT_MAX_CONCURRENCY, PlivoClient, recording_id_problem
+from ..plivo.client import PlivoClient, recording_id_problem
 from ..plivo.errors import (
     AuthenticationError,
     NetworkError,
@@ -58,12 +58,6 @@ from .results import (
 )
 from .runner import BulkRunner
 from .verify import DecodeVerifier
-
-DEFAULT_CONCURRENCY = DEFAULT_MAX_CONCURRENCY
-"""Each recording spends most of its time waiting (media GET, ffmpeg, DELETE), and the rate
-limiter, not this, paces the requests. As many in flight as the client has connections lets a run
-spend the limit's first full window (300 requests at once) instead of only its steady 60/s: with
-16, 1,000 recordings took 1.21 × the rate bound (bench/triage.py), with 64, 1.15 ×."""
 
 MEDIA_ATTEMPTS = 4
 """Media downloads are tried this often on transient failures (429, 5xx, a dropped or cut
@@ -112,7 +106,7 @@ class ArchiveDelete(BulkRunner):
         archive_dir: Path,
         *,
         manifest: Path | None = None,
-        concurrency: int = DEFAULT_CONCURRENCY,
+        concurrency: int | None = None,
         progress: ProgressCallback | None = None,
         cancel: asyncio.Event | None = None,
         original: bool = False,
@@ -121,11 +115,19 @@ class ArchiveDelete(BulkRunner):
     ):
         """`items` are Recordings (as listed: no extra request) or ids (looked up with a GET
         unless the manifest already knows them). `credentials_for` picks media credentials per
-        recording (a subaccount's media needs the subaccount's token)."""
+        recording (a subaccount's media needs the subaccount's token).
+
+        `concurrency` (default: one per connection of the client) bounds the recordings in
+        flight. Each spends most of its time waiting (media GET, ffmpeg, DELETE) and the rate
+        limiter, not this, paces the requests; one per connection lets a run spend the limit's
+        first full window (300 requests at once), not only its steady 60/s (bench/triage.py:
+        1.21 × the rate bound with 16, 1.15 × with 64)."""
         items = list(items)
         self._recordings = {r.recording_id: r for r in items if isinstance(r, Recording)}
         ids = [r.recording_id if isinstance(r, Recording) else r for r in items]
-        super().__init__(ids, concurrency=concurrency, progress=progress, cancel=cancel)
+        super().__init__(
+            ids, concurrency=concurrency or client.max_concurrency, progress=progress, cancel=cancel
+        )
         self.client = client
         self.archive_dir = Path(archive_dir)
         self.manifest = manifest or self.archive_dir / MANIFEST_NAME
@@ -136,7 +138,8 @@ class ArchiveDelete(BulkRunner):
 
     async def _run(self, ids: list[str]) -> BulkReport:
         self.archive_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._journal = Journal.open(self.manifest)
+        # Off the loop: taking its lock may wait (file_lock.LOCK_WAIT_S), and it reads the file.
+        self._journal = await asyncio.to_thread(Journal.open, self.manifest)
         try:
             await self._settle_sent_deletes()
             return await super()._run(ids)

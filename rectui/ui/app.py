@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import gc
 from datetime import UTC, datetime
 from functools import partial
 from typing import ClassVar
@@ -70,11 +69,6 @@ class RectuiApp(App[None]):
         return self.main
 
     def on_mount(self) -> None:
-        # What is built by now (Textual, the stylesheet, the screen) lives as long as the app:
-        # out of the collector's way, a full collection no longer rescans it (each one was a
-        # pause of 50 ms or more, while keys were held too).
-        gc.freeze()
-        self.call_after_refresh(gc.freeze)
         session = self.main.session
         for warning in session.config.warnings:
             session.note(warning, "warning")
@@ -83,9 +77,6 @@ class RectuiApp(App[None]):
             session.note(f"keymap: no key has the id {binding_id!r}; it is ignored", "warning")
             del keymap[binding_id]
         self.set_keymap(keymap)
-
-    def on_unmount(self) -> None:
-        gc.unfreeze()  # the app's objects can go now (tests run many apps in one process)
 
     def notify(
         self,

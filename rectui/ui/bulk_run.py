@@ -53,6 +53,10 @@ TRANSCRIBE = BulkKind(
 DELETE_CONCURRENCY = 4
 """Deletes in flight at once: quick for a marked batch, well inside Plivo's 300 requests / 5 s
 (the client's shared rate limiter paces them with the table's page loads)."""
+ARCHIVE_CONCURRENCY = 16
+"""Recordings archived at once in the app: their media streams share the client's connections
+and rate limiter with the table's page loads, which must not queue behind a full pool (the
+CLI, with no table to feed, takes one per connection)."""
 
 
 def archive_kind(runner: ArchiveDelete) -> BulkKind:
@@ -129,6 +133,7 @@ class BulkRun:
             recordings,
             archive_dir,
             credentials_for=lambda rec: profile.credentials_for(rec.owner_auth_id),
+            concurrency=ARCHIVE_CONCURRENCY,
         )
         self.start(runner, archive_kind(runner))
 

@@ -21,7 +21,18 @@ from .main_view import MAIN_VIEW
 from .model import KEY_NAMES, Action, Section
 from .side_views import SIDE_VIEWS
 
-__all__ = ["BY_ID", "BY_NAME", "HELP_PAGES", "SECTIONS", "Action", "Section"]
+__all__ = [
+    "BY_ID",
+    "BY_NAME",
+    "HELP_PAGES",
+    "SECTIONS",
+    "Action",
+    "Section",
+    "bindings",
+    "palette_actions",
+    "types_text",
+    "unknown_ids",
+]
 
 SECTIONS: tuple[Section, ...] = MAIN_VIEW + SIDE_VIEWS
 

@@ -10,6 +10,7 @@ failure becomes one notification line (with the token redacted) and the table ke
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -143,6 +144,11 @@ class MainScreen(Screen[None]):
         self.table.border_title = "Recordings"
         self.table.focus()
         self.session.client.on_retry = self._server_retrying
+        # What is built by now (Textual, the stylesheet, this screen) lives as long as the
+        # screen: out of the collector's way, a full collection no longer rescans it (each was a
+        # pause of 50 ms or more, also while keys were held). Listings come after: they must stay
+        # collectable when a new filter replaces them.
+        gc.freeze()
         self.load(self.session.spec)
         # Pages load in the table's own workers; malformed rows they bring are reported here.
         self.set_interval(1.0, self.check_problems)
@@ -169,6 +175,7 @@ class MainScreen(Screen[None]):
         self.query_one(KeyFooter).compact = event.size.width < COMPACT_FOOTER_BELOW
 
     async def on_unmount(self) -> None:
+        gc.unfreeze()  # what was frozen can go with the screen (tests run many apps in one process)
         # The screen owns the session's client: nothing else closes its connection pool. (The
         # table closes its listing itself when it unmounts.)
         self.playback.close()  # stops playing and joins the player's thread

@@ -233,8 +233,7 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         # Scrolling a row moves the thumb of a 100,000-row bar once in hundreds of rows, yet
         # Textual repaints the whole bar each time: as many lines as the rows themselves.
-        bar = self.vertical_scrollbar
-        if self.show_vertical_scrollbar and _draws_alike(bar, new_value):
+        if self.show_vertical_scrollbar and _draws_alike(bar := self.vertical_scrollbar, new_value):
             bar.set_reactive(ScrollBar.position, bar.validate_position(new_value))
         super().watch_scroll_y(old_value, new_value)
 
