@@ -160,7 +160,7 @@ async def take_screenshots(outdir: Path) -> list[Path]:
             await pilot.press("x")
 
             async def bad_filters() -> None:
-                app.main.action_focus_filters()
+                await app.main.action_focus_filters()
                 await pilot.pause()
                 app.query_one("#f-since", Input).value = "2026-02-30 10:00"  # no such day
                 await pilot.pause()

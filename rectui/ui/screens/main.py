@@ -10,8 +10,11 @@ failure becomes one notification line (with the token redacted) and the table ke
 
 from __future__ import annotations
 
+import asyncio
 import gc
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from datetime import datetime
 from typing import ClassVar
 
 from textual import events, on, work
@@ -28,6 +31,7 @@ from rectui.index import Opened, open_listing
 from rectui.listing.filter_spec import FilterSpec
 from rectui.plivo.client import PlivoClient, RetryNotice
 from rectui.plivo.errors import ValidationError
+from rectui.plivo.filters import RecordingFilter
 from rectui.plivo.models import Recording
 
 from .. import profiles
@@ -63,6 +67,17 @@ def breakpoint_classes(app: App[object]) -> dict[str, bool]:
     return classes
 
 
+def _discard(opening: asyncio.Task[Opened]) -> None:
+    """Stop an open nobody will take up; close its listing if it opened already."""
+
+    def close(task: asyncio.Task[Opened]) -> None:
+        if not task.cancelled() and task.exception() is None:
+            task.result().listing.close()
+
+    opening.add_done_callback(close)
+    opening.cancel()
+
+
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings("main", "player", "triage", "transcript")
     COMMANDS: ClassVar = {MainCommands, FilterCommands, SessionCommands}
@@ -73,6 +88,9 @@ class MainScreen(Screen[None]):
     """A filter opened from the server with at most this many rows is synced into the local
     index at once (a few dozen requests), so that it opens from there next time."""
     transcript_poll_s = POLL_S
+    FIRST_PAINT_WAIT_S: ClassVar[float] = 0.3
+    """How long the first frame may wait for the first listing (a slower server gets the
+    loading placeholder after this)."""
     """How often a transcript in progress is asked for again (tests make it quick)."""
 
     def __init__(
@@ -86,6 +104,10 @@ class MainScreen(Screen[None]):
         self.offline = False
         """The table shows the local index only: the server could not be reached."""
         self._resumed = False
+        self._paint_hold: ExitStack | None = ExitStack()
+        """Holds the first frame back until the first listing is open (`_release_first_paint`)."""
+        self._first_open: tuple[FilterSpec, asyncio.Task[Opened]] | None = None
+        """The first listing, opening since the screen started to be built (`_open`)."""
         self._problems_seen: tuple[int, int] = (0, 0)
         """(id of the listing, problems already reported) for the malformed-rows warning."""
 
@@ -93,6 +115,12 @@ class MainScreen(Screen[None]):
         # Textual sets the breakpoint classes on the first Resize, after styling and laying out
         # the screen without them; with them set now, that is done once.
         self.update_classes(breakpoint_classes(self.app))
+        # Frames of a screen still being built would only delay its first rows (each one costs
+        # as much as the rows' own); the first frame shows the listing, or the placeholder once
+        # FIRST_PAINT_WAIT_S has passed.
+        if self._paint_hold is not None:
+            self._paint_hold.enter_context(self.app.batch_update())
+        self._start_first_open()
         session = self.session
         utc = session.config.settings.utc
         yield StatusHeader(
@@ -149,6 +177,7 @@ class MainScreen(Screen[None]):
         # pause of 50 ms or more, also while keys were held). Listings come after: they must stay
         # collectable when a new filter replaces them.
         gc.freeze()
+        self.set_timer(self.FIRST_PAINT_WAIT_S, self._release_first_paint)
         self.load(self.session.spec)
         # Pages load in the table's own workers; malformed rows they bring are reported here.
         self.set_interval(1.0, self.check_problems)
@@ -174,7 +203,18 @@ class MainScreen(Screen[None]):
         # The full footer does not fit 80 columns; the compact one shows the keys that matter.
         self.query_one(KeyFooter).compact = event.size.width < COMPACT_FOOTER_BELOW
 
+    def _release_first_paint(self) -> None:
+        """Let frames paint again (once); the filter fields are built after the first frame."""
+        hold, self._paint_hold = self._paint_hold, None
+        if hold is not None:
+            hold.close()
+            self.call_after_refresh(self.sidebar.build)
+
     async def on_unmount(self) -> None:
+        if self._paint_hold is not None:
+            self._paint_hold.close()
+        if self._first_open is not None:
+            _discard(self._first_open[1])
         gc.unfreeze()  # what was frozen can go with the screen (tests run many apps in one process)
         # The screen owns the session's client: nothing else closes its connection pool. (The
         # table closes its listing itself when it unmounts.)
@@ -199,6 +239,12 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="listing", exit_on_error=False)
     async def _load(self, spec: FilterSpec, keep_cursor: bool) -> None:
+        try:
+            await self._open_and_show(spec, keep_cursor)
+        finally:
+            self._release_first_paint()
+
+    async def _open_and_show(self, spec: FilterSpec, keep_cursor: bool) -> None:
         # The screen opens the listing itself (rather than leaving it to the table) so that a
         # 400 can be put under the field it concerns, and so that a failed refresh leaves the
         # table showing what it had.
@@ -218,9 +264,7 @@ class MainScreen(Screen[None]):
             session.note(index.notice, "warning")
             index.notice = None
         try:
-            opened = await open_listing(
-                session.client, index, flt, now, margin=session.config.settings.index_margin
-            )
+            opened = await self._open(spec, flt, now)
         except BaseException as exc:
             if isinstance(exc, ValidationError):
                 text = session.redact(str(exc))
@@ -244,6 +288,29 @@ class MainScreen(Screen[None]):
         if listing.total == 0:
             self.detail.show(None)
         self.check_problems()
+
+    def _start_first_open(self) -> None:
+        # Its requests go out while the screen is still being built, and the server answers
+        # meanwhile (the first load, in on_mount, takes it up).
+        session = self.session
+        now = session.clock()
+        if not session.spec.problems(now):
+            opening = self._open_listing(session.spec.to_filter(now), now)
+            self._first_open = (session.spec, asyncio.create_task(opening))
+
+    def _open(self, spec: FilterSpec, flt: RecordingFilter, now: datetime) -> Awaitable[Opened]:
+        first, self._first_open = self._first_open, None
+        if first is not None:
+            first_spec, opening = first
+            if first_spec == spec:
+                return opening
+            _discard(opening)
+        return self._open_listing(flt, now)
+
+    async def _open_listing(self, flt: RecordingFilter, now: datetime) -> Opened:
+        session = self.session
+        margin = session.config.settings.index_margin
+        return await open_listing(session.client, session.index, flt, now, margin=margin)
 
     def _source_line(self, opened: Opened) -> str:
         """Where the rows come from, on the table's border: nothing when all is well."""
@@ -362,9 +429,9 @@ class MainScreen(Screen[None]):
         # A fresh listing (new data, quick ranges re-anchored to now), cursor kept in place.
         self.load(self.session.spec, keep_cursor=True)
 
-    def action_focus_filters(self) -> None:
+    async def action_focus_filters(self) -> None:
         self.add_class("-filters-open")
-        self.query_one("#f-range").focus()
+        await self.sidebar.focus_first_field()
 
     def action_escape(self) -> None:
         focused = self.focused

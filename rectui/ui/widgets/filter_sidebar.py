@@ -11,7 +11,8 @@ but by itself, so no other action ever sends what the user is still typing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
@@ -112,10 +113,38 @@ class FilterSidebar(VerticalScroll):
         self.applied = FilterSpec()
         """The filter in force: what the form shows before any edit, and what Esc reverts to."""
         self._pending: set[str] = set()
+        self._building = False
+        self._built = asyncio.Event()
 
     # -- layout ---------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The fields are about 40 widgets, the larger part of the screen's start: `build` mounts
+        # them once the screen has painted its first rows. Until then the filter in force
+        # (`applied`) stands for the form.
+        yield from ()
+
+    @property
+    def built(self) -> bool:
+        """Whether the fields are mounted (`build`)."""
+        return self._built.is_set()
+
+    async def build(self) -> None:
+        """Mount the fields (once; a second caller waits for the first), showing the filter in
+        force and any problem already found with it."""
+        if not self._building:
+            self._building = True
+            await self.mount_all(self._fields())
+            self._show(self.applied)
+            self._built.set()
+            self.validate()
+        await self._built.wait()
+
+    async def focus_first_field(self) -> None:
+        await self.build()
+        self._select("range").focus()
+
+    def _fields(self) -> Iterator[Widget]:
         yield FieldCaption("Time range", id="c-range", classes="group-title -first")
         yield FieldSelect(
             [(label, key) for key, label in RANGE_LABELS.items()],
@@ -150,30 +179,29 @@ class FilterSidebar(VerticalScroll):
             yield FieldMessage(id=f"e-{key}", classes="field-error")
 
         yield FieldCaption("Storage duration (days)", id="c-storage_days", classes="group-title")
-        with Horizontal(id="storage-row"):
-            yield FieldSelect(
+        yield Horizontal(
+            FieldSelect(
                 [(op, op) for op in STORAGE_OPS],
                 value="=",
                 allow_blank=False,
                 compact=True,
                 id="f-storage_op",
                 classes="filter-control",
-            )
-            yield TextInput(
+            ),
+            TextInput(
                 placeholder="days, e.g. 90",
                 compact=True,
                 id="f-storage_days",
                 classes="filter-control",
-            )
+            ),
+            id="storage-row",
+        )
         yield FieldMessage(id="e-storage_days", classes="field-error")
         yield Static(
             "Enter applies · ctrl+l clears · esc back", classes="field-note", id="sidebar-hint"
         )
         # Docked: on screen wherever the form is scrolled to. Two lines fit the narrow sidebar.
         yield Static("● Enter applies\n  Esc reverts", id="sidebar-pending", markup=False)
-
-    def on_mount(self) -> None:
-        self._refresh_range_note()
 
     # -- reading and writing the form ------------------------------------------------------------
 
@@ -185,6 +213,9 @@ class FilterSidebar(VerticalScroll):
 
     @property
     def spec(self) -> FilterSpec:
+        """What the form shows (the filter in force until the fields are built)."""
+        if not self.built:
+            return self.applied
         values = {key: self._input(key).value for _, key, _, _ in TEXT_FIELDS}
         return FilterSpec(
             range=str(self._select("range").value),
@@ -199,6 +230,13 @@ class FilterSidebar(VerticalScroll):
         """Show the spec in force (after applying, clearing, a preset) without re-applying; any
         edit not applied is dropped."""
         self.applied = spec
+        if self.built:
+            self._show(spec)
+        self._server_errors.clear()
+        self._range_before_storage = None
+        self.validate()
+
+    def _show(self, spec: FilterSpec) -> None:
         with self.prevent(Input.Changed, Select.Changed):
             self._select("range").value = self._range_shown = spec.range
             self._select("storage_op").value = spec.storage_op
@@ -207,9 +245,6 @@ class FilterSidebar(VerticalScroll):
             self._input("storage_days").value = spec.storage_days
             for _, key, _, _ in TEXT_FIELDS:
                 self._input(key).value = getattr(spec, key)
-        self._server_errors.clear()
-        self._range_before_storage = None
-        self.validate()
 
     # -- validation -----------------------------------------------------------------------------
 
@@ -275,6 +310,8 @@ class FilterSidebar(VerticalScroll):
         return None
 
     def _refresh_range_note(self) -> None:
+        if not self.built:
+            return
         spec = self.spec
         now = self.clock()
         note = self.query_one("#range-note", Static)
@@ -344,12 +381,13 @@ class FilterSidebar(VerticalScroll):
         """A quick range is complete by itself: apply it at once, as a user expects, but alone:
         the filter in force with this range, never the other edits still pending."""
         applied = replace(self.applied, range=key, since="", until="", storage_days="")
-        with self.prevent(Input.Changed, Select.Changed):
-            self._select("range").value = self._range_shown = key
-            self._input("since").value = ""
-            self._input("until").value = ""
-            if "storage_days" not in self._pending:
-                self._input("storage_days").value = ""
+        if self.built:
+            with self.prevent(Input.Changed, Select.Changed):
+                self._select("range").value = self._range_shown = key
+                self._input("since").value = ""
+                self._input("until").value = ""
+                if "storage_days" not in self._pending:
+                    self._input("storage_days").value = ""
         self._server_errors.clear()
         self._range_before_storage = None
         self.applied = applied
