@@ -68,6 +68,8 @@ async def test_wrong_token_401_says_so_and_never_shows_the_token(emu) -> None:
         assert "check the auth id and token" in message
         assert "r to retry" in message
         assert app.main.table.border_subtitle == "nothing loaded · r retries"
+        # The table says it too, where the rows would be (not "Loading recordings…").
+        assert "Could not load recordings: Authentication failed" in screen_text(app)
         await still_responsive(pilot)
         svg = app.export_screenshot()
         assert wrong not in svg and wrong not in screen_text(app) and wrong not in message

@@ -250,3 +250,23 @@ async def test_the_example_preset_returns_rows_against_the_demo() -> None:
                     listing = Listing(client, flt, now=NOW)
                     assert await listing.open() > 0, (name, age)
                     listing.close()
+
+
+async def test_the_first_frame_waits_for_a_slow_server_only_so_long() -> None:
+    # The first frame waits for the first listing (its rows are what the user came for), but
+    # against a server that does not answer, the screen paints its placeholder after
+    # FIRST_PAINT_WAIT_S and builds the filter fields; / reaches them at once in any case.
+    with serve(seed=7, count=300, now=NOW) as emu:
+        gate = emu.emulator.hold("/Recording/", method="GET")
+        app = make_app(emu)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await pilot.press("slash")
+            assert app.focused is app.query_one("#f-range")
+            await gate.until_held(1)
+            await until(pilot, lambda: app.main.sidebar.built, "the filter fields")
+            assert "Loading recordings…" in table_lines(app)[1]
+            assert "Time range" in screen_text(app)
+            gate.release()
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.focused is app.main.table and app.main.table.current is not None

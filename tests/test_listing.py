@@ -288,6 +288,28 @@ async def test_random_access_fetches_only_the_pages_holding_the_rows(
     assert listing.get(-1) is None and listing.get(listing.total) is None
 
 
+async def test_a_first_screens_pages_are_asked_for_while_the_windows_open(
+    emu: Emulator, client: PlivoClient
+) -> None:
+    # A first screen of 50 rows: the newest window's pages at 20 and 40 go out as soon as its
+    # total is known, with nobody asking for rows (the table asks only once every window's
+    # total is in, a round trip later).
+    listing = Listing(client, last_days(400), now=NOW, first_rows=50)
+    await listing.open()
+    assert listing.window_totals[0] >= 50
+
+    keys = page_keys(await settled(emu, 14 + 2))
+    newest = listing.windows[0][0]
+    assert newest is not None
+    later_pages = sorted(key for key in keys if key[1] > 0)
+    assert later_pages == [
+        (newest.strftime("%Y-%m-%d %H:%M:%S"), 20),
+        (newest.strftime("%Y-%m-%d %H:%M:%S"), 40),
+    ]
+    await listing.ensure(0, 50)  # shares those requests
+    assert listing.requests_made == 16 and listing.is_loaded(0, 50)
+
+
 async def test_concurrent_overlapping_ensures_fetch_each_page_once(
     emu: Emulator, client: PlivoClient
 ) -> None:

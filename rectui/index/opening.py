@@ -39,9 +39,10 @@ async def open_listing(
     now: datetime,
     *,
     margin: timedelta = DEFAULT_MARGIN,
+    first_rows: int = 0,
 ) -> Opened:
     """An opened listing for `flt`. Raises what `Listing.open()` raises, except NetworkError
-    when the index can answer instead."""
+    when the index can answer instead. `first_rows`: see `Listing.first_rows`."""
     if index is not None and IndexedListing.is_warm(index, flt, now):
         warm = IndexedListing(index, client, flt, now=now, margin=margin)
         try:
@@ -49,7 +50,7 @@ async def open_listing(
             return Opened(warm, "index", warm.as_of)
         except NetworkError:
             return await _offline(client, index, flt, now)
-    listing = Listing(client, flt, now=now)
+    listing = Listing(client, flt, now=now, first_rows=first_rows)
     try:
         await listing.open()
     except NetworkError:

@@ -119,6 +119,7 @@ class Listing:
         *,
         now: datetime | None = None,
         max_concurrency: int | None = None,
+        first_rows: int = 0,
     ):
         max_concurrency = client.max_concurrency if max_concurrency is None else max_concurrency
         if max_concurrency < 1:
@@ -140,6 +141,10 @@ class Listing:
         self._inflight: dict[tuple[int, int], tuple[int, asyncio.Task[None]]] = {}
         self._open_task: asyncio.Task[None] | None = None
         self._closed = False
+        self.first_rows = first_rows
+        """Rows a first screen shows: the first window's pages holding them are asked for as soon
+        as its total is known, not one round trip after every window's (a first screen is
+        usually all in the newest window)."""
         self.requests_made = 0
         """HTTP page requests this listing has sent (a client-level retry counts once)."""
         self.problems: list[str] = []
@@ -331,6 +336,10 @@ class Listing:
         if self._closed or win.generation != generation or win.deleting:
             return  # stale: the offsets may predate a deletion, or nobody wants it any more
         self._store(win, offset, page)
+        if offset == 0 and w == 0:
+            for first_screen in range(PAGE_SIZE, min(self.first_rows, win.known_total), PAGE_SIZE):
+                if not self._page_loaded(0, first_screen):
+                    self._page_task(0, first_screen)
 
     def _store(self, win: _Window, offset: int, page: RecordingPage) -> None:
         if win.total is None:

@@ -259,6 +259,8 @@ class MainScreen(Screen[None]):
         previous = self.table.listing
         previous_total = previous.total if previous is not None and previous.is_open else None
         self.header.set_total(previous_total, loading=True)
+        if previous is None:
+            self.table.say_no_listing("Loading recordings…")
         index = session.index
         if index is not None and index.notice:
             session.note(index.notice, "warning")
@@ -310,7 +312,11 @@ class MainScreen(Screen[None]):
     async def _open_listing(self, flt: RecordingFilter, now: datetime) -> Opened:
         session = self.session
         margin = session.config.settings.index_margin
-        return await open_listing(session.client, session.index, flt, now, margin=margin)
+        # The table shows at most a screen's height of rows.
+        first_rows = self.app.size.height
+        return await open_listing(
+            session.client, session.index, flt, now, margin=margin, first_rows=first_rows
+        )
 
     def _source_line(self, opened: Opened) -> str:
         """Where the rows come from, on the table's border: nothing when all is well."""
@@ -343,6 +349,7 @@ class MainScreen(Screen[None]):
         self.header.set_total(previous_total)
         if previous_total is None:
             self.table.border_subtitle = "nothing loaded · r retries"
+            self.table.say_no_listing(f"Could not load recordings: {message}", failed=True)
         else:
             self.table.border_subtitle = "previous results · r retries"
         self.session.note(message, "error")

@@ -254,18 +254,25 @@ def cell_text(recording: Recording, key: str, width: int | None, utc: bool, now:
     return _plain(getattr(recording, attr.get(key, "recording_id")))
 
 
-def measure(
-    rows: Iterable[Recording], names: Iterable[str], utc: bool, now: datetime
+def text_widths(
+    recording: Recording, names: Iterable[str], utc: bool, now: datetime
 ) -> dict[str, int]:
-    """The widest text of each column over `rows` (what `layout_columns` calls measured)."""
-    keys = [key for key in names if key not in ("added",)]  # always as wide as its format
-    widest: dict[str, int] = {}
-    for recording in rows:
-        for key in keys:
-            length = cell_len(cell_text(recording, key, None, utc, now))
-            if length > widest.get(key, 0):
-                widest[key] = length
-    return widest
+    """How wide each column's text is for one recording (`widest` combines rows)."""
+    # "added" is left out: it is always as wide as its format.
+    return {
+        key: cell_len(cell_text(recording, key, None, utc, now)) for key in names if key != "added"
+    }
+
+
+def widest(rows: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """The widest text of each column over rows' `text_widths` (what `layout_columns` calls
+    measured)."""
+    out: dict[str, int] = {}
+    for widths in rows:
+        for key, length in widths.items():
+            if length > out.get(key, 0):
+                out[key] = length
+    return out
 
 
 _MIDDLE_CUT = {"from", "to", "id", "owner"}

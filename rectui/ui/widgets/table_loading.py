@@ -43,6 +43,7 @@ class LoadingTable(TableView):
             old.close()
         self._listing = listing
         self._strips.clear()
+        self._widths.clear()  # new rows, and a new `now` for their days and costs
         self._now = self._clock()
         # Where to put the cursor and viewport once the new listing knows its total.
         self._restore = (self.cursor_index, self.scroll_offset.y) if keep_cursor else (0, 0)

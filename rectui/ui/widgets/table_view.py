@@ -39,9 +39,10 @@ from .table_layout import (
     fit,
     header_text,
     layout_columns,
-    measure,
     safe_text,
+    text_widths,
     unavailable_reason,
+    widest,
 )
 from .table_messages import Highlighted
 from .table_render import COMPONENTS, RowPaint, overlay
@@ -114,10 +115,15 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
         self._search = TableSearch()
         self._sort_loading: SortLoading | None = None
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(self.STRIP_CACHE_SIZE)
+        self._widths: LRUCache[tuple[str, tuple[str, ...], bool], dict[str, int]] = LRUCache(
+            self.STRIP_CACHE_SIZE
+        )
+        """Each row's text widths (`_relayout`): a one-row scroll measures one row, not all."""
         self._header: Strip | None = None
         self._now = clock()
         self._restore: tuple[int, int] | None = None
         self._ready = False
+        self._no_listing: tuple[str, bool] = ("No listing", False)
 
     # -- what it shows ----------------------------------------------------------------------
 
@@ -165,6 +171,12 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
         """(column, descending) of the rows shown: the listing's order."""
         return sort_order_of(self._listing)
 
+    def say_no_listing(self, text: str, *, failed: bool = False) -> None:
+        """What the table says while it has no listing: that one is loading, or why none
+        could be loaded."""
+        self._no_listing = (text, failed)
+        self.refresh()
+
     def show_sort_loading(self, loading: SortLoading | None) -> None:
         """Say on the table's last line that every row is loading for a sort (None: done)."""
         self._sort_loading = loading
@@ -198,13 +210,21 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
         width = max(1, self.scrollable_content_region.width)
         top = self.scroll_offset.y
         shown = (self._recording_at(i) for i in range(top, top + self._visible_rows()))
-        rows = [row for row in shown if row is not None]
-        measured = measure(rows, self._columns, self._utc, self._now) if rows else None
+        rows = [self._text_widths(row) for row in shown if row is not None]
+        measured = widest(rows) if rows else None
         layout = layout_columns(width, self._columns, measured, self.sorted_by)
         if layout != self._layout:
             self._layout = layout
             self._invalidate()
         self.virtual_size = Size(width, self._virtual_height())
+
+    def _text_widths(self, recording: Recording) -> dict[str, int]:
+        key = (recording.recording_id, self._columns, self._utc)
+        widths = self._widths.get(key)
+        if widths is None:
+            widths = text_widths(recording, self._columns, self._utc, self._now)
+            self._widths.set(key, widths)
+        return widths
 
     def _virtual_height(self) -> int:
         # The header, the rows (or an empty table's status), and the status line if shown.
@@ -376,7 +396,8 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
             text = f"Could not load recordings: {self._loads.open_error} (r retries)"
             name = "recording-table--failed"
         elif listing is None:
-            text, name = "No listing", "recording-table--placeholder"
+            text, failed = self._no_listing
+            name = "recording-table--failed" if failed else "recording-table--placeholder"
         elif not listing.is_open:
             text, name = "Loading recordings…", "recording-table--placeholder"
         else:
