@@ -211,8 +211,9 @@ class MainScreen(Screen[None]):
             self.call_after_refresh(self.sidebar.build)
 
     async def on_unmount(self) -> None:
-        if self._paint_hold is not None:
-            self._paint_hold.close()
+        hold, self._paint_hold = self._paint_hold, None
+        if hold is not None:
+            hold.close()
         if self._first_open is not None:
             _discard(self._first_open[1])
         gc.unfreeze()  # what was frozen can go with the screen (tests run many apps in one process)
