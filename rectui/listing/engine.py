@@ -335,11 +335,11 @@ class Listing:
             )
         if self._closed or win.generation != generation or win.deleting:
             return  # stale: the offsets may predate a deletion, or nobody wants it any more
+        opening = win.total is None
         self._store(win, offset, page)
-        if offset == 0 and w == 0:
+        if opening and w == 0:
             for first_screen in range(PAGE_SIZE, min(self.first_rows, win.known_total), PAGE_SIZE):
-                if not self._page_loaded(0, first_screen):
-                    self._page_task(0, first_screen)
+                self._page_task(0, first_screen)
 
     def _store(self, win: _Window, offset: int, page: RecordingPage) -> None:
         if win.total is None:

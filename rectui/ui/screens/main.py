@@ -88,10 +88,10 @@ class MainScreen(Screen[None]):
     """A filter opened from the server with at most this many rows is synced into the local
     index at once (a few dozen requests), so that it opens from there next time."""
     transcript_poll_s = POLL_S
+    """How often a transcript in progress is asked for again (tests make it quick)."""
     FIRST_PAINT_WAIT_S: ClassVar[float] = 0.3
     """How long the first frame may wait for the first listing (a slower server gets the
     loading placeholder after this)."""
-    """How often a transcript in progress is asked for again (tests make it quick)."""
 
     def __init__(
         self, session: Session, *, client_factory: ClientFactory, make_player: PlayerFactory
@@ -106,7 +106,7 @@ class MainScreen(Screen[None]):
         self._resumed = False
         self._paint_hold: ExitStack | None = ExitStack()
         """Holds the first frame back until the first listing is open (`_release_first_paint`)."""
-        self._first_open: tuple[FilterSpec, asyncio.Task[Opened]] | None = None
+        self._first_open: tuple[Session, FilterSpec, asyncio.Task[Opened]] | None = None
         """The first listing, opening since the screen started to be built (`_open`)."""
         self._problems_seen: tuple[int, int] = (0, 0)
         """(id of the listing, problems already reported) for the malformed-rows warning."""
@@ -171,7 +171,6 @@ class MainScreen(Screen[None]):
         """Marking, bulk delete, export, costs, sorting, syncing (rectui/ui/triage.py)."""
         self.table.border_title = "Recordings"
         self.table.focus()
-        self.session.client.on_retry = self._server_retrying
         # What is built by now (Textual, the stylesheet, this screen) lives as long as the
         # screen: out of the collector's way, a full collection no longer rescans it (each was a
         # pause of 50 ms or more, also while keys were held). Listings come after: they must stay
@@ -205,17 +204,19 @@ class MainScreen(Screen[None]):
 
     def _release_first_paint(self) -> None:
         """Let frames paint again (once); the filter fields are built after the first frame."""
-        hold, self._paint_hold = self._paint_hold, None
-        if hold is not None:
-            hold.close()
+        if self._end_paint_hold():
             self.call_after_refresh(self.sidebar.build)
 
-    async def on_unmount(self) -> None:
+    def _end_paint_hold(self) -> bool:
         hold, self._paint_hold = self._paint_hold, None
         if hold is not None:
             hold.close()
+        return hold is not None
+
+    async def on_unmount(self) -> None:
+        self._end_paint_hold()
         if self._first_open is not None:
-            _discard(self._first_open[1])
+            _discard(self._first_open[2])
         gc.unfreeze()  # what was frozen can go with the screen (tests run many apps in one process)
         # The screen owns the session's client: nothing else closes its connection pool. (The
         # table closes its listing itself when it unmounts.)
@@ -261,14 +262,17 @@ class MainScreen(Screen[None]):
         previous_total = previous.total if previous is not None and previous.is_open else None
         self.header.set_total(previous_total, loading=True)
         if previous is None:
-            self.table.say_no_listing("Loading recordings…")
+            self.table.show_open_failure(None)  # loading again
         index = session.index
         if index is not None and index.notice:
             session.note(index.notice, "warning")
             index.notice = None
+        opening = self._open(spec, flt, now)
         try:
-            opened = await self._open(spec, flt, now)
+            opened = await opening
         except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError) and isinstance(opening, asyncio.Task):
+                _discard(opening)  # it may have opened just before this worker was cancelled
             if isinstance(exc, ValidationError):
                 text = session.redact(str(exc))
                 if self.sidebar.show_server_error(text):
@@ -296,16 +300,17 @@ class MainScreen(Screen[None]):
         # Its requests go out while the screen is still being built, and the server answers
         # meanwhile (the first load, in on_mount, takes it up).
         session = self.session
+        session.client.on_retry = self._server_retrying
         now = session.clock()
         if not session.spec.problems(now):
             opening = self._open_listing(session.spec.to_filter(now), now)
-            self._first_open = (session.spec, asyncio.create_task(opening))
+            self._first_open = (session, session.spec, asyncio.create_task(opening))
 
     def _open(self, spec: FilterSpec, flt: RecordingFilter, now: datetime) -> Awaitable[Opened]:
         first, self._first_open = self._first_open, None
         if first is not None:
-            first_spec, opening = first
-            if first_spec == spec:
+            first_session, first_spec, opening = first
+            if first_session is self.session and first_spec == spec:
                 return opening
             _discard(opening)
         return self._open_listing(flt, now)
@@ -350,7 +355,7 @@ class MainScreen(Screen[None]):
         self.header.set_total(previous_total)
         if previous_total is None:
             self.table.border_subtitle = "nothing loaded · r retries"
-            self.table.say_no_listing(f"Could not load recordings: {message}", failed=True)
+            self.table.show_open_failure(message)
         else:
             self.table.border_subtitle = "previous results · r retries"
         self.session.note(message, "error")

@@ -113,8 +113,8 @@ class FilterSidebar(VerticalScroll):
         self.applied = FilterSpec()
         """The filter in force: what the form shows before any edit, and what Esc reverts to."""
         self._pending: set[str] = set()
-        self._building = False
-        self._built = asyncio.Event()
+        self._building: asyncio.Future[None] | None = None
+        self._built = False
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -127,22 +127,24 @@ class FilterSidebar(VerticalScroll):
     @property
     def built(self) -> bool:
         """Whether the fields are mounted (`build`)."""
-        return self._built.is_set()
+        return self._built
 
     async def build(self) -> None:
-        """Mount the fields (once; a second caller waits for the first), showing the filter in
-        force and any problem already found with it."""
-        if not self._building:
-            self._building = True
-            await self.mount_all(self._fields())
-            self._show(self.applied)
-            self._built.set()
-            self.validate()
-        await self._built.wait()
+        """Mount the fields, once: every caller waits for the same mount (and sees it fail)."""
+        if self._building is None:
+            self._building = asyncio.ensure_future(self._mount_fields())
+        await asyncio.shield(self._building)
+
+    async def _mount_fields(self) -> None:
+        await self.mount_all(self._fields())
+        self._show(self.applied)
+        self._built = True
+        self.validate()  # the filter in force and any problem already found with it
 
     async def focus_first_field(self) -> None:
         await self.build()
-        self._select("range").focus()
+        # Now, not deferred like focus(): keys typed right after must land in the field.
+        self.screen.set_focus(self._select("range"))
 
     def _fields(self) -> Iterator[Widget]:
         yield FieldCaption("Time range", id="c-range", classes="group-title -first")

@@ -42,6 +42,7 @@ class LoadingTable(TableView):
         if old is not None and old is not listing:
             old.close()
         self._listing = listing
+        self._open_failure = None
         self._strips.clear()
         self._widths.clear()  # new rows, and a new `now` for their days and costs
         self._now = self._clock()

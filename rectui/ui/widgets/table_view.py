@@ -123,7 +123,7 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
         self._now = clock()
         self._restore: tuple[int, int] | None = None
         self._ready = False
-        self._no_listing: tuple[str, bool] = ("No listing", False)
+        self._open_failure: str | None = None
 
     # -- what it shows ----------------------------------------------------------------------
 
@@ -171,10 +171,9 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
         """(column, descending) of the rows shown: the listing's order."""
         return sort_order_of(self._listing)
 
-    def say_no_listing(self, text: str, *, failed: bool = False) -> None:
-        """What the table says while it has no listing: that one is loading, or why none
-        could be loaded."""
-        self._no_listing = (text, failed)
+    def show_open_failure(self, text: str | None) -> None:
+        """Why no listing could be opened for the table (None: one is loading again)."""
+        self._open_failure = text
         self.refresh()
 
     def show_sort_loading(self, loading: SortLoading | None) -> None:
@@ -392,16 +391,14 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
     def _render_status(self, width: int) -> Strip:
         """The single line an empty table shows instead of rows."""
         listing = self._listing
-        if self._loads.open_error is not None:
-            text = f"Could not load recordings: {self._loads.open_error} (r retries)"
-            name = "recording-table--failed"
-        elif listing is None:
-            text, failed = self._no_listing
-            name = "recording-table--failed" if failed else "recording-table--placeholder"
-        elif not listing.is_open:
-            text, name = "Loading recordings…", "recording-table--placeholder"
-        else:
+        error = self._loads.open_error
+        failure = f"{error} (r retries)" if error is not None else self._open_failure
+        if listing is not None and listing.is_open:
             text, name = "No recordings match the filter", "recording-table--placeholder"
+        elif failure is not None:
+            text, name = f"Could not load recordings: {failure}", "recording-table--failed"
+        else:
+            text, name = "Loading recordings…", "recording-table--placeholder"
         style = self.rich_style + overlay(self.get_component_rich_style(name))
         text = " " * MARK_WIDTH + safe_text(text)
         return Strip([Segment(fit(text, width), style)], width)
