@@ -30,9 +30,10 @@ class KeyFooter(Footer):
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
-            if isinstance(widget, FooterKey):
-                # A FooterKey starts compact (its reactive's default) until data_bind sets the
-                # footer's value as it mounts: two restyles of every key of every rebuild.
+            # A FooterKey starts compact (its reactive's default) until data_bind sets the
+            # footer's value as it mounts: two restyles of every key of every rebuild. (The
+            # palette's key is not bound: it stays compact.)
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
                 widget.set_reactive(FooterKey.compact, self.compact)
                 widget.set_class(self.compact, "-compact", update=False)
             yield widget
