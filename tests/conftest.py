@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +22,17 @@ import pytest
 from textual.app import App
 
 from rectui.emulator import Emulator, EmulatorThread, RunningEmulator
+
+# Where PYTHONDONTWRITEBYTECODE is set (as on CI), each of the few hundred `python -m rectui`
+# processes the suite starts would compile rectui's modules again (about 0.1 s of CPU each), and
+# each xdist worker its test modules (about 2 s): the suite's processes keep what they compile.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+# The suite's servers are all plain HTTP on loopback, so its processes need no CA bundle, and
+# loading one is a fifth of every `rectui` command's start (httpx makes its TLS context when a
+# client is made, https or not). No CA is trusted instead: an https request would fail to verify.
+os.environ.pop("SSL_CERT_FILE", None)
+os.environ["SSL_CERT_DIR"] = os.devnull
 
 EMULATOR_SEED = 7
 EMULATOR_COUNT = 2000
