@@ -77,8 +77,10 @@ test)
     install_python_packages
     .venv/bin/ruff check .
     .venv/bin/mypy  # strict on the core packages; see [tool.mypy] in pyproject.toml
-    # One worker per core: the tests wait on states, never on the clock, so they hold under it.
-    exec .venv/bin/python -m pytest -n auto "${@:2}"
+    # Three workers per two cores: the tests wait on states, never on the clock, so they hold
+    # under it, and a worker spends much of its time waiting (real-time audio, child processes,
+    # Textual's idle checks between keys), which one worker per core left as an idle core.
+    exec .venv/bin/python -m pytest -n $(( ($(nproc) * 3 + 1) / 2 )) "${@:2}"
     ;;
 *)
     echo "usage: bash dev.sh demo | bash dev.sh test [pytest args]" >&2
