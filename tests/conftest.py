@@ -23,9 +23,10 @@ from textual.app import App
 
 from rectui.emulator import Emulator, EmulatorThread, RunningEmulator
 
-# Where PYTHONDONTWRITEBYTECODE is set (as on CI), each of the few hundred `python -m rectui`
-# processes the suite starts would compile rectui's modules again (about 0.1 s of CPU each), and
-# each xdist worker its test modules (about 2 s): the suite's processes keep what they compile.
+# Where PYTHONDONTWRITEBYTECODE is set (it is on our machines), each of the few hundred
+# `python -m rectui` processes the suite starts would compile rectui's modules again (about 0.1 s
+# of CPU each), and each xdist worker its test modules (about 2 s): the suite's processes keep
+# what they compile.
 sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 # The suite's servers are all plain HTTP on loopback, so its processes need no CA bundle, and
