@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import re
 import signal
 import sys
@@ -168,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ValueError as exc:
         parser.error(str(exc))
+    # The recordings live as long as the server: out of the collector's way, a full collection
+    # no longer walks all of them (at 1,000,000 that made the first requests 4× slower).
+    gc.collect()
+    gc.freeze()
     for warning in emulator.data_warnings:
         print(f"rectui emulator: warning: --data: {warning}", file=sys.stderr)
     try:
