@@ -120,6 +120,7 @@ class MainScreen(Screen[None]):
         # FIRST_PAINT_WAIT_S has passed.
         if self._paint_hold is not None:
             self._paint_hold.enter_context(self.app.batch_update())
+        self.session.client.on_retry = self._server_retrying  # before the first request goes out
         self._start_first_open()
         session = self.session
         utc = session.config.settings.utc
@@ -301,7 +302,6 @@ class MainScreen(Screen[None]):
         # Its requests go out while the screen is still being built, and the server answers
         # meanwhile (the first load, in on_mount, takes it up).
         session = self.session
-        session.client.on_retry = self._server_retrying
         now = session.clock()
         if not session.spec.problems(now):
             opening = self._open_listing(session.spec.to_filter(now), now)
