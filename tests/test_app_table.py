@@ -3,6 +3,7 @@ naming the filter, the detail pane naming the owner, find with n / N, sort by an
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 from datetime import timedelta
@@ -29,6 +30,7 @@ from rectui.listing.filter_spec import FilterSpec
 from rectui.plivo.auth import Credentials
 from rectui.plivo.client import PlivoClient
 from rectui.ui.commands import palette
+from rectui.ui.widgets.filter_sidebar import FieldSelect
 
 SIP = "sip:dave.from.support@phone.plivo.com"
 
@@ -280,3 +282,23 @@ async def test_the_filters_take_keys_at_once_even_before_their_fields_are_built(
             await pilot.press("escape")
             await settle(pilot)
             assert app.focused is app.main.table and app.main.table.current is not None
+
+
+async def test_quitting_while_the_filter_fields_are_built_leaves_no_error() -> None:
+    # The fields are mounted after the first frame, so a quick q can close the app midway;
+    # a traceback on the way out is still a crash to the user.
+    with serve(seed=7, count=300, now=NOW) as emu:
+        gate = emu.emulator.hold("/Recording/", method="GET")
+        app = make_app(emu)
+        async with app.run_test(size=(160, 40)):
+            await gate.until_held(1)
+            building = asyncio.ensure_future(app.main.sidebar.build())
+            for _ in range(100):  # bounded: a few turns of the loop start the mount
+                if app.query(FieldSelect):
+                    break
+                await asyncio.sleep(0)
+            # The fields are in the DOM, their Mount still to come.
+            assert app.query(FieldSelect) and not app.main.sidebar.built
+            await app.run_action("quit")
+            gate.release()
+        assert building.done() and app.return_code == 0

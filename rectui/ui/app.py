@@ -22,6 +22,7 @@ from .playback import PlayerFactory
 from .screens import HelpScreen
 from .screens.main import ClientFactory, MainScreen
 from .session import Clock, Notes, Session
+from .widgets.filter_sidebar import FilterSidebar
 
 INDEXED_CLIENT: ClientFactory = partial(client_for, indexed=True)
 """How a profile switch builds its client: writing through to the account's local index."""
@@ -92,6 +93,14 @@ class RectuiApp(App[None]):
         super().notify(
             safe_text(message), title=title, severity=severity, timeout=timeout, markup=markup
         )
+
+    async def action_quit(self) -> None:
+        # The filter fields are mounted just after the first frame. Closing the app midway
+        # would tear them down while Textual's Selects are still mounting, and those raise.
+        # (Queried: a key can come before the screen's on_mount names the sidebar.)
+        for sidebar in self.main.query(FilterSidebar):
+            await sidebar.finish_building()
+        await super().action_quit()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

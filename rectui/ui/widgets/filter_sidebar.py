@@ -135,6 +135,11 @@ class FilterSidebar(VerticalScroll):
             self._building = asyncio.ensure_future(self._mount_fields())
         await asyncio.shield(self._building)
 
+    async def finish_building(self) -> None:
+        """Wait for a mount of the fields already under way (none is started)."""
+        if self._building is not None:
+            await asyncio.wait([self._building])
+
     async def _mount_fields(self) -> None:
         await self.mount_all(self._fields())
         self._show(self.applied)
