@@ -22,6 +22,7 @@ from textual.app import App, ComposeResult
 from textual.binding import ActiveBinding, BindingType
 from textual.containers import Container, Horizontal
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
@@ -426,6 +427,17 @@ class MainScreen(Screen[None]):
     def _task_closed(self) -> None:
         if self.focused is None or self.triage.panel in self.focused.ancestors_with_self:
             self.table.focus()
+
+    def watch_focused(self, focused: Widget | None) -> None:
+        # The filters' accent border is a class set as focus enters or leaves them, restyling
+        # the sidebar alone (no rule below it reads the class): for `:focus-within`, or a class
+        # changed the usual way, Textual restyles all its widgets (about 200), the former on
+        # each focus move inside it.
+        sidebar = self.query_one("#filters", FilterSidebar)
+        inside = focused is not None and sidebar in focused.ancestors_with_self
+        if inside != sidebar.has_class("-focus-within"):
+            sidebar.set_class(inside, "-focus-within", update=False)
+            self.app.stylesheet.update_nodes([sidebar], animate=True)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # On narrow terminals the filters are an overlay that folds away once focus leaves it.

@@ -296,7 +296,8 @@ class FilterSidebar(VerticalScroll):
             control.set_class(
                 key in pending or (key == "storage_op" and "storage_days" in pending), "-pending"
             )
-        self.set_class(bool(pending), "-pending")
+        # On the hint, not the sidebar: a class on the sidebar restyles each of its widgets.
+        self.query_one("#sidebar-pending").set_class(bool(pending), "-shown")
         self.refresh_bindings()  # esc: revert while something is pending, back otherwise
 
     def show_server_error(self, text: str) -> bool:
