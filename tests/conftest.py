@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 from textual.app import App
+from textual.css.model import RuleSet
+from textual.css.stylesheet import Stylesheet
 
 from rectui.emulator import Emulator, EmulatorThread, RunningEmulator
 
@@ -34,6 +36,32 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 # client is made, https or not). No CA is trusted instead: an https request would fail to verify.
 os.environ.pop("SSL_CERT_FILE", None)
 os.environ["SSL_CERT_DIR"] = os.devnull
+
+# Each app a test starts parses the same CSS again (Textual's own cache of parsed rules belongs to
+# one app's stylesheet): a tenth of an app's start and first settle. A process-wide cache keyed as
+# Textual keys its own, plus the theme's variables that its own cache is cleared for, parses each
+# source once per worker. The rules are only read once parsed (Textual reuses them within an app).
+_parsed_rules: dict[tuple[object, ...], list[RuleSet]] = {}
+_parse_rules = Stylesheet._parse_rules
+
+
+def _parse_rules_once(
+    self: Stylesheet,
+    css: str,
+    read_from: Any,
+    is_default_rules: bool = False,
+    tie_breaker: int = 0,
+    scope: str = "",
+) -> list[RuleSet]:
+    key = (tuple(self._variables.items()), css, read_from, is_default_rules, tie_breaker, scope)
+    rules = _parsed_rules.get(key)
+    if rules is None:
+        rules = _parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+        _parsed_rules[key] = rules
+    return rules
+
+
+Stylesheet._parse_rules = _parse_rules_once  # type: ignore[method-assign]
 
 EMULATOR_SEED = 7
 EMULATOR_COUNT = 2000
