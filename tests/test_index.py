@@ -3,8 +3,10 @@ emulator's request log."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
+import shutil
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -64,6 +66,32 @@ def store(tmp_path: Path, emu: Emulator) -> Iterator[IndexStore]:
     opened.close()
 
 
+@pytest.fixture(scope="module")
+def cold_index(served: RunningEmulator, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The index file a cold sync over the last 400 days leaves, made once: most tests here
+    start from it (`synced`), and a cold sync of 3,000 recordings is most of their time."""
+    served.emulator.reset()
+    path = index_path(tmp_path_factory.mktemp("cold"), served.auth_id)
+    store = IndexStore(path, served.auth_id)
+    try:
+        asyncio.run(sync(served, store))
+    finally:
+        store.close()
+    assert not os.path.exists(f"{path}-wal")  # the file alone holds it all
+    return path
+
+
+@pytest.fixture
+def synced(tmp_path: Path, emu: Emulator, cold_index: Path) -> Iterator[IndexStore]:
+    """The `store` of a test after `await sync(served, store)`: a copy of `cold_index`."""
+    path = index_path(tmp_path, emu.account.auth_id)
+    path.parent.mkdir(parents=True)
+    shutil.copyfile(cold_index, path)
+    opened = IndexStore(path, emu.account.auth_id)
+    yield opened
+    opened.close()
+
+
 def client_for(served: RunningEmulator) -> PlivoClient:
     return PlivoClient(Credentials(served.auth_id, served.auth_token), base_url=served.base_url)
 
@@ -106,18 +134,17 @@ async def test_cold_sync_holds_every_recording_and_warm_refresh_only_validates(
 
 
 async def test_deletions_elsewhere_are_found_with_few_requests(
-    served: RunningEmulator, emu: Emulator, store: IndexStore
+    served: RunningEmulator, emu: Emulator, synced: IndexStore
 ) -> None:
-    await sync(served, store)
     victims = sorted(server_ids(emu, NOW - SPAN + timedelta(days=2)))[::397][:5]
     async with client_for(served) as other:  # another client: the index is not told
         for rid in victims:
             assert await other.delete_recording(rid)
-    assert set(victims) <= index_ids(store)
+    assert set(victims) <= index_ids(synced)
 
-    requests = await sync(served, store)
-    assert index_ids(store) == server_ids(emu)
-    assert not set(victims) & index_ids(store)
+    requests = await sync(served, synced)
+    assert index_ids(synced) == server_ids(emu)
+    assert not set(victims) & index_ids(synced)
     # Each deletion costs one bisection step per halving of a window down to one page.
     per_window = COUNT // WINDOWS + 1
     bound = WINDOWS + open_pages(emu) + len(victims) * (math.ceil(math.log2(per_window)) + 2)
@@ -125,40 +152,37 @@ async def test_deletions_elsewhere_are_found_with_few_requests(
 
 
 async def test_open_window_picks_up_new_recordings(
-    served: RunningEmulator, emu: Emulator, store: IndexStore
+    served: RunningEmulator, emu: Emulator, synced: IndexStore
 ) -> None:
-    await sync(served, store)
     later = NOW + timedelta(hours=1)
     new = StoredRecording("late-one", datetime_to_us(NOW), emu.account.auth_id, "normal", "mp3",
                           61_000.0)  # fmt: skip
     emu.store.add(new)
-    await sync(served, store, now=later)
-    assert "late-one" in store.ids(ACCOUNT, to_us(NOW - SPAN), to_us(later))
+    await sync(served, synced, now=later)
+    assert "late-one" in synced.ids(ACCOUNT, to_us(NOW - SPAN), to_us(later))
 
 
 async def test_a_late_recording_in_a_sealed_window_unseals_and_refetches_it(
-    served: RunningEmulator, emu: Emulator, store: IndexStore
+    served: RunningEmulator, emu: Emulator, synced: IndexStore
 ) -> None:
-    await sync(served, store)
     old = NOW - timedelta(days=100)
     emu.store.add(StoredRecording("very-late", datetime_to_us(old), emu.account.auth_id,
                                   "normal", "wav", 5_000.0))  # fmt: skip
-    await sync(served, store)
-    assert index_ids(store) == server_ids(emu)
+    await sync(served, synced)
+    assert index_ids(synced) == server_ids(emu)
     # ...and the refetched window is sealed again: the next refresh only validates.
-    assert await sync(served, store) == WINDOWS + open_pages(emu)
+    assert await sync(served, synced) == WINDOWS + open_pages(emu)
 
 
 async def test_a_filtered_scope_uses_the_account_wide_sync(
-    served: RunningEmulator, emu: Emulator, store: IndexStore
+    served: RunningEmulator, emu: Emulator, synced: IndexStore
 ) -> None:
-    await sync(served, store)
     owner = emu.subaccounts[0].auth_id
     scope = Scope.of(RecordingFilter(subaccount=owner))
-    requests = await sync(served, store, scope)
+    requests = await sync(served, synced, scope)
     assert requests == WINDOWS + open_pages(emu, owner=owner)
     expected = {r.recording_id for r in emu.store.snapshot(owner) if r.add_time >= NOW - SPAN}
-    assert store.ids(scope, to_us(NOW - SPAN), to_us(NOW)) == expected
+    assert synced.ids(scope, to_us(NOW - SPAN), to_us(NOW)) == expected
 
 
 async def test_cancelled_sync_leaves_an_index_that_opens_and_resumes(
@@ -243,17 +267,16 @@ def test_garbage_file_is_rebuilt(tmp_path: Path) -> None:
 
 
 async def test_forgetting_the_index_drops_the_accounts_transcripts_too(
-    served: RunningEmulator, store: IndexStore
+    served: RunningEmulator, synced: IndexStore
 ) -> None:
-    await sync(served, store)
-    rid = next(iter(index_ids(store)))
-    with TranscriptIndex(store.path) as transcripts:
+    rid = next(iter(index_ids(synced)))
+    with TranscriptIndex(synced.path) as transcripts:
         transcripts.put(Transcript(rid, SUCCESS, "Speaker 0: a refund for the order"))
         assert transcripts.search("refund")
 
-        store.forget()
+        synced.forget()
 
-        assert store.total() == 0
+        assert synced.total() == 0
         assert transcripts.get(rid) is None
         assert transcripts.search("refund") == []
         # The file still works: the next transcript is stored and found.
@@ -265,13 +288,12 @@ SINCE_400D = RecordingFilter(add_time__gte=format_filter_time(NOW - SPAN))
 
 
 async def test_warm_listing_opens_from_the_index_and_g_costs_nothing(
-    served: RunningEmulator, emu: Emulator, store: IndexStore
+    served: RunningEmulator, emu: Emulator, synced: IndexStore
 ) -> None:
-    await sync(served, store)
-    assert IndexedListing.is_warm(store, SINCE_400D, NOW)
+    assert IndexedListing.is_warm(synced, SINCE_400D, NOW)
     async with client_for(served) as client:
         before = len(emu.request_log)
-        listing = IndexedListing(store, client, SINCE_400D, now=NOW)
+        listing = IndexedListing(synced, client, SINCE_400D, now=NOW)
         await listing.open()
         assert len(emu.request_log) - before == WINDOWS + open_pages(emu)
         assert listing.total == len(server_ids(emu))
@@ -286,12 +308,11 @@ async def test_warm_listing_opens_from_the_index_and_g_costs_nothing(
 
 
 async def test_listing_sorts_and_filters_locally(
-    served: RunningEmulator, emu: Emulator, store: IndexStore
+    served: RunningEmulator, emu: Emulator, synced: IndexStore
 ) -> None:
-    await sync(served, store)
     local = LocalFilter(min_duration_s=600, formats=("wav",))
     async with client_for(served) as client:
-        listing = IndexedListing(store, client, SINCE_400D, now=NOW, local=local, sort="duration")
+        listing = IndexedListing(synced, client, SINCE_400D, now=NOW, local=local, sort="duration")
         await listing.open()
         rows = [rec async for rec in listing.iter_all()]
     expected = {
@@ -305,11 +326,10 @@ async def test_listing_sorts_and_filters_locally(
 
 
 async def test_a_delete_through_the_listing_leaves_the_index_at_once(
-    served: RunningEmulator, emu: Emulator, store: IndexStore
+    served: RunningEmulator, emu: Emulator, synced: IndexStore
 ) -> None:
-    await sync(served, store)
     async with client_for(served) as client:
-        listing = IndexedListing(store, client, SINCE_400D, now=NOW)
+        listing = IndexedListing(synced, client, SINCE_400D, now=NOW)
         await listing.open()
         victim = listing.get(5)
         assert isinstance(victim, Recording)
@@ -317,7 +337,7 @@ async def test_a_delete_through_the_listing_leaves_the_index_at_once(
         assert await listing.delete(victim.recording_id)
         assert listing.get(5) == after
     assert emu.store.get(victim.recording_id) is None
-    assert victim.recording_id not in index_ids(store)
+    assert victim.recording_id not in index_ids(synced)
 
 
 async def test_write_through_client_remembers_what_it_lists_and_forgets_deletes(
