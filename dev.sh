@@ -80,7 +80,8 @@ test)
     # Three workers per two cores: the tests wait on states, never on the clock, so they hold
     # under it, and a worker spends much of its time waiting (real-time audio, child processes,
     # Textual's idle checks between keys), which one worker per core left as an idle core.
-    exec .venv/bin/python -m pytest -n $(( ($(nproc) * 3 + 1) / 2 )) "${@:2}"
+    # loadgroup: a module marked xdist_group (costly module fixtures) runs on one worker.
+    exec .venv/bin/python -m pytest -n $(( ($(nproc) * 3 + 1) / 2 )) --dist loadgroup "${@:2}"
     ;;
 *)
     echo "usage: bash dev.sh demo | bash dev.sh test [pytest args]" >&2

@@ -39,6 +39,9 @@ from hostile import (
 from rectui.plivo.auth import Credentials
 from rectui.plivo.client import PlivoClient
 
+# One worker builds this module's fixtures, not each (`dev.sh test` runs --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("hostile")
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileServer]:

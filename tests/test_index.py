@@ -38,6 +38,9 @@ from rectui.plivo.models import Recording
 from rectui.plivo.rules import MAX_LIMIT, format_filter_time
 from rectui.plivo.transcription import SUCCESS, Transcript
 
+# One worker builds this module's fixtures, not each (`dev.sh test` runs --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("index")
+
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 COUNT = 3000
 SPAN = timedelta(days=400)

@@ -15,6 +15,9 @@ from rectui.media import DecodeError, MediaInfo, PcmStream, probe, waveform
 from rectui.media import decode as decode_module
 from rectui.media.decode import decode_all, load_segment, open_playback_stream, pcm_command
 
+# One worker builds this module's fixtures, not each (`dev.sh test` runs --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("media_decode")
+
 
 @pytest.fixture(scope="module")
 def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:

@@ -16,6 +16,9 @@ from rectui.media import Player, PlayerState, next_speed
 from rectui.media.decode import PcmStream, decode_all
 from rectui.media.player import FADE_S, ramp
 
+# One worker builds this module's fixtures, not each (`dev.sh test` runs --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("media_player")
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import audioop
