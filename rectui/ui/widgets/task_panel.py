@@ -14,7 +14,6 @@ from typing import ClassVar
 from rich.table import Table
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -45,52 +44,63 @@ class TaskPanel(Vertical):
         super().__init__(id=id)
         self.running = False
         self.can_retry = False
+        self._title = Label("", id="task-title", markup=False)
+        self._status = Label("", id="task-status", markup=False)
+        self._progress = ProgressBar(show_eta=False, id="task-progress")
+        self._failures = Static("", id="task-failures-table")
+        self._failures_box = VerticalScroll(self._failures, id="task-failures")
+        self._cancel = Button("Cancel (esc)", id="task-cancel", variant="warning", compact=True)
+        self._retry = Button("Retry failed (R)", id="task-retry", variant="primary", compact=True)
+        self._close = Button("Close (esc)", id="task-close", compact=True)
+        self._built = False
 
-    def compose(self) -> ComposeResult:
-        with Horizontal(id="task-top"):
-            yield Label("", id="task-title", markup=False)
-            yield Label("", id="task-status", markup=False)
-        yield ProgressBar(show_eta=False, id="task-progress")
-        with VerticalScroll(id="task-failures"):
-            yield Static("", id="task-failures-table")
-        with Horizontal(id="task-buttons"):
-            yield Button("Cancel (esc)", id="task-cancel", variant="warning", compact=True)
-            yield Button("Retry failed (R)", id="task-retry", variant="primary", compact=True)
-            yield Button("Close (esc)", id="task-close", compact=True)
+    def _build(self) -> None:
+        """The parts are mounted with the first job, not with the screen: most sessions never
+        start one, and the first screen shows its rows sooner without them. (They are updated
+        straight away, before their own mount: Textual shows what was set by then.)"""
+        if not self._built:
+            self._built = True
+            self.mount_all(
+                [
+                    Horizontal(self._title, self._status, id="task-top"),
+                    self._progress,
+                    self._failures_box,
+                    Horizontal(self._cancel, self._retry, self._close, id="task-buttons"),
+                ]
+            )
 
     # -- driven by the controller ----------------------------------------------------------------
 
     def start(self, title: str, total: int | None) -> None:
+        self._build()
         self.running = True
         self.can_retry = False
         self.add_class("-active")
         self.remove_class("-failed")
-        self.query_one("#task-title", Label).update(title)
-        self.query_one("#task-status", Label).update("starting…")
-        self.query_one("#task-progress", ProgressBar).update(total=total or 1, progress=0)
+        self._title.update(title)
+        self._status.update("starting…")
+        self._progress.update(total=total or 1, progress=0)
         self.show_failures([], 0)
         self._buttons()
 
     def progress(self, done: int, total: int | None, status: str) -> None:
-        bar = self.query_one("#task-progress", ProgressBar)
-        bar.update(total=max(1, total or done or 1), progress=done)
-        self.query_one("#task-status", Label).update(status)
+        self._progress.update(total=max(1, total or done or 1), progress=done)
+        self._status.update(status)
 
     def set_status(self, status: str) -> None:
-        self.query_one("#task-status", Label).update(status)
+        self._status.update(status)
 
     def finish(self, title: str, status: str, *, can_retry: bool = False) -> None:
         self.running = False
         self.can_retry = can_retry
         self.set_class(can_retry, "-failed")
-        self.query_one("#task-title", Label).update(title)
-        self.query_one("#task-status", Label).update(status)
+        self._title.update(title)
+        self._status.update(status)
         self._buttons()
 
     def show_failures(self, failures: Sequence[tuple[str, str]], not_attempted: int) -> None:
         """(recording id, reason) per failure; ids and reasons come from the server: plain text."""
-        scroll = self.query_one("#task-failures", VerticalScroll)
-        scroll.display = bool(failures) or bool(not_attempted)
+        self._failures_box.display = bool(failures) or bool(not_attempted)
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column(style="red")
@@ -105,7 +115,7 @@ class TaskPanel(Vertical):
                 Text(f"{not_attempted:,} {noun} not attempted", style="dim"),
                 Text("cancelled before they started; R retries them too", style="dim"),
             )
-        self.query_one("#task-failures-table", Static).update(table)
+        self._failures.update(table)
 
     def close(self) -> None:
         self.running = False
@@ -118,9 +128,9 @@ class TaskPanel(Vertical):
         return self.has_class("-active")
 
     def _buttons(self) -> None:
-        self.query_one("#task-cancel", Button).display = self.running
-        self.query_one("#task-retry", Button).display = self.can_retry and not self.running
-        self.query_one("#task-close", Button).display = not self.running
+        self._cancel.display = self.running
+        self._retry.display = self.can_retry and not self.running
+        self._close.display = not self.running
 
     # -- input -----------------------------------------------------------------------------------
 
