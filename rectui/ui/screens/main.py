@@ -210,6 +210,13 @@ class MainScreen(Screen[None]):
         if self._end_paint_hold():
             self.call_after_refresh(self.sidebar.build)
 
+    def _compositor_refresh(self) -> None:
+        # Textual renders the frame of a screen being shown even inside `batch_update`, only to
+        # drop it: 20-30 ms of the first listing's time. Held back, the screen is painted once
+        # the hold ends (what was to be drawn stays marked dirty until then).
+        if self._paint_hold is None:
+            super()._compositor_refresh()
+
     def _end_paint_hold(self) -> bool:
         hold, self._paint_hold = self._paint_hold, None
         if hold is not None:
