@@ -148,8 +148,9 @@ def run_tui(argv: list[str]) -> int:
 
         # C libraries (PortAudio when a device goes away) must not print over the TUI.
         stack.enter_context(native_stderr_to(config.settings.cache_dir / "stderr.log"))
-        RectuiApp(config, client_for(config, indexed=True), demo=args.demo).run()
-    return 0
+        app = RectuiApp(config, client_for(config, indexed=True), demo=args.demo)
+        app.run()
+    return app.return_code or 0  # 1 if it stopped on an error (Textual has shown it)
 
 
 def main(argv: list[str] | None = None) -> int:
