@@ -1,5 +1,7 @@
 """The app on a real terminal: `rectui` in a pseudo-terminal against the emulator, read as the
-bytes a terminal would get (Textual's own driver, not the headless one the other app tests use)."""
+bytes a terminal gets (Textual's own driver, not the headless one the other app tests use): its
+first paint, held while the first listing opens, does reach the terminal, and q leaves cleanly.
+(The race of a q during the filter fields' mount is test_app_table's: too quick to aim at here.)"""
 
 from __future__ import annotations
 
@@ -46,7 +48,8 @@ def test_the_app_paints_its_rows_on_a_terminal_and_q_quits_cleanly(tmp_path: Pat
     with serve(seed=7, count=40, now=datetime.now(UTC)) as emu:
         newest = httpx.get(f"{emu.base_url}/v1/Account/{emu.auth_id}/Recording/?limit=1",
                            auth=emu.auth).json()["objects"][0]["recording_id"]  # fmt: skip
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PLIVO_", "RECTUI_"))}
+        mine = ("PLIVO_", "RECTUI_", "TEXTUAL")  # a developer's TEXTUAL=devtools prints more
+        env = {k: v for k, v in os.environ.items() if not k.startswith(mine)}
         env |= {"PLIVO_AUTH_ID": emu.auth_id, "PLIVO_AUTH_TOKEN": emu.auth_token}
         env |= {"TERM": "xterm-256color"}
         env |= {xdg: str(tmp_path / xdg) for xdg in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
@@ -65,8 +68,8 @@ def test_the_app_paints_its_rows_on_a_terminal_and_q_quits_cleanly(tmp_path: Pat
             read_until(leader, output, None, "the app closing it")  # it blocks if nobody reads
             assert process.wait(TIMEOUT) == 0
         finally:
+            os.close(leader)
             if process.poll() is None:
                 process.kill()
                 process.wait()
-        os.close(leader)
         assert b"Traceback" not in output

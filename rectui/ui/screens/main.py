@@ -212,8 +212,8 @@ class MainScreen(Screen[None]):
 
     def _compositor_refresh(self) -> None:
         # Textual renders the frame of a screen being shown even inside `batch_update`, only to
-        # drop it: 20-30 ms of the first listing's time. Held back, the screen is painted once
-        # the hold ends (what was to be drawn stays marked dirty until then).
+        # drop it: 20-30 ms of the first listing's time. Held back, the whole screen is painted
+        # once the hold ends (`_end_paint_hold`; tests/test_app_terminal.py sees it happen).
         if self._paint_hold is None:
             super()._compositor_refresh()
 
@@ -221,6 +221,7 @@ class MainScreen(Screen[None]):
         hold, self._paint_hold = self._paint_hold, None
         if hold is not None:
             hold.close()
+            self.refresh()  # the frames skipped meanwhile: the first paint is a full one anyway
         return hold is not None
 
     async def on_unmount(self) -> None:

@@ -136,7 +136,8 @@ class FilterSidebar(VerticalScroll):
         await asyncio.shield(self._building)
 
     async def finish_building(self) -> None:
-        """Wait for a mount of the fields already under way (none is started)."""
+        """Wait for a mount of the fields already under way (none is started). A failed one
+        does not raise here: whoever started it sees the failure, and quitting must go on."""
         if self._building is not None:
             await asyncio.wait([self._building])
 
