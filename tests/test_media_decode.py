@@ -176,12 +176,13 @@ def test_waveform_follows_loudness(tmp_path: Path):
 
 def test_long_mp3_waveform_reads_a_few_frames_per_slice(tmp_path: Path, monkeypatch):
     """Four minutes of telephony mp3, loud and quiet by turns every 30 s: the waveform shows it,
-    without decoding the whole file (that path is made to fail here)."""
+    without decoding the whole file (that path is made to fail here). The noise's seed is one
+    whose quiet slices once showed the loud slice before them (too few frames skipped)."""
     path = tmp_path / "long.mp3"
     subprocess.run(
         [
             "/usr/bin/ffmpeg", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", "anoisesrc=c=pink:r=8000:a=0.5:d=240",
+            "-f", "lavfi", "-i", "anoisesrc=c=pink:r=8000:a=0.5:d=240:s=2",
             "-af", "volume='if(lt(mod(t,60),30),0.05,1)':eval=frame",
             "-ac", "1", "-ar", "8000", "-c:a", "libmp3lame", "-b:a", "16k", str(path),
         ],

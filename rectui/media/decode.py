@@ -43,9 +43,12 @@ WAVEFORM_RATE = 8000
 SAMPLED_MIN_S = 120.0
 """From this long on, an mp3's waveform is read from a few frames per slice, not every sample
 (a full decode of an hour takes seconds; the waveform must be there within one)."""
-WINDOW_FRAMES = 4
-WARMUP_FRAMES = 2
-"""Of each slice's frames, the first decode with the wrong bit reservoir: not measured."""
+WINDOW_FRAMES = 6
+WARMUP_FRAMES = 4
+"""Of each slice's frames, the first decode with the wrong bit reservoir: not measured. At
+telephony bitrates it takes four: a 16 kb/s frame at 8 kHz is 144 bytes and may take its data
+from up to 255 bytes before it, and the filterbank carries one more frame over, so two let the
+slice before (a loud one) show in a quiet one."""
 
 
 @functools.cache
