@@ -206,9 +206,11 @@ class MainScreen(Screen[None]):
         self.query_one(KeyFooter).compact = event.size.width < COMPACT_FOOTER_BELOW
 
     def _release_first_paint(self) -> None:
-        """Let frames paint again (once); the filter fields are built after the first frame."""
+        """Let frames paint again (once); the filter fields and the task panel's parts are
+        built after the first frame."""
         if self._end_paint_hold():
             self.call_after_refresh(self.sidebar.build)
+            self.call_after_refresh(self.triage.panel.build)
 
     def _compositor_refresh(self) -> None:
         # Textual renders the frame of a screen being shown even inside `batch_update`, only to

@@ -54,10 +54,11 @@ class TaskPanel(Vertical):
         self._close = Button("Close (esc)", id="task-close", compact=True)
         self._built = False
 
-    def _build(self) -> None:
-        """The parts are mounted with the first job, not with the screen: most sessions never
-        start one, and the first screen shows its rows sooner without them. (They are updated
-        straight away, before their own mount: Textual shows what was set by then.)"""
+    def build(self) -> None:
+        """Mount the parts (once): the screen does it after its first frame, so that they do not
+        delay its rows and the first job (a quiet sync can start at once) does not pay for them.
+        `start` builds them too if that comes first; they are updated straight away, before
+        their own mount, and Textual shows what was set by then."""
         if not self._built:
             self._built = True
             self.mount_all(
@@ -72,7 +73,7 @@ class TaskPanel(Vertical):
     # -- driven by the controller ----------------------------------------------------------------
 
     def start(self, title: str, total: int | None) -> None:
-        self._build()
+        self.build()
         self.running = True
         self.can_retry = False
         self.add_class("-active")
