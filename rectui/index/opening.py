@@ -5,6 +5,7 @@ the index alone, marked offline, when the server cannot be reached.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -39,7 +40,7 @@ async def open_listing(
     now: datetime,
     *,
     margin: timedelta = DEFAULT_MARGIN,
-    first_rows: int = 0,
+    first_rows: int | Callable[[], int] = 0,
 ) -> Opened:
     """An opened listing for `flt`. Raises what `Listing.open()` raises, except NetworkError
     when the index can answer instead. `first_rows`: see `Listing.first_rows`."""

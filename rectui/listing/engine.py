@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -119,7 +119,7 @@ class Listing:
         *,
         now: datetime | None = None,
         max_concurrency: int | None = None,
-        first_rows: int = 0,
+        first_rows: int | Callable[[], int] = 0,
     ):
         max_concurrency = client.max_concurrency if max_concurrency is None else max_concurrency
         if max_concurrency < 1:
@@ -144,7 +144,8 @@ class Listing:
         self.first_rows = first_rows
         """Rows a first screen shows: the first window's pages holding them are asked for as soon
         as its total is known, not one round trip after every window's (a first screen is
-        usually all in the newest window)."""
+        usually all in the newest window). A callable is asked then: a screen can start its
+        listing before it knows its own height."""
         self.requests_made = 0
         """HTTP page requests this listing has sent (a client-level retry counts once)."""
         self.problems: list[str] = []
@@ -338,7 +339,8 @@ class Listing:
         opening = win.total is None
         self._store(win, offset, page)
         if opening and w == 0:
-            for first_screen in range(PAGE_SIZE, min(self.first_rows, win.known_total), PAGE_SIZE):
+            rows = self.first_rows() if callable(self.first_rows) else self.first_rows
+            for first_screen in range(PAGE_SIZE, min(rows, win.known_total), PAGE_SIZE):
                 self._page_task(0, first_screen)
 
     def _store(self, win: _Window, offset: int, page: RecordingPage) -> None:

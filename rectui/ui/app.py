@@ -69,6 +69,11 @@ class RectuiApp(App[None]):
     def get_default_screen(self) -> MainScreen:
         return self.main
 
+    def on_load(self) -> None:
+        # Before Textual starts the terminal and builds the screen: tens of ms of work that the
+        # server's answers to the first listing can overlap.
+        self.main.start_first_open()
+
     def on_mount(self) -> None:
         session = self.main.session
         for warning in session.config.warnings:

@@ -121,8 +121,6 @@ class MainScreen(Screen[None]):
         # FIRST_PAINT_WAIT_S has passed.
         if self._paint_hold is not None:
             self._paint_hold.enter_context(self.app.batch_update())
-        self.session.client.on_retry = self._server_retrying  # before the first request goes out
-        self._start_first_open()
         session = self.session
         utc = session.config.settings.utc
         yield StatusHeader(
@@ -209,6 +207,9 @@ class MainScreen(Screen[None]):
         """Let frames paint again (once); the filter fields and the task panel's parts are
         built after the first frame."""
         if self._end_paint_hold():
+            # Painted now: Textual's update timer would wait its first period (1/60 s) from
+            # the first time it is started, which is now.
+            self._on_timer_update()
             self.call_after_refresh(self.sidebar.build)
             self.call_after_refresh(self.triage.panel.build)
 
@@ -309,10 +310,12 @@ class MainScreen(Screen[None]):
             self.detail.show(None)
         self.check_problems()
 
-    def _start_first_open(self) -> None:
-        # Its requests go out while the screen is still being built, and the server answers
-        # meanwhile (the first load, in on_mount, takes it up).
+    def start_first_open(self) -> None:
+        """Send the first listing's requests now, as the app starts (`RectuiApp.on_load`): the
+        server answers while the screen is being built, and the first load (in on_mount) takes
+        the listing up."""
         session = self.session
+        session.client.on_retry = self._server_retrying  # before the first request goes out
         now = session.clock()
         if not session.spec.problems(now):
             opening = self._open_listing(session.spec.to_filter(now), now)
@@ -330,10 +333,15 @@ class MainScreen(Screen[None]):
     async def _open_listing(self, flt: RecordingFilter, now: datetime) -> Opened:
         session = self.session
         margin = session.config.settings.index_margin
-        # The table shows at most a screen's height of rows.
-        first_rows = self.app.size.height
+        # The table shows at most a screen's height of rows. (Asked once the first page is back:
+        # the first listing starts before the terminal's size is known.)
         return await open_listing(
-            session.client, session.index, flt, now, margin=margin, first_rows=first_rows
+            session.client,
+            session.index,
+            flt,
+            now,
+            margin=margin,
+            first_rows=lambda: self.app.size.height,
         )
 
     def _source_line(self, opened: Opened) -> str:
