@@ -272,6 +272,41 @@ async def test_the_first_frame_waits_for_a_slow_server_only_so_long() -> None:
             assert app.main.table.current is not None
 
 
+async def test_the_first_frame_is_written_as_the_first_listing_opens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Not at the screen's update timer's first tick, 1/60 s later (that timer first starts as
+    # the held first paint ends).
+    monkeypatch.setattr(MainScreen, "FIRST_PAINT_WAIT_S", 3600)  # only the listing releases it
+    with serve(seed=7, count=300, now=NOW) as emu:
+        gate = emu.emulator.hold("/Recording/", method="GET")
+        app = make_app(emu)
+        frames: list[object] = []
+        written_by_release: list[int] = []
+        async with app.run_test(size=(160, 40)) as pilot:
+            display = app._display
+
+            def counting(screen: object, update: object) -> None:
+                frames.append(update)
+                display(screen, update)
+
+            monkeypatch.setattr(app, "_display", counting)
+            release = app.main._release_first_paint
+
+            def counted_release() -> None:
+                release()
+                written_by_release.append(len(frames))
+
+            monkeypatch.setattr(app.main, "_release_first_paint", counted_release)
+            await gate.until_held(1)
+            await until(pilot, lambda: bool(app.main.outer_size), "the screen shown")
+            assert frames == []  # held back until the listing opens
+            gate.release()
+            await until(pilot, lambda: bool(written_by_release), "the first paint released")
+            assert written_by_release[0] >= 1
+            assert app.main.table.current is not None
+
+
 async def test_the_filters_take_keys_at_once_even_before_their_fields_are_built() -> None:
     with serve(seed=7, count=300, now=NOW) as emu:
         gate = emu.emulator.hold("/Recording/", method="GET")

@@ -296,9 +296,15 @@ async def test_a_first_screens_pages_are_asked_for_while_the_windows_open(
     # total is known, with nobody asking for rows (the table asks only once every window's
     # total is in, a round trip later). The app starts its first listing before the terminal's
     # size is known, so the height can be given as a question asked then.
-    height = 50 if told == "at the start" else 0
-    listing = Listing(client, last_days(400), now=NOW, first_rows=50 if height else lambda: height)
-    height = 50
+    height = 0  # a screen's height, not known yet as its listing starts
+
+    def screen_height() -> int:
+        return height
+
+    listing = Listing(
+        client, last_days(400), now=NOW, first_rows=50 if told == "at the start" else screen_height
+    )
+    height = 50  # known by the time the first page is back
     await listing.open()
     assert listing.window_totals[0] >= 50
 

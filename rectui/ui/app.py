@@ -70,9 +70,12 @@ class RectuiApp(App[None]):
         return self.main
 
     def on_load(self) -> None:
-        # Before Textual starts the terminal and builds the screen: tens of ms of work that the
-        # server's answers to the first listing can overlap.
         self.main.start_first_open()
+
+    async def on_unmount(self) -> None:
+        # The screen does both as it closes; not if the app stopped before the screen started.
+        self.main.discard_first_open()
+        await self.main.session.client.aclose()
 
     def on_mount(self) -> None:
         session = self.main.session

@@ -108,7 +108,7 @@ class MainScreen(Screen[None]):
         self._paint_hold: ExitStack | None = ExitStack()
         """Holds the first frame back until the first listing is open (`_release_first_paint`)."""
         self._first_open: tuple[Session, FilterSpec, asyncio.Task[Opened]] | None = None
-        """The first listing, opening since the screen started to be built (`_open`)."""
+        """The first listing, opening since the app loaded (`start_first_open`, `_open`)."""
         self._problems_seen: tuple[int, int] = (0, 0)
         """(id of the listing, problems already reported) for the malformed-rows warning."""
 
@@ -174,7 +174,7 @@ class MainScreen(Screen[None]):
         # What is built by now (Textual, the stylesheet, this screen) lives as long as the
         # screen: out of the collector's way, a full collection no longer rescans it (each was a
         # pause of 50 ms or more, also while keys were held). The first listing, opening since
-        # compose, is frozen with it; that costs nothing once a new filter replaces it, as an
+        # the app loaded, is frozen with it; that costs nothing once a new filter replaces it, as an
         # opened listing holds no reference cycles and goes by reference counting.
         gc.freeze()
         self.set_timer(self.FIRST_PAINT_WAIT_S, self._release_first_paint)
@@ -208,8 +208,10 @@ class MainScreen(Screen[None]):
         built after the first frame."""
         if self._end_paint_hold():
             # Painted now: Textual's update timer would wait its first period (1/60 s) from
-            # the first time it is started, which is now.
-            self._on_timer_update()
+            # the first time it is started, which is now. (Before the screen is shown it has no
+            # size yet, and showing it paints it.)
+            if self.outer_size:
+                self._on_timer_update()
             self.call_after_refresh(self.sidebar.build)
             self.call_after_refresh(self.triage.panel.build)
 
@@ -229,8 +231,7 @@ class MainScreen(Screen[None]):
 
     async def on_unmount(self) -> None:
         self._end_paint_hold()
-        if self._first_open is not None:
-            _discard(self._first_open[2])
+        self.discard_first_open()
         gc.unfreeze()  # what was frozen can go with the screen (tests run many apps in one process)
         # The screen owns the session's client: nothing else closes its connection pool. (The
         # table closes its listing itself when it unmounts.)
@@ -311,15 +312,21 @@ class MainScreen(Screen[None]):
         self.check_problems()
 
     def start_first_open(self) -> None:
-        """Send the first listing's requests now, as the app starts (`RectuiApp.on_load`): the
-        server answers while the screen is being built, and the first load (in on_mount) takes
-        the listing up."""
+        """Send the first listing's requests now, as the app loads (`RectuiApp.on_load`): the
+        server answers while Textual starts the terminal and builds the screen (tens of ms),
+        and the first load (in on_mount) takes the listing up."""
         session = self.session
         session.client.on_retry = self._server_retrying  # before the first request goes out
         now = session.clock()
         if not session.spec.problems(now):
             opening = self._open_listing(session.spec.to_filter(now), now)
             self._first_open = (session, session.spec, asyncio.create_task(opening))
+
+    def discard_first_open(self) -> None:
+        """Stop the first listing if nothing took it up (the app is closing)."""
+        first, self._first_open = self._first_open, None
+        if first is not None:
+            _discard(first[2])
 
     def _open(self, spec: FilterSpec, flt: RecordingFilter, now: datetime) -> Awaitable[Opened]:
         first, self._first_open = self._first_open, None
