@@ -7,7 +7,7 @@ import io
 import json
 import math
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +23,13 @@ from rectui.plivo.filters import RecordingFilter
 from rectui.plivo.models import Recording
 from rectui.plivo.ratelimit import RateLimiter
 from rectui.triage.export import CSV_COLUMNS, export_rows, export_to_path
+
+
+@pytest.fixture
+def emulator(make_emulator: Callable[..., RunningEmulator]) -> RunningEmulator:
+    """The server's clock frozen at the test's `now`: the days stored it sends are counted at
+    the same moment as the expected ones, so no row can pass a day boundary between the two."""
+    return make_emulator(seed=7, count=2000, now=datetime.now(UTC))
 
 
 @pytest.fixture
@@ -60,7 +67,7 @@ def expected_fields(rec: StoredRecording, now: datetime) -> dict[str, str]:
 async def test_csv_has_every_row_with_computed_fields(
     emulator: RunningEmulator, client: PlivoClient, tmp_path: Path
 ) -> None:
-    now = datetime.now(UTC)
+    now = emulator.emulator.clock()
     start = now - timedelta(days=200)  # seven 30-day windows, rows on both sides of 90 days
     listing = Listing(client, RecordingFilter().with_time_range(start, now), now=now)
     total = await listing.open()
@@ -91,7 +98,7 @@ async def test_csv_has_every_row_with_computed_fields(
 async def test_json_lines_carry_the_server_object_and_computed_fields(
     emulator: RunningEmulator, client: PlivoClient
 ) -> None:
-    now = datetime.now(UTC)
+    now = emulator.emulator.clock()
     start = now - timedelta(days=120)
     listing = Listing(client, RecordingFilter().with_time_range(start, now), now=now)
     await listing.open()
