@@ -233,8 +233,8 @@ class MainScreen(Screen[None]):
         self._end_paint_hold()
         self.discard_first_open()
         gc.unfreeze()  # what was frozen can go with the screen (tests run many apps in one process)
-        # The screen owns the session's client: nothing else closes its connection pool. (The
-        # table closes its listing itself when it unmounts.)
+        # The screen owns the session's client (the app closes it only if the screen never
+        # started). The table closes its listing itself when it unmounts.
         self.playback.close()  # stops playing and joins the player's thread
         self.workers.cancel_all()
         self.transcripts.close()
