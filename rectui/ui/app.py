@@ -73,7 +73,9 @@ class RectuiApp(App[None]):
         self.main.start_first_open()
 
     async def on_unmount(self) -> None:
-        # The screen does both as it closes; not if the app stopped before the screen started.
+        # Here, after every screen has closed, rather than in the main screen's own unmount:
+        # this runs even when the app stopped before that screen started, and the first
+        # listing starts before it does (on_load).
         self.main.discard_first_open()
         await self.main.session.client.aclose()
 

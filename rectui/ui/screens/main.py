@@ -229,16 +229,14 @@ class MainScreen(Screen[None]):
             self.refresh()  # the frames skipped meanwhile: the first paint is a full one anyway
         return hold is not None
 
-    async def on_unmount(self) -> None:
+    def on_unmount(self) -> None:
         self._end_paint_hold()
-        self.discard_first_open()
         gc.unfreeze()  # what was frozen can go with the screen (tests run many apps in one process)
-        # The screen owns the session's client (the app closes it only if the screen never
-        # started). The table closes its listing itself when it unmounts.
+        # The app closes the session's client and an untaken first listing
+        # (`RectuiApp.on_unmount`); the table closes its listing itself when it unmounts.
         self.playback.close()  # stops playing and joins the player's thread
         self.workers.cancel_all()
         self.transcripts.close()
-        await self.session.client.aclose()
 
     def use_session(self, session: Session) -> None:
         """Hand every controller the new session (another profile, a new preset)."""
