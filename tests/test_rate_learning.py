@@ -79,7 +79,42 @@ async def test_accepted_answers_creep_back_up_to_the_ceiling() -> None:
     assert sent >= (300 - low) / (CREEP * 300) and clock.now > 1000.0
 
 
+async def test_a_request_in_flight_keeps_its_place_however_long_it_takes() -> None:
+    clock = SteppedClock()
+    limiter = RateLimiter(10, 1.0, clock=clock, sleep=clock.sleep)
+    in_flight = [await limiter.acquire() for _ in range(10)]
+    eleventh = asyncio.create_task(limiter.acquire())
+    clock.now += 5 * limiter.period  # no answer yet: the server may not have counted them
+    await asyncio.sleep(0)  # it runs up to its wait
+    assert not eleventh.done(), "a full window of requests in flight let another one go"
+    limiter.settle(in_flight[0], 200)  # counted by now at the latest
+    answered_at = clock.now
+    slot = await eleventh
+    assert slot.at >= answered_at + limiter.period
+
+
 # -- against the emulator --------------------------------------------------------------------
+
+
+async def test_requests_the_server_counts_late_do_not_push_the_next_ones_into_a_429(
+    make_emulator: Callable[..., RunningEmulator],
+) -> None:
+    # As under a loaded full test run: the first ten reach the server's count more than a
+    # period after they were sent. The server and the limiter step one clock.
+    clock = SteppedClock()
+    served = make_emulator(seed=7, count=200, now=NOW, rate_limit=(10, 1.0), monotonic=clock)
+    held = served.emulator.hold()
+    limiter = RateLimiter(10, 1.0, clock=clock, sleep=clock.sleep)
+    async with client_of(served, limiter, max_retries=0) as client:
+        burst = asyncio.gather(*(client.list_recordings() for _ in range(25)))
+        await held.until_held(10)
+        clock.now += 5.0
+        held.release()
+        pages = await burst
+    assert all(page.recordings for page in pages)
+    assert statuses(served) == [200] * 25
+
+
 
 
 async def test_a_listing_under_a_stricter_shared_limit_completes_quietly(

@@ -14,7 +14,9 @@ same budget. So the configured figure is a ceiling (`requests`), and what is let
   answers adds CREEP of the ceiling: the limiter creeps back up when the account's budget frees,
   and finds the edge again (one more 429) if it did not;
 - a refused request keeps its place in the window, though the server may not have counted it:
-  that is what spaces the retries when every request is refused (one a period at `allowed` 1).
+  that is what spaces the retries when every request is refused (one a period at `allowed` 1);
+- a request keeps its place for as long as it is in flight, however long that is: the server
+  may count it at any moment until its answer comes.
 """
 
 from __future__ import annotations
@@ -52,8 +54,9 @@ class RateLimiter:
     that refills continuously can burst past a server that counts that way.
 
     The server counts a request when it arrives, which can be well after we sent it (new
-    connections, GC pauses, load: 190 ms was measured here). So each entry is moved to the moment
-    its response arrived, a time the server has certainly counted it by; `slack` covers the rest.
+    connections, GC pauses, load: 190 ms was measured here, and more than a period once, under a
+    full test run). So an entry leaves the window only a period after its response arrived, a time
+    the server has certainly counted it by; `slack` is a margin for timers and clocks.
     """
 
     def __init__(
@@ -81,6 +84,8 @@ class RateLimiter:
         self._last_before_cut = 0
         """The number of the last slot handed out before the last cut."""
         self._lock = asyncio.Lock()
+        self._settled = asyncio.Event()
+        """Set by every settle: what a full window of requests in flight waits for."""
 
     @property
     def limit(self) -> int:
@@ -98,8 +103,12 @@ class RateLimiter:
                     slot = Slot(now, self._issued)
                     self._sent.append(slot)
                     return slot
-                # Settled entries can sit out of order; waiting on the oldest is conservative.
-                await self._sleep(max(0.001, self.period - (now - self._sent[0].at)))
+                answered = [s.at for s in self._sent if s.settled]
+                if answered:
+                    await self._sleep(max(0.001, self.period - (now - min(answered))))
+                else:  # every request in the window is still in flight: wait for an answer
+                    self._settled.clear()
+                    await self._settled.wait()
 
     def settle(self, slot: Slot, status: int | None = None) -> None:
         """The response (or failure) for this slot's request has arrived, with its HTTP status
@@ -109,6 +118,7 @@ class RateLimiter:
         now = self._clock()
         slot.at = max(slot.at, now)
         slot.settled = True
+        self._settled.set()
         if status == 429:
             self._rejected(slot, now)
         elif status is not None and status < 500:
@@ -127,8 +137,8 @@ class RateLimiter:
         self.cuts += 1
 
     def _expire(self, now: float) -> None:
-        while self._sent and now - self._sent[0].at >= self.period:
-            self._sent.popleft()
+        # Answers come out of order, so an old entry can sit behind one still in flight.
+        self._sent = deque(s for s in self._sent if not s.settled or now - s.at < self.period)
 
 
 def parse_rate(text: str) -> tuple[int, float]:
