@@ -115,8 +115,6 @@ async def test_requests_the_server_counts_late_do_not_push_the_next_ones_into_a_
     assert statuses(served) == [200] * 25
 
 
-
-
 async def test_a_listing_under_a_stricter_shared_limit_completes_quietly(
     make_emulator: Callable[..., RunningEmulator],
 ) -> None:
