@@ -148,7 +148,14 @@ def run_tui(argv: list[str]) -> int:
 
         # C libraries (PortAudio when a device goes away) must not print over the TUI.
         stack.enter_context(native_stderr_to(config.settings.cache_dir / "stderr.log"))
-        app = RectuiApp(config, client_for(config, indexed=True), demo=args.demo)
+        from .index import IndexUnavailable
+
+        try:
+            client = client_for(config, indexed=True)
+        except IndexUnavailable as exc:
+            print(f"rectui: {exc}", file=sys.stderr)
+            return 1
+        app = RectuiApp(config, client, demo=args.demo)
         app.run()
     return app.return_code or 0  # 1 if it stopped on an error (Textual has shown it)
 

@@ -4,11 +4,14 @@ emulator's request log."""
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import shutil
 import sqlite3
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -246,6 +249,25 @@ async def test_truncated_index_is_rebuilt_with_a_notice(
     await sync(served, rebuilt)
     assert index_ids(rebuilt) == server_ids(emu)
     rebuilt.close()
+
+
+def test_processes_opening_a_new_index_at_once_all_use_it(tmp_path: Path) -> None:
+    # Whoever comes second used to meet "database is locked" while the first turned the new
+    # file to WAL, take it for damage and delete it under the first (about one start in four
+    # with four openers). A race: many trials, each opener in its own process.
+    trials, openers = 25, 4
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("index_openers.py")), str(tmp_path),
+         str(trials), str(openers)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    outcomes = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(outcomes) == trials * openers, done.stderr
+    assert [o for o in outcomes if o.get("error") or o.get("notice")] == []
+    for trial in range(trials):
+        with sqlite3.connect(tmp_path / f"trial-{trial}" / "index.sqlite3") as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        db.close()
 
 
 def test_index_from_another_version_is_rebuilt(tmp_path: Path) -> None:

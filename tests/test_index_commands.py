@@ -225,6 +225,21 @@ def test_two_processes_syncing_at_once(emulator: RunningEmulator, tmp_path: Path
     assert {row["recording_id"] for row in listed(everything)} == server_ids(emulator)
 
 
+def test_an_index_that_cannot_be_opened_is_one_line_and_left_alone(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    # Not damage (here a directory stands where the file goes): nothing is removed, and the
+    # command and the TUI each say so in one line.
+    path = index_file(emulator, tmp_path)
+    path.mkdir(parents=True)
+    (path / "kept").write_text("")
+    for args in (("sync",), ()):
+        done = run(emulator, tmp_path, *args)
+        assert done.returncode == 1, (args, done.stderr)
+        assert done.stderr.count("\n") == 1 and str(path) in done.stderr, done.stderr
+    assert (path / "kept").exists()
+
+
 def test_a_truncated_index_is_rebuilt_with_one_line(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:

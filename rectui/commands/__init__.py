@@ -51,7 +51,7 @@ from typing import TextIO
 
 from ..config import ConfigError, load_config
 from ..error_text import one_line
-from ..index import IndexStore, index_path
+from ..index import IndexStore, IndexUnavailable, index_path, is_damage
 from ..media.errors import MediaError
 from ..plivo.errors import PlivoError
 from ..plivo.filters import FilterError
@@ -111,9 +111,15 @@ def main(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None =
     except JournalError as exc:
         io.message(str(exc))
         return EXIT_PARTIAL
+    except IndexUnavailable as exc:
+        io.message(str(exc))
+        return EXIT_PARTIAL
     except sqlite3.DatabaseError as exc:
-        # Damage inside the index file shows only where it is read: start it afresh.
         path = index_path(config.settings.cache_dir, config.profile.credentials.auth_id)
+        if not is_damage(exc):  # busy past the timeout, a full disk: the file is fine
+            io.message(f"the local index {path}: {exc}")
+            return EXIT_PARTIAL
+        # Damage inside the index file shows only where it is read: start it afresh.
         IndexStore.discard(path)
         io.message(
             f"the local index {path} was damaged ({exc}); removed it, `rectui sync` refills it"

@@ -20,7 +20,7 @@ from .listing import IndexedListing
 from .opening import Opened, open_listing
 from .query import LocalFilter, LocalQuery
 from .scope import ACCOUNT, Scope
-from .store import IndexCorrupt, IndexStore, index_path
+from .store import IndexCorrupt, IndexStore, IndexUnavailable, index_path, is_damage
 from .sync import DEFAULT_MARGIN, Syncer, SyncReport
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_MARGIN",
     "IndexCorrupt",
     "IndexStore",
+    "IndexUnavailable",
     "IndexedListing",
     "LocalFilter",
     "LocalQuery",
@@ -37,5 +38,6 @@ __all__ = [
     "Syncer",
     "WriteThroughClient",
     "index_path",
+    "is_damage",
     "open_listing",
 ]

@@ -17,12 +17,13 @@ import json
 import os
 import re
 import sqlite3
+import time
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..plivo import pricing
 from ..plivo.models import MalformedRecord, Recording
@@ -92,6 +93,58 @@ _DICTIONARY = (
 
 class IndexCorrupt(Exception):
     """The file is not a usable index (damaged, another version's, another account's)."""
+
+
+class IndexUnavailable(Exception):
+    """The file could not be opened, and is not damaged: another process kept it locked past
+    the busy timeout, no permission, a full disk. It is left as it is."""
+
+
+_DAMAGE = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether an error says the file itself is unusable (so it is rebuilt), as opposed to busy,
+    read-only or out of space, where removing it would lose a good index."""
+    if isinstance(exc, IndexCorrupt):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in _DAMAGE
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock it needs."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One write, as `BEGIN IMMEDIATE` (see the module docstring)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+T = TypeVar("T")
+
+
+def wait_while_busy(step: Callable[[], T]) -> T:
+    """`step()`, tried again while it finds the file busy, for up to BUSY_TIMEOUT_S. SQLite's
+    own busy timeout does not cover everything: `PRAGMA journal_mode=WAL` on a file another
+    process is creating answers SQLITE_BUSY at once."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.01)
 
 
 def index_path(cache_dir: Path, auth_id: str) -> Path:
@@ -192,14 +245,19 @@ class IndexStore:
     # -- opening -------------------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
-            return self._connect_checked()
-        except (sqlite3.DatabaseError, IndexCorrupt) as exc:
-            reason = str(exc) or type(exc).__name__
-        self.discard(self.path)
-        self.notice = f"the local index {self.path} was {reason}; rebuilt it empty"
-        return self._connect_checked()
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                return wait_while_busy(self._connect_checked)
+            except (sqlite3.DatabaseError, IndexCorrupt) as exc:
+                if not is_damage(exc):
+                    raise
+                reason = str(exc) or type(exc).__name__
+            self.discard(self.path)
+            self.notice = f"the local index {self.path} was {reason}; rebuilt it empty"
+            return wait_while_busy(self._connect_checked)
+        except (sqlite3.Error, OSError) as exc:
+            raise IndexUnavailable(f"the local index {self.path} cannot be opened: {exc}") from None
 
     def _connect_checked(self) -> sqlite3.Connection:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -210,7 +268,7 @@ class IndexStore:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             _check_header(self.path)
-            with self._write(db):
+            with write_transaction(db):
                 for statement in _SCHEMA.split(";\n"):
                     db.execute(statement)
                 db.execute(
@@ -240,7 +298,7 @@ class IndexStore:
     def forget(self) -> None:
         """Drop everything the file holds about the account (the file stays, empty): the
         recordings and their coverage, and whatever else shares the file (transcripts)."""
-        with self._write(self._db):
+        with write_transaction(self._db):
             for table in self._account_tables():
                 self._db.execute(f'DELETE FROM "{table}"')
         self._db.execute("VACUUM")
@@ -259,17 +317,6 @@ class IndexStore:
             and not any(name.startswith(f"{v}_") for v in virtual)
         ]
 
-    @staticmethod
-    @contextlib.contextmanager
-    def _write(db: sqlite3.Connection) -> Iterator[None]:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-
     # -- recordings ----------------------------------------------------------------------------
 
     def _pack(self, obj: Any) -> bytes:
@@ -283,7 +330,7 @@ class IndexStore:
     def upsert(self, recs: Iterable[Recording]) -> None:
         rows = [(_row(rec), self._pack(rec.raw)) for rec in recs]
         if rows:
-            with self._write(self._db):
+            with write_transaction(self._db):
                 for columns, packed in rows:
                     (rid,) = self._db.execute(_UPSERT, columns).fetchone()
                     self._db.execute("INSERT OR REPLACE INTO objects VALUES (?, ?)", (rid, packed))
@@ -292,7 +339,7 @@ class IndexStore:
         ids = list(ids)
         if not ids:
             return 0
-        with self._write(self._db):
+        with write_transaction(self._db):
             cur = self._db.executemany("DELETE FROM recordings WHERE id = ?", [(i,) for i in ids])
         return cur.rowcount
 
@@ -371,7 +418,7 @@ class IndexStore:
         rest as fetched. Returns how many rows were dropped."""
         gone = self.ids(scope, lo, hi) - seen
         split = min(max(seal_before, lo), hi)
-        with self._write(self._db):
+        with write_transaction(self._db):
             self._db.executemany("DELETE FROM recordings WHERE id = ?", [(i,) for i in gone])
             if split > lo:
                 self._replace_coverage(scope.key, lo, split, sealed=True, at_us=at_us)
@@ -381,7 +428,7 @@ class IndexStore:
 
     def unseal(self, scopes: Iterable[Scope], lo: int, hi: int) -> None:
         """The server has more there than the index: that span is no longer proven."""
-        with self._write(self._db):
+        with write_transaction(self._db):
             for scope in scopes:
                 self._cut(scope.key, lo, hi)
 
@@ -421,7 +468,7 @@ class IndexStore:
     # -- validation times ----------------------------------------------------------------------
 
     def mark_validated(self, scope: Scope, at: datetime) -> None:
-        with self._write(self._db):
+        with write_transaction(self._db):
             self._db.execute(
                 "INSERT INTO validated VALUES (?, ?) ON CONFLICT(scope) DO UPDATE "
                 "SET at_us = max(at_us, excluded.at_us)",

@@ -8,17 +8,16 @@ Stored text is the server's, unsanitised; whatever shows it passes it through `s
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from ..plivo.transcription import Transcript, TranscriptLine, transcript_lines
-from .store import BUSY_TIMEOUT_S
+from .store import BUSY_TIMEOUT_S, wait_while_busy, write_transaction
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS transcripts (
@@ -68,15 +67,19 @@ class TranscriptIndex:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        self._db = wait_while_busy(lambda: self._connect(path))
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            with self._write():
+            db.execute("PRAGMA journal_mode=WAL")
+            with write_transaction(db):
                 for statement in _SCHEMA:
-                    self._db.execute(statement)
+                    db.execute(statement)
         except BaseException:
-            self._db.close()
+            db.close()
             raise
+        return db
 
     def close(self) -> None:
         self._db.close()
@@ -87,22 +90,12 @@ class TranscriptIndex:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
     def put(self, transcript: Transcript) -> None:
         """Store a finished transcript (replacing an older one); one in progress is not kept."""
         if not transcript.ready:
             return
         rid = transcript.recording_id
-        with self._write():
+        with write_transaction(self._db):
             self._forget(rid)
             self._db.execute(
                 "INSERT INTO transcripts VALUES (?, ?, ?, ?, ?)",
@@ -121,7 +114,7 @@ class TranscriptIndex:
             )
 
     def forget(self, recording_ids: Sequence[str]) -> None:
-        with self._write():
+        with write_transaction(self._db):
             for rid in recording_ids:
                 self._forget(rid)
 

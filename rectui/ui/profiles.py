@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rectui.config import ConfigError, default_config_path, load_config
 from rectui.config_writer import save_preset as write_preset
+from rectui.index import IndexUnavailable
 
 from .screens.dialogs import PromptScreen
 
@@ -25,7 +26,7 @@ def switch_profile(screen: MainScreen, name: str) -> None:
     try:
         config = load_config(session.config.path, profile=name)
         client = screen.client_factory(config)
-    except ConfigError as exc:
+    except (ConfigError, IndexUnavailable) as exc:
         session.note(f"Cannot switch profile: {exc}", "error")
         return
     for warning in config.warnings:
