@@ -121,8 +121,8 @@ class MediaServer:
             handler.close_connection = True
         return None
 
-    @staticmethod
     def _reply(
+        self,
         handler: BaseHTTPRequestHandler,
         status: int,
         body: bytes,
@@ -133,4 +133,7 @@ class MediaServer:
             handler.send_header(key, value)
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
-        handler.wfile.write(body)
+        cut, self.cut_next = self.cut_next, None
+        handler.wfile.write(body if cut is None else body[:cut])
+        if cut is not None:
+            handler.close_connection = True

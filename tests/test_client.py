@@ -207,8 +207,8 @@ async def test_limiter_keeps_a_burst_under_the_servers_limit(emulator) -> None:
         await asyncio.gather(*(client.list_recordings() for _ in range(25)))
     logged = api_requests(emulator)
     statuses = [r.status for r in logged]
-    # It logged 35 once in a full run: the server counted the first ten more than a period
-    # late (test_rate_learning reproduces that); say what they were if it happens again.
+    # It logged 35 once in a full run, most likely because the server counted the first ten
+    # more than a period late (test_rate_learning reproduces that); say what they were.
     assert len(statuses) == 25 and 429 not in statuses, [
         (r.path, r.query, r.status) for r in logged
     ]

@@ -112,6 +112,17 @@ async def test_truncated_body_keeps_part_then_resumes_with_range(
     assert not part.exists()
 
 
+async def test_an_error_whose_body_breaks_off_is_told_by_its_status_and_not_sent_again(
+    server: MediaServer, tmp_path: Path
+):
+    store = await make_store(server, tmp_path)
+    server.cut_next = 5  # of the 404's body
+    with pytest.raises(MediaUnavailableError, match="HTTP 404"):
+        await store.fetch(recording(server.url(f"/v1/Account/{MAIN.auth_id}/Recording/gone.mp3")))
+    await store.client.aclose()
+    assert len(server.requests) == 1
+
+
 async def test_server_ignoring_range_restarts_from_zero(server: MediaServer, tmp_path: Path):
     server.ranges = False
     store = await make_store(server, tmp_path)

@@ -89,7 +89,7 @@ async def test_a_request_in_flight_keeps_its_place_however_long_it_takes() -> No
     assert not eleventh.done(), "a full window of requests in flight let another one go"
     limiter.settle(in_flight[0], 200)  # counted by now at the latest
     answered_at = clock.now
-    slot = await eleventh
+    slot = await asyncio.wait_for(eleventh, 10)  # bounded: a lost wake-up fails, not hangs
     assert slot.at >= answered_at + limiter.period
 
 
@@ -110,7 +110,7 @@ async def test_requests_the_server_counts_late_do_not_push_the_next_ones_into_a_
         await held.until_held(10)
         clock.now += 5.0
         held.release()
-        pages = await burst
+        pages = await asyncio.wait_for(burst, 30)
     assert all(page.recordings for page in pages)
     assert statuses(served) == [200] * 25
 

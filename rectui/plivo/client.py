@@ -368,8 +368,13 @@ class PlivoClient:
                                 status=response.status_code,
                             )
                         if response.status_code >= 400:
-                            await response.aread()
-                            text, api_id = _server_error_text(response)
+                            try:
+                                await response.aread()
+                                text, api_id = _server_error_text(response)
+                            except httpx.TransportError:
+                                # Answered, and the body broke off: the status says enough (and
+                                # the connection was not a stale one, to send this again on).
+                                text, api_id = "", None
                             text = self.credentials.redact(creds.redact(text))
                             raise error_for_status(response.status_code, text, api_id)
                         opened = True

@@ -35,7 +35,8 @@ CREEP = 0.02
 
 
 class Slot:
-    """One request's place in the window, timed from when it was sent until its answer came."""
+    """One request's place in the window: from when it was let go until a period after its
+    answer came."""
 
     __slots__ = ("accepted", "at", "number", "settled")
 
@@ -79,13 +80,16 @@ class RateLimiter:
         """How many times a 429 lowered `allowed`."""
         self._clock = clock
         self._sleep = sleep
-        self._sent: deque[Slot] = deque()
+        self._in_flight = 0
+        """Requests sent and not answered yet: each holds its place, however long it takes."""
+        self._answered: deque[Slot] = deque()
+        """Answered requests of the last period, in the order (so the time) they were answered."""
         self._issued = 0
         self._last_before_cut = 0
         """The number of the last slot handed out before the last cut."""
         self._lock = asyncio.Lock()
         self._settled = asyncio.Event()
-        """Set by every settle: what a full window of requests in flight waits for."""
+        """Set by each answer: what a window full of requests in flight waits for."""
 
     @property
     def limit(self) -> int:
@@ -98,14 +102,12 @@ class RateLimiter:
             while True:
                 now = self._clock()
                 self._expire(now)
-                if len(self._sent) < self.limit:
+                if self._in_flight + len(self._answered) < self.limit:
                     self._issued += 1
-                    slot = Slot(now, self._issued)
-                    self._sent.append(slot)
-                    return slot
-                answered = [s.at for s in self._sent if s.settled]
-                if answered:
-                    await self._sleep(max(0.001, self.period - (now - min(answered))))
+                    self._in_flight += 1
+                    return Slot(now, self._issued)
+                if self._answered:
+                    await self._sleep(max(0.001, self.period - (now - self._answered[0].at)))
                 else:  # every request in the window is still in flight: wait for an answer
                     self._settled.clear()
                     await self._settled.wait()
@@ -118,6 +120,8 @@ class RateLimiter:
         now = self._clock()
         slot.at = max(slot.at, now)
         slot.settled = True
+        self._in_flight -= 1
+        self._answered.append(slot)
         self._settled.set()
         if status == 429:
             self._rejected(slot, now)
@@ -131,14 +135,14 @@ class RateLimiter:
         if slot.number <= self._last_before_cut:
             return  # sent before the last cut: the cut already answered this round
         self._expire(now)
-        accepted = sum(1 for s in self._sent if s.accepted)
+        accepted = sum(1 for s in self._answered if s.accepted)
         self.allowed = max(1.0, SHARE * min(self.allowed, accepted))
         self._last_before_cut = self._issued
         self.cuts += 1
 
     def _expire(self, now: float) -> None:
-        # Answers come out of order, so an old entry can sit behind one still in flight.
-        self._sent = deque(s for s in self._sent if not s.settled or now - s.at < self.period)
+        while self._answered and now - self._answered[0].at >= self.period:
+            self._answered.popleft()
 
 
 def parse_rate(text: str) -> tuple[int, float]:
