@@ -6,6 +6,10 @@
 # or when pyproject.toml changed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
+# Let Python cache compiled modules even where the environment says not to (this machine's does):
+# the tests start rectui in ~200 child processes, and each compiled it from source again
+# (about 60 ms of CPU apiece), as an installed rectui never does.
+unset PYTHONDONTWRITEBYTECODE
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -77,11 +81,12 @@ test)
     install_python_packages
     .venv/bin/ruff check .
     .venv/bin/mypy  # strict on the core packages; see [tool.mypy] in pyproject.toml
-    # Three workers per two cores: the tests wait on states, never on the clock, so they hold
-    # under it, and a worker spends much of its time waiting (real-time audio, child processes,
-    # Textual's idle checks between keys), which one worker per core left as an idle core.
+    # Two workers per core: the tests wait on states, never on the clock, so they hold under
+    # it, and a worker spends much of its time waiting (real-time audio, child processes,
+    # Textual's idle checks between keys). Measured on 2 cores: 3 workers 123 s, 4 workers
+    # 103-109 s, 5 and 6 no faster (more CPU spent waiting).
     # loadgroup: a module marked xdist_group (costly module fixtures) runs on one worker.
-    exec .venv/bin/python -m pytest -n $(( ($(nproc) * 3 + 1) / 2 )) --dist loadgroup "${@:2}"
+    exec .venv/bin/python -m pytest -n $(( $(nproc) * 2 )) --dist loadgroup "${@:2}"
     ;;
 *)
     echo "usage: bash dev.sh demo | bash dev.sh test [pytest args]" >&2
