@@ -103,19 +103,23 @@ class IndexUnavailable(Exception):
 _DAMAGE = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
+def _primary_code(exc: BaseException) -> int | None:
+    """SQLite's primary result code of an error (extended codes keep it in the low byte)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
 def is_damage(exc: BaseException) -> bool:
     """Whether an error says the file itself is unusable (so it is rebuilt), as opposed to busy,
     read-only or out of space, where removing it would lose a good index."""
     if isinstance(exc, IndexCorrupt):
         return True
-    code = getattr(exc, "sqlite_errorcode", None)
-    return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in _DAMAGE
+    return isinstance(exc, sqlite3.DatabaseError) and _primary_code(exc) in _DAMAGE
 
 
 def is_busy(exc: BaseException) -> bool:
     """SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock it needs."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return _primary_code(exc) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 @contextlib.contextmanager
