@@ -62,3 +62,7 @@ def format_minutes(minutes: Decimal | float | None) -> str:
     if minutes is None:
         return "—"
     return f"{Decimal(str(minutes)).normalize():f} min"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

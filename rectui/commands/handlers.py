@@ -302,10 +302,7 @@ async def cmd_sync(args: argparse.Namespace, config: AppConfig, io: Output) -> i
         f"{report.dropped:,} deleted elsewhere removed)\n"
     )
     if report.unstable_windows:
-        io.message(
-            f"warning: {report.unstable_windows} windows changed while syncing or hold "
-            "unreadable objects; they are fetched again next time"
-        )
+        io.message(f"warning: {report.unstable_text()}")
     return EXIT_OK
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from ..formatting import plural
 from ..plivo.client import PlivoClient
 from ..plivo.models import RecordingPage
 from ..plivo.rules import MAX_LIMIT, format_filter_time, split_windows
@@ -57,6 +58,15 @@ class SyncReport:
     """Rows removed because the server no longer has them (deleted elsewhere)."""
     unstable_windows: int = 0
     """Windows left unsealed: their total kept changing, or they hold unreadable objects."""
+
+    def unstable_text(self) -> str:
+        """What the unstable windows mean for a person ("" when there are none)."""
+        if not self.unstable_windows:
+            return ""
+        return (
+            f"{plural(self.unstable_windows, 'window')} changed while syncing or hold unreadable "
+            "objects; they are fetched again next time"
+        )
 
 
 class _Unproven(Exception):

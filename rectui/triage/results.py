@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..error_text import one_line
+from ..formatting import plural
 from ..media.errors import DownloadIncompleteError, MediaUnavailableError
 from ..plivo.errors import (
     AuthenticationError,
@@ -160,10 +161,6 @@ class BulkReport:
         elif self.cancelled:
             text += " (cancelled)"
         return text
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 _ENDINGS = {

@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rectui.formatting import plural
 from rectui.plivo.models import Recording
 from rectui.triage import ArchiveDelete, BulkDelete, BulkReport, ItemResult, Outcome
-from rectui.triage.results import ending_line, plural
+from rectui.triage.results import ending_line
 from rectui.triage.runner import BulkRunner
 
 from .screens.confirm_delete import ConfirmDeleteScreen, DeleteChoice

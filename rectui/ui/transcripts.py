@@ -17,6 +17,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from decimal import Decimal
 from typing import Any
 
+from rectui.formatting import plural
 from rectui.index import index_path
 from rectui.index.transcripts import TranscriptIndex
 from rectui.plivo import pricing
@@ -24,7 +25,6 @@ from rectui.plivo.errors import PlivoError
 from rectui.plivo.models import Recording
 from rectui.plivo.transcription import Transcript
 from rectui.triage import BulkTranscribe
-from rectui.triage.results import plural
 
 from .screens.dialogs import ConfirmScreen
 from .screens.transcript_search import SearchChoice, TranscriptSearchScreen

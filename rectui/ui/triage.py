@@ -21,7 +21,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rectui.error_text import one_line
-from rectui.formatting import format_minutes, format_money
+from rectui.formatting import format_minutes, format_money, plural
 from rectui.index import IndexedListing, Scope, Syncer
 from rectui.listing import (
     NAMED_SORTS,
@@ -37,7 +37,6 @@ from rectui.plivo.models import Recording
 from rectui.plivo.recording_cost import MarkedTotals
 from rectui.triage import BulkReport
 from rectui.triage.export import export_to_path
-from rectui.triage.results import plural
 
 from .bulk_run import BulkRun
 from .screens.costs import CostActions, CostScreen
@@ -453,6 +452,8 @@ class Triage:
                     f"Synced into the local index: {report.requests:,} requests"
                     + (f", {report.dropped:,} deleted elsewhere removed" if report.dropped else "")
                 )
+                if report.unstable_windows:
+                    self.note(report.unstable_text(), "warning")
             self._reload()
 
         self._worker = self.panel.run_worker(

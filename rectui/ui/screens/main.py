@@ -165,7 +165,7 @@ class MainScreen(Screen[None]):
             self.table,
             self.query_one(TaskPanel),
             self.header,
-            reload=self.action_refresh,
+            reload=self._reopen_after_sync,
             transcript_text=self.transcripts.text,
         )
         """Marking, bulk delete, export, costs, sorting, syncing (rectui/ui/triage.py)."""
@@ -246,20 +246,27 @@ class MainScreen(Screen[None]):
 
     # -- loading --------------------------------------------------------------------------------
 
-    def load(self, spec: FilterSpec, *, keep_cursor: bool = False) -> None:
-        """Ask for `spec`; the newest request wins and an older one still loading is cancelled."""
+    def load(self, spec: FilterSpec, *, keep_cursor: bool = False, auto_sync: bool = True) -> None:
+        """Ask for `spec`; the newest request wins and an older one still loading is cancelled.
+        `auto_sync`: a small filter that opens from the server is synced into the index."""
         self.session.spec = spec
         self.header.set_filter(spec.summary(), spec.subaccount.strip() or None)
-        self._load(spec, keep_cursor)
+        self._load(spec, keep_cursor, auto_sync)
 
     @work(exclusive=True, group="listing", exit_on_error=False)
-    async def _load(self, spec: FilterSpec, keep_cursor: bool) -> None:
+    async def _load(self, spec: FilterSpec, keep_cursor: bool, auto_sync: bool) -> None:
         try:
-            await self._open_and_show(spec, keep_cursor)
+            await self._open_and_show(spec, keep_cursor, auto_sync)
         finally:
             self._release_first_paint()
 
-    async def _open_and_show(self, spec: FilterSpec, keep_cursor: bool) -> None:
+    def _reopen_after_sync(self) -> None:
+        # From the index now, if the sync proved the filter whole. If it could not (a row the
+        # server sends unreadable, a total that keeps changing), the filter opens from the
+        # server again and must not be synced again by itself: that looped, with no end.
+        self.load(self.session.spec, keep_cursor=True, auto_sync=False)
+
+    async def _open_and_show(self, spec: FilterSpec, keep_cursor: bool, auto_sync: bool) -> None:
         # The screen opens the listing itself (rather than leaving it to the table) so that a
         # 400 can be put under the field it concerns, and so that a failed refresh leaves the
         # table showing what it had.
@@ -303,7 +310,7 @@ class MainScreen(Screen[None]):
         self.table.border_subtitle = self._source_line(opened)
         self.header.set_total(listing.total)
         small = 0 < listing.total <= self.AUTO_SYNC_ROWS and not flt.has_storage_filter
-        if opened.source == "server" and index is not None and small:
+        if auto_sync and opened.source == "server" and index is not None and small:
             self.triage.sync_filter(quiet=True)  # cheap: next time it opens from the index
         if listing.total == 0:
             self.detail.show(None)
