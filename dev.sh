@@ -81,13 +81,12 @@ test)
     install_python_packages
     .venv/bin/ruff check .
     .venv/bin/mypy  # strict on the core packages; see [tool.mypy] in pyproject.toml
-    # Three workers per two cores: the tests wait on states, never on the clock, so they hold
-    # under it, and a worker spends much of its time waiting (real-time audio, child processes,
+    # Two workers per core: the tests wait on states, never on the clock, so they hold under
+    # it, and a worker spends much of its time waiting (real-time audio, child processes,
     # Textual's idle checks between keys), which one worker per core left as an idle core.
-    # Four were faster here (103-110 s against 123 s) but the hostile walk's key bound then
-    # failed once in two runs: not until that bound holds under the extra load.
+    # On 2 cores, 4 workers took 135 s where 3 took 168 s (the same commit, one session).
     # loadgroup: a module marked xdist_group (costly module fixtures) runs on one worker.
-    exec .venv/bin/python -m pytest -n $(( ($(nproc) * 3 + 1) / 2 )) --dist loadgroup "${@:2}"
+    exec .venv/bin/python -m pytest -n $(( $(nproc) * 2 )) --dist loadgroup "${@:2}"
     ;;
 *)
     echo "usage: bash dev.sh demo | bash dev.sh test [pytest args]" >&2
