@@ -33,6 +33,7 @@ from rectui.listing import (
     is_fully_loaded,
 )
 from rectui.listing.columns import index_sort
+from rectui.listing.filter_spec import FilterSpec
 from rectui.plivo.models import Recording
 from rectui.plivo.recording_cost import MarkedTotals
 from rectui.triage import BulkReport
@@ -80,7 +81,7 @@ class Triage:
         panel: TaskPanel,
         header: StatusHeader,
         *,
-        reload: Callable[[], None],
+        reload: Callable[[FilterSpec | None], None],
         transcript_text: Callable[[str], str | None],
     ) -> None:
         self.session = session
@@ -89,7 +90,8 @@ class Triage:
         self.panel = panel
         self.header = header
         self._reload = reload
-        """Opens the filter again (after a sync, the index serves it)."""
+        """Opens the filter again (after a sync, the index serves it), given the filter spec just
+        synced (None after the index was forgotten)."""
         self._transcript_text = transcript_text
         """A recording's stored transcript, for the export's optional column."""
         self._job = ""
@@ -425,7 +427,8 @@ class Triage:
         if (self.running and quiet) or self.busy_refusal():
             return
         now = session.clock()
-        flt = session.spec.to_filter(now)
+        spec = session.spec
+        flt = spec.to_filter(now)
         if flt.errors(now=now, check_window=False):
             self.note("Fix the filter first", "warning")
             return
@@ -433,7 +436,7 @@ class Triage:
             self.note("Sync a time range (storage filters then come from the index)", "warning")
             return
         self._job = "sync"
-        self.panel.start(f"Syncing {session.spec.summary()} into the local index", None)
+        self.panel.start(f"Syncing {spec.summary()} into the local index", None)
         self.header.set_busy("sync…")
 
         def progress(done: int, expected: int) -> None:
@@ -454,7 +457,7 @@ class Triage:
                 )
                 if report.unstable_windows:
                     self.note(report.unstable_text(), "warning")
-            self._reload()
+            self._reload(spec)
 
         self._worker = self.panel.run_worker(
             self._guard(run()), group="triage", exit_on_error=False, description="sync"
@@ -466,7 +469,7 @@ class Triage:
             return
         index.forget()
         self.note("Forgot everything the local index held for this account")
-        self._reload()
+        self._reload(None)
 
     def goto(self, recording_id: str) -> None:
         index = self.table.listing.index_of(recording_id) if self.table.listing else None

@@ -27,7 +27,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from rectui.config import AppConfig
-from rectui.formatting import format_time
+from rectui.formatting import format_time, plural
 from rectui.index import Opened, open_listing
 from rectui.listing.filter_spec import FilterSpec
 from rectui.plivo.client import PlivoClient, RetryNotice
@@ -165,7 +165,7 @@ class MainScreen(Screen[None]):
             self.table,
             self.query_one(TaskPanel),
             self.header,
-            reload=self._reopen_after_sync,
+            reload=self._reopen,
             transcript_text=self.transcripts.text,
         )
         """Marking, bulk delete, export, costs, sorting, syncing (rectui/ui/triage.py)."""
@@ -260,11 +260,13 @@ class MainScreen(Screen[None]):
         finally:
             self._release_first_paint()
 
-    def _reopen_after_sync(self) -> None:
+    def _reopen(self, synced: FilterSpec | None) -> None:
         # From the index now, if the sync proved the filter whole. If it could not (a row the
         # server sends unreadable, a total that keeps changing), the filter opens from the
-        # server again and must not be synced again by itself: that looped, with no end.
-        self.load(self.session.spec, keep_cursor=True, auto_sync=False)
+        # server again and must not be synced again by itself: that looped, with no end. A
+        # filter chosen while the sync ran was not synced yet, and may be.
+        spec = self.session.spec
+        self.load(spec, keep_cursor=True, auto_sync=spec != synced)
 
     async def _open_and_show(self, spec: FilterSpec, keep_cursor: bool, auto_sync: bool) -> None:
         # The screen opens the listing itself (rather than leaving it to the table) so that a
@@ -405,9 +407,9 @@ class MainScreen(Screen[None]):
             seen = 0
         if len(problems) > seen:
             count = len(problems) - seen
-            rows = "recording" if count == 1 else "recordings"
             self.session.note(
-                f"{count} {rows} from the server could not be read and show as unavailable "
+                f"{plural(count, 'recording')} from the server could not be read and show as "
+                "unavailable "
                 f"(first: {problems[seen]})",
                 "warning",
             )
