@@ -409,8 +409,7 @@ class MainScreen(Screen[None]):
             count = len(problems) - seen
             self.session.note(
                 f"{plural(count, 'recording')} from the server could not be read and show as "
-                "unavailable "
-                f"(first: {problems[seen]})",
+                f"unavailable (first: {problems[seen]})",
                 "warning",
             )
         self._problems_seen = (id(listing), len(problems))
