@@ -31,6 +31,7 @@ from rectui.emulator import RunningEmulator
 from rectui.index import ACCOUNT, IndexedListing, IndexStore, Syncer, WriteThroughClient
 from rectui.index.sync import DEFAULT_MARGIN
 from rectui.listing import Listing
+from rectui.listing.filter_spec import FilterSpec
 from rectui.media import PlayerState
 from rectui.plivo.auth import Credentials
 from rectui.plivo.client import PlivoClient
@@ -217,6 +218,34 @@ async def test_a_sync_asked_for_says_what_it_could_not_hold(
             "again next time",
             "warning",
         )
+
+
+async def test_a_small_filter_chosen_while_another_syncs_is_synced_after_it(
+    emu: RunningEmulator, index: IndexStore
+) -> None:
+    app = indexed_app(emu, index)
+    app.main.AUTO_SYNC_ROWS = 0
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # The sync asked for (the week) waits at the server on its first request only.
+        first = iter([True])
+        hold = emu.emulator.hold(lambda _path: next(first, False), method="GET")
+        await pilot.press("S")
+        await hold.until_held(1)
+        app.main.AUTO_SYNC_ROWS = 1000
+        other = FilterSpec(range="custom", since="2026-02-10", until="2026-02-17")
+        app.main.load(other)
+        await until(
+            pilot,
+            lambda: not any(w.is_running for w in app.workers if w.group == "listing"),
+            "the other filter's listing",
+        )
+        assert app.main.triage.running  # the week's sync: the other's own was refused
+        hold.release()
+        await settle(pilot)
+        assert app.main.session.spec == other
+        assert IndexedListing.is_warm(index, other.to_filter(NOW), NOW)
+        assert isinstance(app.main.table.listing, IndexedListing)
 
 
 async def test_offline_shows_the_index_with_a_banner_and_no_delete(
