@@ -301,8 +301,8 @@ async def cmd_sync(args: argparse.Namespace, config: AppConfig, io: Output) -> i
         f"({report.validated_windows} windows validated, {report.fetched_windows} fetched, "
         f"{report.dropped:,} deleted elsewhere removed)\n"
     )
-    if report.unstable_windows:
-        io.message(f"warning: {report.unstable_text()}")
+    if unstable := report.unstable_text():
+        io.message(f"warning: {unstable}")
     return EXIT_OK
 
 

@@ -455,8 +455,8 @@ class Triage:
                     f"Synced into the local index: {report.requests:,} requests"
                     + (f", {report.dropped:,} deleted elsewhere removed" if report.dropped else "")
                 )
-                if report.unstable_windows:
-                    self.note(report.unstable_text(), "warning")
+                if unstable := report.unstable_text():
+                    self.note(unstable, "warning")
             self._reload(spec)
 
         self._worker = self.panel.run_worker(
