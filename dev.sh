@@ -32,8 +32,8 @@ install_system_packages() {
     # ffmpeg decodes and encodes media; libportaudio2 plays it (sounddevice); libasound2-dev and
     # a C compiler build simpleaudio (the fallback). The tests drive the TUI in a real terminal
     # (tmux) and play through a private PulseAudio daemon: pulseaudio, pulseaudio-utils (parec)
-    # and libasound2-plugins (ALSA -> pulse).
-    local wanted=(ffmpeg libportaudio2 libasound2-dev gcc tmux
+    # and libasound2-plugins (ALSA -> pulse). openssl makes the https tests' certificate.
+    local wanted=(ffmpeg libportaudio2 libasound2-dev gcc tmux openssl
         pulseaudio pulseaudio-utils libasound2-plugins)
     python_ok || wanted+=(python3 python3-dev python3-venv)
     local missing=()

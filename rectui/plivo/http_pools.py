@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from .tls import TrustOnFirstHttps
+
 CONNECTIONS_PER_POOL = 8
 
 
@@ -27,9 +29,17 @@ class HttpPools:
         pools = max(1, math.ceil(connections / CONNECTIONS_PER_POOL))
         per_pool = math.ceil(connections / pools)
         limits = httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool)
-        # One TLS context for all: loading the CA bundle costs ~40 ms of CPU per context.
-        client_args.setdefault("verify", httpx.create_ssl_context())
-        self._clients = [httpx.AsyncClient(limits=limits, **client_args) for _ in range(pools)]
+        # One TLS context for all, its trust read only if https is used (tls.py).
+        trust = TrustOnFirstHttps()
+        self._clients = [
+            httpx.AsyncClient(
+                limits=limits,
+                verify=trust.context,
+                event_hooks={"request": [trust.before_request]},
+                **client_args,
+            )
+            for _ in range(pools)
+        ]
         self._busy = [0] * pools
 
     @asynccontextmanager
