@@ -30,6 +30,7 @@ from .filters import RecordingFilter
 from .http_pools import HttpPools
 from .models import MAX_NUMBER_TEXT, MalformedRecord, Meta, Recording, RecordingPage
 from .ratelimit import RateLimiter
+from .tls import TrustUnreadable
 from .transcription import Transcript
 from .urls import http_url_problem
 
@@ -386,7 +387,8 @@ class PlivoClient:
                     if opened or attempt:
                         raise
         except httpx.TransportError as exc:
-            self.limiter.settle(slot, None)
+            if not isinstance(exc, TrustUnreadable):
+                self.limiter.settle(slot, None)
             raise NetworkError(self._network_message(exc)) from None
         finally:
             self.limiter.settle(slot)  # cancelled (a no-op once settled)
@@ -411,6 +413,8 @@ class PlivoClient:
         return body
 
     def _network_message(self, exc: httpx.TransportError) -> str:
+        if isinstance(exc, TrustUnreadable):
+            return str(exc)
         host = self._host()
         if isinstance(exc, httpx.TimeoutException):
             return f"{host} did not answer in time; check the network and retry"
@@ -459,6 +463,8 @@ class PlivoClient:
                     method, url, auth=self.credentials.basic_auth(), **kwargs
                 )
             self.limiter.settle(slot, response.status_code)
+        except TrustUnreadable:
+            raise  # no request left: nothing for the limiter or the observer to hear
         except httpx.TransportError:
             self.limiter.settle(slot, None)
             self._heard(method, url, None, sent)
@@ -504,7 +510,7 @@ class PlivoClient:
                     response = await self._send(method, url, observe, **kwargs)
                 except httpx.TransportError as exc:
                     failures += 1
-                    if failures >= attempts or not idempotent:
+                    if failures >= attempts or not idempotent or isinstance(exc, TrustUnreadable):
                         raise NetworkError(self._network_message(exc)) from None
                     timed_out = isinstance(exc, httpx.TimeoutException)
                     reason = "did not answer in time" if timed_out else "cannot be reached"

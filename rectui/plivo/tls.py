@@ -20,6 +20,11 @@ import certifi
 import httpx
 
 
+class TrustUnreadable(httpx.ConnectError):
+    """The trusted certificates could not be read: the machine's setup, not the server's, so
+    nothing is retried and the limiter hears no lost answer."""
+
+
 class TrustOnFirstHttps:
     """`context` goes to httpx as `verify`, `before_request` into its request event hooks."""
 
@@ -27,6 +32,8 @@ class TrustOnFirstHttps:
         # PROTOCOL_TLS_CLIENT already requires a certificate and checks the host name, as
         # ssl.create_default_context() does.
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        if keylog := os.environ.get("SSLKEYLOGFILE"):  # as ssl.create_default_context does
+            self.context.keylog_filename = keylog
         self.loaded = False
 
     async def before_request(self, request: httpx.Request) -> None:
@@ -41,10 +48,11 @@ class TrustOnFirstHttps:
         try:
             self.context.load_verify_locations(cafile=cafile, capath=capath)
         except OSError as exc:  # ssl.SSLError too: a file that holds no certificates
-            # As a transport error, the client reports it as this request's one line.
+            # A transport error: the client reports it as this request's one line.
             reason = exc.strerror or str(exc)
-            where = cafile or capath
-            raise httpx.ConnectError(
-                f"cannot read trusted certificates {where}: {reason}", request=request
+            raise TrustUnreadable(
+                f"Cannot read the trusted certificates {cafile or capath} ({reason}); "
+                "set SSL_CERT_FILE or SSL_CERT_DIR to readable ones",
+                request=request,
             ) from None
         self.loaded = True
