@@ -3,9 +3,11 @@ against the emulator on loopback. What a user sees is read from the rendered lin
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import time
+import warnings
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -305,6 +307,26 @@ async def test_end_jump_fetches_only_the_last_pages(
         lines = screen_lines(table)
         assert not any("loading" in line for line in lines)
         assert table.current is not None and table.current is listing.get(BIG - 1)
+
+
+async def test_a_fetch_stopped_before_it_starts_leaves_no_coroutine_unawaited(
+    big: RunningEmulator, big_client: PlivoClient
+) -> None:
+    # G then g in one go: the fetch for the end is stopped before its worker ever ran.
+    listing = Listing(big_client, ALL_TIME, now=NOW)
+    app = Host(listing)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with app.run_test(size=(120, 30)) as pilot:
+            table = app.query_one(RecordingTable)
+            await settle(pilot)
+            table.action_last()
+            table.action_first()
+            await settle(pilot)
+        del app, table
+        gc.collect()
+    unawaited = [str(w.message) for w in caught if "was never awaited" in str(w.message)]
+    assert unawaited == []
 
 
 async def test_highlighted_and_selected(small: RunningEmulator, small_client: PlivoClient) -> None:

@@ -9,6 +9,7 @@ open. Keys come from the action registry (rectui/ui/actions, section "table").
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import ClassVar, TypeAlias
 
 from textual import events
@@ -241,7 +242,7 @@ class RecordingTable(LoadingTable):
         if missing and self._listing is not None:
             start, stop = range_mark.span(self.cursor_index, self._total)
             self._range_worker = self.run_worker(
-                self._load_range(self._listing, self._loads.generation, start, stop),
+                partial(self._load_range, self._listing, self._loads.generation, start, stop),
                 group="range",
                 exclusive=True,
                 exit_on_error=False,

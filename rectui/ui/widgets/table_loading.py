@@ -10,9 +10,10 @@ for the rows where the viewport landed, never for the rows it skipped.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from collections.abc import Callable, Coroutine
+from functools import partial
 
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from ...listing import ListingLike
 from ...plivo.errors import PlivoError
@@ -80,7 +81,9 @@ class LoadingTable(TableView):
         self._set_total(0)
         self.refresh()
         if listing is not None:
-            self._track(self._open(listing, self._loads.generation), OPENING, "open listing")
+            self._track(
+                partial(self._open, listing, self._loads.generation), OPENING, "open listing"
+            )
 
     def _apply_open(self, listing: ListingLike) -> None:
         self._set_total(listing.total)
@@ -98,10 +101,17 @@ class LoadingTable(TableView):
 
     # -- loading ----------------------------------------------------------------------------
 
-    def _track(self, work: Any, span: tuple[int, int], description: str) -> None:
+    def _track(
+        self,
+        work: Callable[[], Coroutine[None, None, None]],
+        span: tuple[int, int],
+        description: str,
+    ) -> None:
         # Group "pages", not exclusive: several page loads run side by side; set_listing
-        # cancels the whole group.
-        worker = self.run_worker(
+        # cancels the whole group. The work is a callable, not a coroutine: a worker cancelled
+        # before it starts (a quick scroll past, a new listing) would leave a coroutine never
+        # awaited.
+        worker: Worker[None] = self.run_worker(
             work, group="pages", exclusive=False, exit_on_error=False, description=description
         )
         self._loads.track(worker, span)
@@ -173,7 +183,7 @@ class LoadingTable(TableView):
 
     def _load_run(self, listing: ListingLike, start: int, stop: int) -> None:
         self._track(
-            self._load(listing, self._loads.generation, start, stop),
+            partial(self._load, listing, self._loads.generation, start, stop),
             (start, stop),
             f"rows {start}-{stop}",
         )
