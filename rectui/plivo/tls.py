@@ -2,7 +2,7 @@
 request.
 
 It trusts what httpx's default context trusts (SSL_CERT_FILE, else SSL_CERT_DIR, else certifi's
-bundle), but reading those certificates costs about 40 ms of CPU, which a session on plain http
+bundle), but reading those certificates costs 20-40 ms of CPU, which a session on plain http
 (the emulator, `--demo`, every CLI command the tests run) never needs. So the context starts out
 trusting nothing, which fails closed, and an httpx request hook loads the trust into it before
 the first https request leaves (redirects included: httpx calls the hook for every hop).
