@@ -107,9 +107,10 @@ def child_play(path: str) -> dict[str, object]:
 
     duration = probe(path).duration  # the UI knows it from the API; not part of the timing
     player = Player()
+    player.prepare()  # the app does so once its first frame is out, before anyone presses p
     deadline = time.monotonic() + 30
     while player.output is None and time.monotonic() < deadline:
-        time.sleep(0.01)  # the app loads PortAudio at start, before anyone presses p
+        time.sleep(0.01)
     if not (player.output or (False, "no answer"))[0]:
         raise SystemExit(f"no audio output: {player.output}")
     import sounddevice

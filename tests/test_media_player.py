@@ -4,6 +4,7 @@ ffmpeg on a short generated wav."""
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -70,8 +71,9 @@ def full(stream: FakeStream) -> None:
 
 def test_play_pause_resume_continues_exactly(rig, reference: bytes):
     player, output, clock = rig
+    player.prepare()  # as the app does once its first frame is out
     until(lambda: player.output is not None, "the device check")
-    assert player.output == (True, "fake output")  # checked at construction, before any play
+    assert player.output == (True, "fake output")  # checked before any play
     assert player.state is PlayerState.STOPPED and player.position == 0.0
     player.play()
     stream = output.stream
@@ -359,3 +361,46 @@ def test_without_portaudio_simpleaudio_is_the_named_fallback(monkeypatch):
     assert (
         chosen.name == "simpleaudio (fallback, PortAudio unavailable: PortAudio library not found)"
     )
+
+
+def test_the_audio_library_loads_when_prepared_not_when_the_player_is_built(monkeypatch, tone):
+    # Loading PortAudio holds the interpreter for tens of ms: the app builds its player as it
+    # mounts and prepares it only after its first frame. A play that comes first loads it too.
+    from rectui.media import player as player_module
+
+    loading = threading.Event()
+    release = threading.Event()
+    output = FakeOutput(FakeClock())
+
+    def slow_backend() -> FakeOutput:
+        loading.set()
+        release.wait(WAIT)
+        return output
+
+    monkeypatch.setattr(player_module, "default_backend", slow_backend)
+
+    def checks() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "rectui-audio-check"]
+
+    assert checks() == []
+    player = Player(clock=output.clock)
+    try:
+        assert checks() == [] and not loading.is_set()  # built: nothing loads
+        player.prepare()
+        player.prepare()  # once is enough
+        until(loading.is_set, "the audio library loading once prepared")
+        assert len(checks()) == 1 and player.output is None
+        release.set()
+        until(lambda: player.output == (True, "fake output"), "the device check")
+    finally:
+        release.set()
+        player.close()
+
+    unprepared = Player(clock=output.clock)
+    try:
+        unprepared.load(tone, "tone")
+        unprepared.play()
+        until(lambda: output.streams != [], "a play opening the device unprepared")
+        assert unprepared.output == (True, "fake output")
+    finally:
+        unprepared.close()

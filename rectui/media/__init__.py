@@ -3,7 +3,8 @@
 The UI uses:
 - `MediaStore(client, MediaCache(dir, max_bytes), credentials_for=...)`: `await fetch(recording,
   original=False, progress=cb) -> Path`, `cached(...)`, `save_to(dir, recording)`, `save(...)`.
-- `Player(...)`: load/play/pause/toggle/stop/seek/seek_relative/set_volume/change_volume,
+- `Player(...)`: prepare (loads the audio library and checks the device, in the background),
+  load/play/pause/toggle/stop/seek/seek_relative/set_volume/change_volume,
   set_speed/change_speed/set_device, `state`, `position`, `duration`, `volume`, `speed`,
   `device`, `devices()`, `backend_name`, `error`, `on_change`.
 - `waveform(path, buckets)` (blocking: run in a worker), `audio_output_available()`,

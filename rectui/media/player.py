@@ -218,9 +218,7 @@ class Player:
         self._seek_to: float | None = None
         """A position the session is asked to restart the decoder at (seek, speed, device)."""
         self._output: tuple[bool, str] | None = None
-        # Load the audio library and find out now whether there is a device, so the UI can say
-        # so before the first play, and the first play does not pay for it.
-        threading.Thread(target=self._load_backend, name="rectui-audio-check", daemon=True).start()
+        self._preparing = False
 
     # -- what the UI reads ----------------------------------------------------------------------
 
@@ -294,6 +292,17 @@ class Player:
         return backend.devices(rescan=idle)
 
     # -- commands -------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Load the audio library and find out whether there is a device, in a thread of its
+        own, so that the UI can say so before the first play and the first play does not pay
+        for it. Not done at construction: the import holds the interpreter for 60-90 ms, which
+        an app's first frame should not wait for. A play that comes first prepares itself."""
+        with self._lock:
+            if self._preparing:
+                return
+            self._preparing = True
+        threading.Thread(target=self._load_backend, name="rectui-audio-check", daemon=True).start()
 
     def load(self, path: Path | str, title: str = "", duration: float | None = None) -> None:
         """Make `path` the current recording (stopping whatever plays); probing runs in the
@@ -525,6 +534,7 @@ class Player:
     # -- threads --------------------------------------------------------------------------------
 
     def _wait_backend(self) -> AudioBackend | None:
+        self.prepare()
         self._backend_ready.wait(BACKEND_WAIT_S)
         return self._backend
 

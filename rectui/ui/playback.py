@@ -96,12 +96,18 @@ class Playback:
     # -- life cycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """On mount: keep ALSA quiet before anything touches it, and create the player, which
-        finds out in its own thread whether there is an audio device."""
+        """On mount: keep ALSA quiet before anything touches it, and create the player."""
         silence_alsa_errors()
         device = self.session.config.settings.audio_device or None
         self.player = self._make_player(on_change=self._player_changed, device=device)
         self._ticker = self.bar.set_interval(1 / TICK_HZ, self._tick, pause=True)
+
+    def prepare(self) -> None:
+        """Once the first frame is out: the player finds out in its own thread whether there
+        is an audio device (loading PortAudio competes with the first rows for the
+        interpreter)."""
+        if self.player is not None and not self._closed:
+            self.player.prepare()
 
     def close(self) -> None:
         """On exit: stop playing and wait (bounded) for the player's thread; stop the waveform."""

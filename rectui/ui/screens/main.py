@@ -204,8 +204,8 @@ class MainScreen(Screen[None]):
         self.query_one(KeyFooter).compact = event.size.width < COMPACT_FOOTER_BELOW
 
     def _release_first_paint(self) -> None:
-        """Let frames paint again (once); the filter fields and the task panel's parts are
-        built after the first frame."""
+        """Let frames paint again (once); the filter fields, the task panel's parts and the
+        audio device check come after the first frame."""
         if self._end_paint_hold():
             # Painted now: Textual's update timer would wait its first period (1/60 s) from
             # the first time it is started, which is now. (Before the screen is shown it has no
@@ -214,6 +214,7 @@ class MainScreen(Screen[None]):
                 self._on_timer_update()
             self.call_after_refresh(self.sidebar.build)
             self.call_after_refresh(self.triage.panel.build)
+            self.call_after_refresh(self.playback.prepare)
 
     def _compositor_refresh(self) -> None:
         # Textual renders the frame of a screen being shown even inside `batch_update`, only to
