@@ -7,8 +7,10 @@ positions are exact; downloads and decoding are real, from the emulator over loo
 
 from __future__ import annotations
 
+import gc
 import re
 import tempfile
+import warnings
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -216,6 +218,31 @@ async def test_playing_another_recording_stops_the_current_one(
         await playing(pilot, backend, count=2)
         assert backend.streams[0].closed
         assert second.recording_id[:8] in bar_lines(app)[0]
+
+
+async def test_p_on_two_recordings_in_one_go_plays_the_second_and_leaves_nothing_behind(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    # Two plays handled before the first one's download had started (keys typed quickly): the
+    # second stops the first before it ever ran, and no coroutine is left never awaited.
+    backend = FakeOutput(FakeClock())
+    app = player_app(emulator, tmp_path, make_player=fake_player(backend))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with app.run_test(size=SIZE) as pilot:
+            first = await select(pilot, between(3, 30))
+            second = await select(pilot, lambda r: between(3, 30)(r) and r != first)
+            playback = app.main.playback
+            playback.play_pause(first)
+            playback.play_pause(second)
+            await until(pilot, lambda p=playback: p.current == second, "the second playing")
+            await playing(pilot, backend)
+            assert media_requests(emulator, first) == []  # its download never started
+            assert len(backend.streams) == 1
+        del app, pilot, playback
+        gc.collect()
+    unawaited = [str(w.message) for w in caught if "was never awaited" in str(w.message)]
+    assert unawaited == []
 
 
 async def test_o_switches_to_the_original_and_back_at_the_same_position(

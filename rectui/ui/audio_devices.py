@@ -16,6 +16,8 @@ from rectui.config_writer import set_setting
 from rectui.error_text import one_line
 from rectui.server_text import safe_text
 
+from .workers import start_worker
+
 if TYPE_CHECKING:
     from .playback import Playback
 
@@ -26,9 +28,7 @@ class AudioDevices:
 
     def choose(self) -> None:
         """List the output devices in the palette (looking for them may take a moment)."""
-        self.playback.bar.run_worker(
-            self._choose(), group="audio-devices", exclusive=True, exit_on_error=False
-        )
+        start_worker(self.playback.bar, self._choose, group="audio-devices", exclusive=True)
 
     def use(self, device: str | None) -> None:
         """Play on `device` (None: the system's default), and keep it in the configuration."""

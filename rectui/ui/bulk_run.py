@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from rectui.formatting import plural
@@ -27,6 +28,7 @@ from .session import Session
 from .widgets.recording_table import RecordingTable
 from .widgets.status_header import StatusHeader
 from .widgets.task_panel import TaskPanel
+from .workers import start_worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +176,8 @@ class BulkRun:
         self.panel.start(title, count)
         self.header.set_busy(f"{self.kind.doing} 0/{count}")
         runner.progress = self._progress
-        self.panel.run_worker(
-            self._work(runner, retry), group="triage", exit_on_error=False, description=title
+        start_worker(
+            self.panel, partial(self._work, runner, retry), group="triage", description=title
         )
 
     async def _work(self, runner: BulkRunner, retry: bool) -> None:

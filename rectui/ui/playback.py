@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,7 @@ from .widgets.player_bar import (
     recording_title,
     short_id,
 )
+from .workers import start_worker
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -227,11 +229,11 @@ class Playback:
         self.prefer_original = want
         self._cancel_downloads("switch")
         download = self._downloads.start(recording, "switch")
-        self.bar.run_worker(
-            self._switch_variant(download, want),
+        start_worker(
+            self.bar,
+            partial(self._switch_variant, download, want),
             group="media-switch",
             exclusive=True,
-            exit_on_error=False,
         )
         self._render()
 
@@ -244,11 +246,7 @@ class Playback:
             # Nothing playing: the bar is about this recording now.
             self.shown.recording, self.shown.status, self.shown.track_text = recording, None, ""
         download = self._downloads.start(recording, "save")
-        self.bar.run_worker(
-            self._save(download, original),
-            group="media-save",
-            exit_on_error=False,
-        )
+        start_worker(self.bar, partial(self._save, download, original), group="media-save")
         self._render()
 
     def no_output(self) -> bool:
@@ -266,11 +264,11 @@ class Playback:
         self.shown.recording, self.shown.status, self.shown.track_text = recording, None, ""
         self.shown.message = ""
         download = self._downloads.start(recording, "play")
-        self.bar.run_worker(
-            self._fetch_and_play(download, self.prefer_original),
+        start_worker(
+            self.bar,
+            partial(self._fetch_and_play, download, self.prefer_original),
             group="media-play",
             exclusive=True,
-            exit_on_error=False,
         )
         self._render()
 
@@ -419,11 +417,11 @@ class Playback:
         if self._waveform_cancel is not None:
             self._waveform_cancel.set()
         self._waveform_cancel = cancel = threading.Event()
-        self.bar.run_worker(
-            self._waveform((recording.recording_id, original), path, cancel),
+        start_worker(
+            self.bar,
+            partial(self._waveform, (recording.recording_id, original), path, cancel),
             group="media-waveform",
             exclusive=True,
-            exit_on_error=False,
         )
 
     def _repin(self, path: Path | None) -> None:

@@ -11,6 +11,7 @@ from rectui.config_writer import save_preset as write_preset
 from rectui.index import IndexUnavailable
 
 from .screens.dialogs import PromptScreen
+from .workers import start_worker
 
 if TYPE_CHECKING:
     from .screens.main import MainScreen
@@ -38,7 +39,7 @@ def switch_profile(screen: MainScreen, name: str) -> None:
     screen.triage.forget_last_run()
     screen.header.set_identity(client.credentials.auth_id, config.profile.name)
     screen.load(screen.session.spec)
-    screen.run_worker(old.aclose(), group="close-client", exit_on_error=False)
+    start_worker(screen, old.aclose, group="close-client")
     screen.session.note(f"Switched to profile {name} ({client.credentials.auth_id})")
 
 

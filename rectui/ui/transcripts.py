@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from functools import partial
 
 from rectui.formatting import plural
 from rectui.index import index_path
@@ -30,6 +30,7 @@ from .screens.dialogs import ConfirmScreen
 from .screens.transcript_search import SearchChoice, TranscriptSearchScreen
 from .session import Session
 from .widgets import DetailPane, RecordingTable
+from .workers import Work, start_worker
 
 POLL_S = 2.0
 """How often a transcript in progress is asked for again."""
@@ -89,8 +90,8 @@ class Transcripts:
         kept = stored.get(recording_id) if stored is not None else None
         return None if kept is None else kept.text
 
-    def _run(self, work: Coroutine[Any, Any, None], group: str = "transcript") -> None:
-        self.detail.run_worker(work, group=group, exclusive=True, exit_on_error=False)
+    def _run(self, work: Work, group: str = "transcript") -> None:
+        start_worker(self.detail, work, group=group, exclusive=True)
 
     def _cancel(self) -> None:
         self.detail.workers.cancel_group(self.detail, "transcript")
@@ -129,7 +130,7 @@ class Transcripts:
             self.detail.transcript.show_lines(kept.lines())
             return
         self.detail.transcript.show_message("Loading the transcript…")
-        self._run(self._follow(recording, requested_at=None))
+        self._run(partial(self._follow, recording, requested_at=None))
 
     async def _follow(self, recording: Recording, requested_at: float | None) -> None:
         """Fetch the transcript, asking again while it is in progress, until it is there."""
@@ -190,7 +191,7 @@ class Transcripts:
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._run(self._request(recording))
+                self._run(partial(self._request, recording))
 
         self.detail.app.push_screen(
             ConfirmScreen(
@@ -256,7 +257,7 @@ class Transcripts:
 
         def chosen(choice: SearchChoice | None) -> None:
             if choice is not None:
-                self._run(self._go_to_hit(choice), group="transcript-hit")
+                self._run(partial(self._go_to_hit, choice), group="transcript-hit")
 
         self.detail.app.push_screen(TranscriptSearchScreen(stored.search, stored.count()), chosen)
 

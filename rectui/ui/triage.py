@@ -48,6 +48,7 @@ from .widgets.recording_table import RecordingTable
 from .widgets.status_header import StatusHeader
 from .widgets.table_sort import SortLoading, first_direction, label
 from .widgets.task_panel import TaskPanel
+from .workers import start_worker
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -232,17 +233,21 @@ class Triage:
         self._job = job
         self.panel.start(title, total)
         self.header.set_busy(f"{self.job_name}…")
-        self._worker = self.panel.run_worker(
-            self._guard(work(listing)), group="triage", exit_on_error=False, description=title
+        self._worker = start_worker(
+            self.panel,
+            partial(self._guard, partial(work, listing)),
+            group="triage",
+            description=title,
         )
 
-    async def _guard(self, work: Awaitable[None]) -> None:
-        """One line for whatever stops a row job; the panel closes either way."""
+    async def _guard(self, work: Callable[[], Awaitable[None]]) -> None:
+        """One line for whatever stops a row job; the panel closes either way. (`work` is
+        called here: see start_worker.)"""
         what = self.job_name.capitalize()
         # A sync keeps every page it fetched (the index resumes from there).
         outcome = "what was fetched is kept" if self._job == "sync" else "nothing changed"
         try:
-            await work
+            await work()
         except asyncio.CancelledError:
             if self.panel.is_attached:
                 self._end()
@@ -459,8 +464,8 @@ class Triage:
                     self.note(unstable, "warning")
             self._reload(spec)
 
-        self._worker = self.panel.run_worker(
-            self._guard(run()), group="triage", exit_on_error=False, description="sync"
+        self._worker = start_worker(
+            self.panel, partial(self._guard, run), group="triage", description="sync"
         )
 
     def forget_index(self) -> None:

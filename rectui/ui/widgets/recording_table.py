@@ -18,6 +18,7 @@ from textual.binding import BindingType
 from ...listing import ListingLike
 from ...plivo.models import Recording
 from ..actions import bindings
+from ..workers import start_worker
 from . import table_messages
 from .marks import collect
 from .table_layout import COLUMNS, Column, layout_columns, safe_text
@@ -241,11 +242,11 @@ class RecordingTable(LoadingTable):
         self._marks_changed()
         if missing and self._listing is not None:
             start, stop = range_mark.span(self.cursor_index, self._total)
-            self._range_worker = self.run_worker(
+            self._range_worker = start_worker(
+                self,
                 partial(self._load_range, self._listing, self._loads.generation, start, stop),
                 group="range",
                 exclusive=True,
-                exit_on_error=False,
                 description=f"range rows {start}-{stop}",
             )
 

@@ -10,14 +10,14 @@ for the rows where the viewport landed, never for the rows it skipped.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Coroutine
 from functools import partial
 
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
 from ...listing import ListingLike
 from ...plivo.errors import PlivoError
 from ...plivo.rules import MAX_LIMIT
+from ..workers import Work, start_worker
 from .row_loads import OPENING
 from .table_messages import LoadFailed
 from .table_view import TableView
@@ -103,17 +103,13 @@ class LoadingTable(TableView):
 
     def _track(
         self,
-        work: Callable[[], Coroutine[None, None, None]],
+        work: Work,
         span: tuple[int, int],
         description: str,
     ) -> None:
         # Group "pages", not exclusive: several page loads run side by side; set_listing
-        # cancels the whole group. The work is a callable, not a coroutine: a worker cancelled
-        # before it starts (a quick scroll past, a new listing) would leave a coroutine never
-        # awaited.
-        worker: Worker[None] = self.run_worker(
-            work, group="pages", exclusive=False, exit_on_error=False, description=description
-        )
+        # cancels the whole group.
+        worker = start_worker(self, work, group="pages", description=description)
         self._loads.track(worker, span)
 
     def _untrack(self) -> None:
