@@ -214,7 +214,7 @@ async def test_a_sync_asked_for_says_what_it_could_not_hold(
         await settle(pilot)
         assert len(list_requests(emu)) == 3  # the open, the sync, the reopen
         assert notes(app)[-1] == (
-            "1 window changed while syncing or hold unreadable objects; they are fetched "
+            "1 window changed while syncing or holds unreadable objects; it is fetched "
             "again next time",
             "warning",
         )

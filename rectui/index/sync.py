@@ -63,9 +63,10 @@ class SyncReport:
         """What the unstable windows mean for a person ("" when there are none)."""
         if not self.unstable_windows:
             return ""
+        hold, they = ("holds", "it is") if self.unstable_windows == 1 else ("hold", "they are")
         return (
-            f"{plural(self.unstable_windows, 'window')} changed while syncing or hold unreadable "
-            "objects; they are fetched again next time"
+            f"{plural(self.unstable_windows, 'window')} changed while syncing or {hold} "
+            f"unreadable objects; {they} fetched again next time"
         )
 
 
