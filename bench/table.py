@@ -451,14 +451,14 @@ def run_child(kind: str, count: int = 0, latency_ms: float = 0) -> dict[str, Any
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def first_rows_target(floor_first_s: float, latency_ms: float) -> float:
+    return floor_first_s + 2 * latency_ms / 1000 + FIRST_ROWS_SLACK_S
+
+
 def describe(r: dict[str, Any], floor: dict[str, Any]) -> str:
-    rtt = r["latency_ms"] / 1000
-    target = floor["first_frame_s"] + 2 * rtt + FIRST_ROWS_SLACK_S
     lines = [
         f"[{r['count']:,} recordings, {r['latency_ms']:.0f} ms latency, {r['which']}]",
-        f"  first rows painted   {r['first_rows_s']:.3f} s after launch "
-        f"(floor {floor['first_frame_s']:.3f} s + 2 × {rtt * 1000:.0f} ms + "
-        f"{FIRST_ROWS_SLACK_S} s = {target:.3f} s target)",
+        f"  first rows painted   {r['first_rows_s']:.3f} s after launch (targets: below)",
         f"  G (end of listing)   {r['end_jump_s']:.3f} s, {r['end_jump_requests']} HTTP requests",
     ]
     if "p95_ms" in r:
@@ -518,6 +518,13 @@ def main() -> None:
     def median(count: int, key: str) -> float:
         return statistics.median(r[key] for r in samples[count])
 
+    def g_values(count: int) -> list[float]:
+        # G right after the first screen, as in the start launches: not after 400 key presses.
+        return [r["end_jump_s"] for r in samples[count] if "p95_ms" not in r]
+
+    def g_median(count: int) -> float:
+        return statistics.median(g_values(count))
+
     def figures(values: list[float]) -> str:
         shown = ", ".join(f"{value:.3f}" for value in values)
         return f"{shown} s (median {statistics.median(values):.3f})"
@@ -526,18 +533,22 @@ def main() -> None:
     for count, runs in samples.items():
         print(
             f"[{count:,} recordings, 0 ms, {len(runs)} launches] first rows "
-            f"{figures([r['first_rows_s'] for r in runs])}; "
-            f"G {figures([r['end_jump_s'] for r in runs])}"
+            f"{figures([r['first_rows_s'] for r in runs])}; G (no keys pressed before it) "
+            f"{figures(g_values(count))}"
         )
     first_rows = median(100_000, "first_rows_s")
-    target = floor_first + FIRST_ROWS_SLACK_S
     print(
-        f"first rows (medians, 0 ms): {first_rows:.3f} s against floor {floor_first:.3f} s + "
-        f"{FIRST_ROWS_SLACK_S} s = {target:.3f} s target"
+        f"first rows, 100,000 at 0 ms (median): {first_rows:.3f} s; target: the floor's median "
+        f"{floor_first:.3f} s + {FIRST_ROWS_SLACK_S} s = {first_rows_target(floor_first, 0):.3f} s"
+    )
+    print(
+        f"first rows, 100,000 at 20 ms (one launch): {at_20['first_rows_s']:.3f} s; target: "
+        f"{floor_first:.3f} s + 2 × 20 ms + {FIRST_ROWS_SLACK_S} s = "
+        f"{first_rows_target(floor_first, 20):.3f} s"
     )
     ratios = {
         "first rows": median(1_000_000, "first_rows_s") / first_rows,
-        "G": median(1_000_000, "end_jump_s") / median(100_000, "end_jump_s"),
+        "G": g_median(1_000_000) / g_median(100_000),
         "RSS": million["rss_mb"] / at_0["rss_mb"],
     }
     print(
@@ -556,10 +567,10 @@ def main() -> None:
         )
 
     print(f"table@20ms: {line(at_20, at_20['first_rows_s'], at_20['end_jump_s'])}")
-    print(f"table: {line(at_0, first_rows, median(100_000, 'end_jump_s'))}")
+    print(f"table: {line(at_0, first_rows, g_median(100_000))}")
     print(
         f"table_1m: first_rows_s={median(1_000_000, 'first_rows_s'):.3f} "
-        f"end_jump_s={median(1_000_000, 'end_jump_s'):.3f} "
+        f"end_jump_s={g_median(1_000_000):.3f} "
         f"end_jump_requests={million['end_jump_requests']} rss_mb={million['rss_mb']:.0f} "
         f"vs_100k_ratio={max(ratios.values()):.2f}"
     )

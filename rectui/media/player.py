@@ -302,7 +302,13 @@ class Player:
             if self._preparing:
                 return
             self._preparing = True
-        threading.Thread(target=self._load_backend, name="rectui-audio-check", daemon=True).start()
+        try:
+            threading.Thread(
+                target=self._load_backend, name="rectui-audio-check", daemon=True
+            ).start()
+        except RuntimeError:  # no thread to be had: the next play asks again
+            self._preparing = False
+            raise
 
     def load(self, path: Path | str, title: str = "", duration: float | None = None) -> None:
         """Make `path` the current recording (stopping whatever plays); probing runs in the
@@ -534,7 +540,7 @@ class Player:
     # -- threads --------------------------------------------------------------------------------
 
     def _wait_backend(self) -> AudioBackend | None:
-        self.prepare()
+        self.prepare()  # unless done already: a play may come before the UI prepared
         self._backend_ready.wait(BACKEND_WAIT_S)
         return self._backend
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -19,6 +20,9 @@ def start_worker(
     end the app). Given a callable, the worker makes the coroutine once it runs: a worker
     cancelled before it starts (by a newer one of an exclusive group, a new listing, the screen
     closing) would otherwise leave a coroutine that is never awaited."""
+    # A plain function returning a coroutine (a lambda) type-checks, but Textual refuses it
+    # once the worker runs, and with exit_on_error=False nobody would hear of it.
+    assert inspect.iscoroutinefunction(work), f"not an async function: {work!r}"
     worker: Worker[None] = node.run_worker(
         work, group=group, exclusive=exclusive, exit_on_error=False, description=description
     )
