@@ -307,7 +307,8 @@ class Player:
                 target=self._load_backend, name="rectui-audio-check", daemon=True
             ).start()
         except RuntimeError:  # no thread to be had: the next play asks again
-            self._preparing = False
+            with self._lock:
+                self._preparing = False
             raise
 
     def load(self, path: Path | str, title: str = "", duration: float | None = None) -> None:
