@@ -38,11 +38,12 @@ windows and the screen, not with rows.
 
 One launch is one sample of a shared machine's noise (the same launch's first rows vary by a
 third from one minute to the next here), so first rows and G are medians: over the full run and
-STARTS more launches of each size, the sizes alternated, and the floor's first frame over as
-many launches of its own, taken between them.
+STARTS more launches of each kind (100,000 and 1,000,000 at 0 ms, 100,000 at 20 ms), taken in
+turn, and the floor's first frame over as many launches of its own, taken among them.
 
-The last lines are the summary (the 20 ms run's line, one launch, is printed above them; the
-table line's first rows and G are the medians at 0 ms, over the floor's median first frame):
+The last lines are the summary (the 20 ms run's line is printed above them). Their first rows
+and G are medians, first rows over the floor's median first frame; the keys and RSS are the
+full run's:
 table: first_rows_s=<s> first_rows_over_floor_s=<s> end_jump_s=<s> end_jump_requests=<n> key_p95_ms=<ms> key_p95_floor_ratio=<r> rss_mb=<mb>
 table_1m: first_rows_s=<s> end_jump_s=<s> end_jump_requests=<n> rss_mb=<mb> vs_100k_ratio=<worst of the three ratios>
 """  # noqa: E501
@@ -97,7 +98,9 @@ FIRST_ROWS_SLACK_S = 0.15
 KEY_FLOOR_TARGET = 1.5
 SCALE_TARGET = 1.2
 STARTS = 4
-"""Launches of each size (first rows and G only) added to the full runs, for the medians."""
+"""Launches of each kind (first rows and G only) added to the full runs, for the medians."""
+Launch = tuple[int, float]
+"""A kind of launch: (recordings, latency in ms)."""
 
 
 def rss_mb() -> float:
@@ -506,49 +509,50 @@ def main() -> None:
     print(describe(million, floor), flush=True)
 
     # One launch is one sample of a shared machine's noise: compare medians of several, the
-    # two sizes alternated so that a busy spell falls on both, and the floor between them.
-    samples: dict[int, list[dict[str, Any]]] = {100_000: [at_0], 1_000_000: [million]}
+    # kinds of launch taken in turn so that a busy spell falls on all, the floor among them.
+    samples: dict[Launch, list[dict[str, Any]]] = {
+        (100_000, 0): [at_0],
+        (1_000_000, 0): [million],
+        (100_000, 20): [at_20],
+    }
     floor_frames = [floor["first_frame_s"]]
+    kinds = list(samples)
     for n in range(STARTS):
-        for count in (100_000, 1_000_000) if n % 2 else (1_000_000, 100_000):
-            samples[count].append(run_child("start", count, 0))
+        for count, latency in kinds[n % 3 :] + kinds[: n % 3]:
+            samples[count, latency].append(run_child("start", count, latency))
         floor_frames.append(run_child("floor-start")["first_frame_s"])
     floor_first = statistics.median(floor_frames)
 
-    def median(count: int, key: str) -> float:
-        return statistics.median(r[key] for r in samples[count])
+    def first_rows(kind: Launch) -> float:
+        return statistics.median(r["first_rows_s"] for r in samples[kind])
 
-    def g_values(count: int) -> list[float]:
+    def g_values(kind: Launch) -> list[float]:
         # G right after the first screen, as in the start launches: not after 400 key presses.
-        return [r["end_jump_s"] for r in samples[count] if "p95_ms" not in r]
+        return [r["end_jump_s"] for r in samples[kind] if "p95_ms" not in r]
 
-    def g_median(count: int) -> float:
-        return statistics.median(g_values(count))
+    def g_median(kind: Launch) -> float:
+        return statistics.median(g_values(kind))
 
     def figures(values: list[float]) -> str:
         shown = ", ".join(f"{value:.3f}" for value in values)
         return f"{shown} s (median {statistics.median(values):.3f})"
 
     print(f"[floor, {len(floor_frames)} launches] first frame {figures(floor_frames)}")
-    for count, runs in samples.items():
+    for (count, latency), runs in samples.items():
         print(
-            f"[{count:,} recordings, 0 ms, {len(runs)} launches] first rows "
+            f"[{count:,} recordings, {latency:.0f} ms, {len(runs)} launches] first rows "
             f"{figures([r['first_rows_s'] for r in runs])}; G (no keys pressed before it) "
-            f"{figures(g_values(count))}"
+            f"{figures(g_values((count, latency)))}"
         )
-    first_rows = median(100_000, "first_rows_s")
-    print(
-        f"first rows, 100,000 at 0 ms (median): {first_rows:.3f} s; target: the floor's median "
-        f"{floor_first:.3f} s + {FIRST_ROWS_SLACK_S} s = {first_rows_target(floor_first, 0):.3f} s"
-    )
-    print(
-        f"first rows, 100,000 at 20 ms (one launch): {at_20['first_rows_s']:.3f} s; target: "
-        f"{floor_first:.3f} s + 2 × 20 ms + {FIRST_ROWS_SLACK_S} s = "
-        f"{first_rows_target(floor_first, 20):.3f} s"
-    )
+    for latency in (0, 20):
+        print(
+            f"first rows, 100,000 at {latency} ms (median): {first_rows((100_000, latency)):.3f} s;"
+            f" target: the floor's median {floor_first:.3f} s + 2 × {latency} ms + "
+            f"{FIRST_ROWS_SLACK_S} s = {first_rows_target(floor_first, latency):.3f} s"
+        )
     ratios = {
-        "first rows": median(1_000_000, "first_rows_s") / first_rows,
-        "G": g_median(1_000_000) / g_median(100_000),
+        "first rows": first_rows((1_000_000, 0)) / first_rows((100_000, 0)),
+        "G": g_median((1_000_000, 0)) / g_median((100_000, 0)),
         "RSS": million["rss_mb"] / at_0["rss_mb"],
     }
     print(
@@ -557,20 +561,20 @@ def main() -> None:
         + f" (target ≤ {SCALE_TARGET})"
     )
 
-    def line(r: dict[str, Any], first_rows: float, end_jump: float) -> str:
+    def line(r: dict[str, Any], first: float, end_jump: float) -> str:
         return (
-            f"first_rows_s={first_rows:.3f} "
-            f"first_rows_over_floor_s={first_rows - floor_first:.3f} "
+            f"first_rows_s={first:.3f} "
+            f"first_rows_over_floor_s={first - floor_first:.3f} "
             f"end_jump_s={end_jump:.3f} end_jump_requests={r['end_jump_requests']} "
             f"key_p95_ms={r['p95_ms']:.1f} key_p95_floor_ratio={r['p95_ms'] / floor['p95_ms']:.2f} "
             f"rss_mb={r['rss_mb']:.0f}"
         )
 
-    print(f"table@20ms: {line(at_20, at_20['first_rows_s'], at_20['end_jump_s'])}")
-    print(f"table: {line(at_0, first_rows, g_median(100_000))}")
+    for r, launch, prefix in ((at_20, (100_000, 20), "table@20ms"), (at_0, (100_000, 0), "table")):
+        print(f"{prefix}: {line(r, first_rows(launch), g_median(launch))}")
     print(
-        f"table_1m: first_rows_s={median(1_000_000, 'first_rows_s'):.3f} "
-        f"end_jump_s={g_median(1_000_000):.3f} "
+        f"table_1m: first_rows_s={first_rows((1_000_000, 0)):.3f} "
+        f"end_jump_s={g_median((1_000_000, 0)):.3f} "
         f"end_jump_requests={million['end_jump_requests']} rss_mb={million['rss_mb']:.0f} "
         f"vs_100k_ratio={max(ratios.values()):.2f}"
     )
