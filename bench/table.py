@@ -518,20 +518,21 @@ def main() -> None:
     floor_frames = [floor["first_frame_s"]]
     kinds = list(samples)
     for n in range(STARTS):
-        for count, latency in kinds[n % 3 :] + kinds[: n % 3]:
+        turn = n % len(kinds)
+        for count, latency in kinds[turn:] + kinds[:turn]:
             samples[count, latency].append(run_child("start", count, latency))
         floor_frames.append(run_child("floor-start")["first_frame_s"])
     floor_first = statistics.median(floor_frames)
 
-    def first_rows(kind: Launch) -> float:
-        return statistics.median(r["first_rows_s"] for r in samples[kind])
+    def first_rows(launch: Launch) -> float:
+        return statistics.median(r["first_rows_s"] for r in samples[launch])
 
-    def g_values(kind: Launch) -> list[float]:
+    def g_values(launch: Launch) -> list[float]:
         # G right after the first screen, as in the start launches: not after 400 key presses.
-        return [r["end_jump_s"] for r in samples[kind] if "p95_ms" not in r]
+        return [r["end_jump_s"] for r in samples[launch] if "p95_ms" not in r]
 
-    def g_median(kind: Launch) -> float:
-        return statistics.median(g_values(kind))
+    def g_median(launch: Launch) -> float:
+        return statistics.median(g_values(launch))
 
     def figures(values: list[float]) -> str:
         shown = ", ".join(f"{value:.3f}" for value in values)

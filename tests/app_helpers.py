@@ -4,9 +4,11 @@ wired to it, and ways to read what the user would see."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import socket
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -44,6 +46,18 @@ def serve(**kwargs: Any) -> Iterator[RunningEmulator]:
             yield RunningEmulator(base_url, emulator)
     finally:
         emulator.close()
+
+
+@contextmanager
+def no_coroutine_left_unawaited() -> Iterator[None]:
+    """Fails if a coroutine made in the body is dropped without being awaited. Python says so
+    only when the coroutine is collected: the body must let go of the app before it ends."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+        gc.collect()
+    unawaited = [str(w.message) for w in caught if "was never awaited" in str(w.message)]
+    assert unawaited == [], f"left never awaited: {unawaited}"
 
 
 def closed_port_url() -> str:

@@ -101,12 +101,7 @@ class LoadingTable(TableView):
 
     # -- loading ----------------------------------------------------------------------------
 
-    def _track(
-        self,
-        work: Work,
-        span: tuple[int, int],
-        description: str,
-    ) -> None:
+    def _track(self, work: Work, span: tuple[int, int], description: str) -> None:
         # Group "pages", not exclusive: several page loads run side by side; set_listing
         # cancels the whole group.
         worker = start_worker(self, work, group="pages", description=description)
