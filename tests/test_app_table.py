@@ -23,6 +23,8 @@ from app_helpers import (
     until,
 )
 from textual import events
+from textual._styles_cache import StylesCache
+from textual.geometry import Region
 
 from rectui.config import load_config
 from rectui.listing import Listing, SortedListing
@@ -92,6 +94,45 @@ async def test_who_says_who_talked_at_every_width() -> None:
             lines = table_lines(app)
             assert "+14155550000 → sip:dave.from.sup…@phone.plivo.com" in lines[1]
             assert "Type" in lines[0] and "Days" in lines[0] and "conference" in lines[2]
+
+
+async def test_the_table_draws_what_textual_styles_afresh_after_scrolls_focus_and_theme() -> None:
+    # The table keeps the lines Textual styled across scrolls (TableView.render_lines): what it
+    # draws must stay what Textual makes of the same rows with nothing kept (a new styles cache).
+    with serve(data=DATA) as emu:
+        app = make_app(emu)
+        async with app.run_test(size=(120, 24)) as pilot:
+            await settle(pilot)
+            table = app.main.table
+
+            async def drawn_afresh(step: str) -> None:
+                await until(pilot, lambda: not table.highlight_pending, "the cursor to rest")
+                await settle(pilot)
+                whole = Region(0, 0, *table.outer_size)
+                drawn = [list(strip) for strip in table.render_lines(whole)]
+                afresh = [list(strip) for strip in StylesCache().render_widget(table, whole)]
+                assert drawn == afresh, f"the table draws stale lines after {step}"
+
+            for _ in range(25):  # past the bottom: one-row scrolls
+                await pilot.press("j")
+            await drawn_afresh("scrolling down")
+            for _ in range(22):
+                await pilot.press("k")
+            await drawn_afresh("scrolling up")
+
+            app.main.detail.focus()  # the table's border and cursor row lose the focus colour
+            await pilot.pause()
+            table.scroll_to_index(40)
+            await drawn_afresh("a scroll without the focus")
+            table.focus()
+            await pilot.pause()
+            table.scroll_to_index(10)
+            await drawn_afresh("a scroll with the focus back")
+
+            app.theme = "textual-light"
+            await pilot.pause()
+            table.scroll_to_index(45)
+            await drawn_afresh("a theme change")
 
 
 async def test_columns_come_from_the_config_and_the_palette(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from rich.segment import Segment
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
@@ -115,6 +115,11 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
         self._search = TableSearch()
         self._sort_loading: SortLoading | None = None
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(self.STRIP_CACHE_SIZE)
+        self._styled: LRUCache[int, tuple[Strip, Strip]] = LRUCache(self.STRIP_CACHE_SIZE)
+        """Each painted line Textual has styled (`render_lines`): id(painted) -> (painted,
+        styled). The entry keeps the painted strip alive, so its id cannot be reused."""
+        self._styled_by: tuple[Any, ...] | None = None
+        """What the styled lines were made with; when it changes they are all dropped."""
         self._widths: LRUCache[tuple[str, tuple[str, ...], bool], dict[str, int]] = LRUCache(
             self.STRIP_CACHE_SIZE
         )
@@ -339,6 +344,51 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
     def _row(self, index: int) -> Row | None:
         listing = self._listing
         return listing.get(index) if listing is not None else None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Textual keeps a widget's styled lines (border, background, the app's filters) by
+        # position, so after a scroll none of them is usable: a one-row scroll styled all 46
+        # lines again, about 0.1 ms each, nine times what painting a row from `_strips`
+        # costs. Here a styled line is kept for the painted strip it was made from, and
+        # render_line gives the same strip for an unchanged row, so a scroll styles only the
+        # rows that came into view. The styling itself stays Textual's (`super`).
+        made_with = (
+            self.outer_size,
+            crop.column_span,
+            self.background_colors,
+            self.opacity,
+            tuple(self.get_line_filters()),
+            self.app.ansi_theme,
+            self.app.native_ansi_color,
+        )
+        if made_with != self._styled_by:
+            self._styled.clear()
+            self._styled_by = made_with
+        gutter = self.styles.gutter
+        first, end = gutter.top, self.outer_size.height - gutter.bottom
+        lines: dict[int, Strip] = {}
+        painted: dict[int, Strip] = {}
+        for y in crop.line_range:
+            if first <= y < end:  # a line of content (the border's are always Textual's)
+                strip = painted[y] = self.render_line(y - first)
+                known = self._styled.get(id(strip))
+                if known is not None and known[0] is strip:
+                    lines[y] = known[1]
+        y = crop.y
+        while y < crop.bottom:
+            if y in lines:
+                y += 1
+                continue
+            stop = y + 1
+            while stop < crop.bottom and stop not in lines:
+                stop += 1
+            run = Region(crop.x, y, crop.width, stop - y)
+            for at, styled in zip(run.line_range, super().render_lines(run), strict=True):
+                lines[at] = styled
+                if at in painted:
+                    self._styled.set(id(painted[at]), (painted[at], styled))
+            y = stop
+        return [lines[y] for y in crop.line_range]
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
