@@ -191,14 +191,14 @@ Cursor = Callable[[int], int]
 
 async def key_latencies(
     app: App[Any], frames: Frames, cursor: Cursor, count: int, period: float
-) -> list[float]:
+) -> list[tuple[float, bool]]:
     """Send cursor keys every `period` seconds (40 down, 10 up, repeated) straight to the
     driver, as a terminal would, and time each to the first frame that draws the cursor where
     the key moved it (not merely the next frame: one painting rows that arrived, say, does not
     count). (Pilot.press waits for the app to go idle, 40 ms or more, so it cannot press at a
-    key repeat's rate.)"""
+    key repeat's rate.) Each time in ms, with whether that key scrolled the list."""
     assert app._driver is not None
-    latencies: list[float] = []
+    latencies: list[tuple[float, bool]] = []
     next_press = time.perf_counter()
     for n in range(count):
         await asyncio.sleep(max(0.0, next_press - time.perf_counter()))
@@ -206,12 +206,14 @@ async def key_latencies(
         event = events.Key(key, key)
         event.set_sender(app)
         target = cursor(step)
+        assert isinstance(app.focused, ScrollView)
+        top = app.focused.scroll_offset.y
         before = time.perf_counter()
         next_press = before + period
         app._driver.send_message(event)
         shown = await frames.wait_for(before, lambda rows: True, cursor=target)
-        latencies.append((shown - before) * 1000)
-    return sorted(latencies)
+        latencies.append(((shown - before) * 1000, app.focused.scroll_offset.y != top))
+    return latencies
 
 
 def p95(values: list[float]) -> float:
@@ -228,6 +230,10 @@ class Keys:
     held_p95_ms: float
     single_p50_ms: float
     single_p95_ms: float
+    scrolled: int
+    """Presses that scrolled the list a row (the rest only moved the cursor on screen)."""
+    scrolled_p95_ms: float
+    still_p95_ms: float
 
 
 async def measure_keys(
@@ -238,15 +244,20 @@ async def measure_keys(
     await settle()
     single = await key_latencies(app, frames, cursor, KEY_PRESSES // 3, period=KEY_REST_S)
     await settle()
-    every = sorted(held + single)
+    every = sorted(ms for ms, _ in held + single)
+    scrolled = [ms for ms, moved in held + single if moved]
+    still = [ms for ms, moved in held + single if not moved]
     return Keys(
         p50_ms=statistics.median(every),
         p95_ms=p95(every),
         max_ms=every[-1],
-        held_p50_ms=statistics.median(held),
-        held_p95_ms=p95(held),
-        single_p50_ms=statistics.median(single),
-        single_p95_ms=p95(single),
+        held_p50_ms=statistics.median(ms for ms, _ in held),
+        held_p95_ms=p95([ms for ms, _ in held]),
+        single_p50_ms=statistics.median(ms for ms, _ in single),
+        single_p95_ms=p95([ms for ms, _ in single]),
+        scrolled=len(scrolled),
+        scrolled_p95_ms=p95(scrolled) if scrolled else float("nan"),
+        still_p95_ms=p95(still) if still else float("nan"),
     )
 
 
@@ -472,6 +483,11 @@ def describe(r: dict[str, Any], floor: dict[str, Any]) -> str:
             f"p95 {r['p95_ms']:.1f} ms ({r['p95_ms'] / floor['p95_ms']:.2f}× the floor's), "
             f"max {r['max_ms']:.1f} ms"
         )
+        lines.append(
+            f"    of which {r['scrolled']} scrolled a row: p95 {r['scrolled_p95_ms']:.1f} ms; "
+            f"the others, the cursor moving on screen as in the floor: p95 "
+            f"{r['still_p95_ms']:.1f} ms ({r['still_p95_ms'] / floor['p95_ms']:.2f}× the floor's)"
+        )
     lines.append(
         f"  RSS after {SCROLL_ROWS:,} rows  {r['rss_mb']:.0f} MB "
         f"({r['total_requests']} listing requests in the run)"
@@ -498,7 +514,8 @@ def main() -> None:
         f"[reference, not the floor: the same bare app over 1,000 lines, scrolling a row as the\n"
         f" cursor leaves the screen, as the table does once the cursor reaches its bottom]\n"
         f"  cursor key → frame   p50 {scrolling['p50_ms']:.1f} ms, "
-        f"p95 {scrolling['p95_ms']:.1f} ms, max {scrolling['max_ms']:.1f} ms",
+        f"p95 {scrolling['p95_ms']:.1f} ms, max {scrolling['max_ms']:.1f} ms; "
+        f"the {scrolling['scrolled']} that scrolled: p95 {scrolling['scrolled_p95_ms']:.1f} ms",
         flush=True,
     )
     at_0 = run_child("keys", 100_000, 0)
