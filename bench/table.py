@@ -167,14 +167,16 @@ def instrument(app: App[Any], frames: Frames) -> None:
     app._display = display  # type: ignore[method-assign]
 
 
-_original_render_line = RecordingTable.render_line
+_original_paint_line = RecordingTable._paint_line
 FRAMES: Frames | None = None
 
 
-def _probing_render_line(self: RecordingTable, y: int) -> Any:
-    strip = _original_render_line(self, y)
+def _probing_paint_line(
+    self: RecordingTable, y: int, width: int, top: int, status_y: int | None
+) -> Any:
+    strip = _original_paint_line(self, y, width, top, status_y)
     if FRAMES is not None and y >= 1 and self.listing is not None:
-        index = self.scroll_offset.y + y - 1
+        index = top + y - 1
         if isinstance(self.listing.get(index), Recording):
             FRAMES.shown.add(index)
         if index == self.cursor_index:
@@ -182,7 +184,7 @@ def _probing_render_line(self: RecordingTable, y: int) -> Any:
     return strip
 
 
-RecordingTable.render_line = _probing_render_line  # type: ignore[method-assign]
+RecordingTable._paint_line = _probing_paint_line  # type: ignore[method-assign]
 
 
 Cursor = Callable[[int], int]

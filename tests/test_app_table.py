@@ -96,12 +96,23 @@ async def test_who_says_who_talked_at_every_width() -> None:
             assert "Type" in lines[0] and "Days" in lines[0] and "conference" in lines[2]
 
 
-async def test_the_table_draws_what_textual_styles_afresh_after_scrolls_focus_and_theme() -> None:
+@pytest.mark.parametrize(
+    ("rows", "theme"),
+    [(len(DATA), None), (5, "ansi-dark")],
+    ids=["rows-that-scroll", "blank-rows-in-an-ansi-theme"],
+)
+async def test_the_table_draws_what_textual_styles_afresh_after_scrolls_focus_and_theme(
+    rows: int, theme: str | None
+) -> None:
     # The table keeps the lines Textual styled across scrolls (TableView.render_lines): what it
     # draws must stay what Textual makes of the same rows with nothing kept (a new styles cache).
-    with serve(data=DATA) as emu:
+    # Blank rows below a short listing are the same strip whatever the focus; in an ANSI theme
+    # the focus changes their border's colour and nothing else.
+    with serve(data=DATA[:rows]) as emu:
         app = make_app(emu)
         async with app.run_test(size=(120, 24)) as pilot:
+            if theme is not None:
+                app.theme = theme
             await settle(pilot)
             table = app.main.table
 

@@ -73,6 +73,8 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
     HIGHLIGHT_QUIET_S: ClassVar[float] = 0.1
     """Moves closer together than this are announced once, when the cursor rests."""
     STRIP_CACHE_SIZE: ClassVar[int] = 1024
+    STYLED_CACHE_SIZE: ClassVar[int] = 256
+    """A few screens of styled lines, enough to scroll back and forth (1,024 held about 7 MB)."""
 
     cursor_index: reactive[int] = reactive(0, init=False, always_update=True, repaint=False)
     """The cursor's row: clamped to the listing (`validate_cursor_index`); setting it brings the
@@ -115,9 +117,9 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
         self._search = TableSearch()
         self._sort_loading: SortLoading | None = None
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(self.STRIP_CACHE_SIZE)
-        self._styled: LRUCache[int, tuple[Strip, Strip]] = LRUCache(self.STRIP_CACHE_SIZE)
-        """Each painted line Textual has styled (`render_lines`): id(painted) -> (painted,
-        styled). The entry keeps the painted strip alive, so its id cannot be reused."""
+        self._styled: LRUCache[int, tuple[Strip, Strip]] = LRUCache(self.STYLED_CACHE_SIZE)
+        """Lines Textual styled (`render_lines`): id(painted) -> (painted, styled). The entry
+        keeps the painted strip alive, so its id cannot be reused."""
         self._styled_by: tuple[Any, ...] | None = None
         """What the styled lines were made with; when it changes they are all dropped."""
         self._widths: LRUCache[tuple[str, tuple[str, ...], bool], dict[str, int]] = LRUCache(
@@ -275,6 +277,7 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
         # Theme or pseudo-class (focus) changes alter component styles baked into the strips.
         super().notify_style_update()
         self._strips.clear()
+        self._styled.clear()  # the border's colour, a tint: nothing a painted row would show
         self._header = None
 
     # -- cursor -----------------------------------------------------------------------------
@@ -366,11 +369,12 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
             self._styled_by = made_with
         gutter = self.styles.gutter
         first, end = gutter.top, self.outer_size.height - gutter.bottom
+        frame = self._paint_frame()
         lines: dict[int, Strip] = {}
         painted: dict[int, Strip] = {}
         for y in crop.line_range:
             if first <= y < end:  # a line of content (the border's are always Textual's)
-                strip = painted[y] = self.render_line(y - first)
+                strip = painted[y] = self._paint_line(y - first, *frame)
                 known = self._styled.get(id(strip))
                 if known is not None and known[0] is strip:
                     lines[y] = known[1]
@@ -391,14 +395,23 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
         return [lines[y] for y in crop.line_range]
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        return self._paint_line(y, *self._paint_frame())
+
+    def _paint_frame(self) -> tuple[int, int, int | None]:
+        """What every line of a paint reads, read once (each of these walks the DOM): the
+        width, the index of the first row shown, and the status line's y if there is one."""
+        shows_status = self.status_text is not None
+        status_y = self.scrollable_content_region.height - 1 if shows_status else None
+        return self.size.width, self.scroll_offset.y, status_y
+
+    def _paint_line(self, y: int, width: int, top: int, status_y: int | None) -> Strip:
         if y == 0:
             return self._render_header(width)
-        status = self.status_text
-        if status is not None and y == self.scrollable_content_region.height - 1:
+        if y == status_y:
             style = self.get_component_rich_style("recording-table--status")
-            return Strip([Segment(fit(" " + safe_text(status), width), style)], width)
-        index = self.scroll_offset.y + y - 1
+            text = fit(" " + safe_text(self.status_text or ""), width)
+            return Strip([Segment(text, style)], width)
+        index = top + y - 1
         if self._total == 0:
             if y == 1:
                 return self._render_status(width)
