@@ -353,7 +353,7 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
         # position, so after a scroll none of them is usable: a one-row scroll styled all 46
         # lines again, about 0.1 ms each, nine times what painting a row from `_strips`
         # costs. Here a styled line is kept for the painted strip it was made from, and
-        # render_line gives the same strip for an unchanged row, so a scroll styles only the
+        # `_paint_line` gives the same strip for an unchanged row, so a scroll styles only the
         # rows that came into view. The styling itself stays Textual's (`super`).
         made_with = (
             self.outer_size,
