@@ -249,14 +249,15 @@ async def measure_keys(
     every = sorted(ms for ms, _ in held + single)
     scrolled = [ms for ms, moved in held + single if moved]
     still = [ms for ms, moved in held + single if not moved]
+    held_ms, single_ms = [ms for ms, _ in held], [ms for ms, _ in single]
     return Keys(
         p50_ms=statistics.median(every),
         p95_ms=p95(every),
         max_ms=every[-1],
-        held_p50_ms=statistics.median(ms for ms, _ in held),
-        held_p95_ms=p95([ms for ms, _ in held]),
-        single_p50_ms=statistics.median(ms for ms, _ in single),
-        single_p95_ms=p95([ms for ms, _ in single]),
+        held_p50_ms=statistics.median(held_ms),
+        held_p95_ms=p95(held_ms),
+        single_p50_ms=statistics.median(single_ms),
+        single_p95_ms=p95(single_ms),
         scrolled=len(scrolled),
         scrolled_p95_ms=p95(scrolled) if scrolled else float("nan"),
         still_p95_ms=p95(still) if still else float("nan"),

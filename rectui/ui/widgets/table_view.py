@@ -371,13 +371,15 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
         first, end = gutter.top, self.outer_size.height - gutter.bottom
         frame = self._paint_frame()
         lines: dict[int, Strip] = {}
-        painted: dict[int, Strip] = {}
+        unstyled: dict[int, Strip] = {}  # content lines painted, not styled yet
         for y in crop.line_range:
             if first <= y < end:  # a line of content (the border's are always Textual's)
-                strip = painted[y] = self._paint_line(y - first, *frame)
+                strip = self._paint_line(y - first, *frame)
                 known = self._styled.get(id(strip))
                 if known is not None and known[0] is strip:
                     lines[y] = known[1]
+                else:
+                    unstyled[y] = strip
         y = crop.y
         while y < crop.bottom:
             if y in lines:
@@ -389,8 +391,8 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
             run = Region(crop.x, y, crop.width, stop - y)
             for at, styled in zip(run.line_range, super().render_lines(run), strict=True):
                 lines[at] = styled
-                if at in painted:
-                    self._styled.set(id(painted[at]), (painted[at], styled))
+                if at in unstyled:
+                    self._styled.set(id(unstyled[at]), (unstyled[at], styled))
             y = stop
         return [lines[y] for y in crop.line_range]
 
