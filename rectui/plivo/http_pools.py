@@ -14,9 +14,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio._backends._asyncio  # noqa: F401  (see below)
 import httpx
 
 from .tls import TrustOnFirstHttps
+
+# httpcore makes each connection's locks and events with anyio, which imports its asyncio
+# backend the first time one is made: 50-80 ms of CPU inside the first request, which held the
+# first listing's requests back while the app was starting (the server could have been
+# answering meanwhile). Imported with the pools instead, by the line above.
 
 CONNECTIONS_PER_POOL = 8
 
