@@ -4,6 +4,7 @@ naming the filter, the detail pane naming the owner, find with n / N, sort by an
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 from dataclasses import replace
 from datetime import timedelta
@@ -357,6 +358,30 @@ async def test_the_first_frame_is_written_as_the_first_listing_opens(
             await until(pilot, lambda: bool(written_by_release), "the first paint released")
             assert written_by_release[0] >= 1
             assert app.main.table.current is not None
+
+
+@pytest.mark.parametrize("opens", [True, False], ids=["listing opens", "quit while held"])
+async def test_the_garbage_collector_is_off_only_until_the_first_frame(
+    monkeypatch: pytest.MonkeyPatch, opens: bool
+) -> None:
+    # Off while the app starts (its collections were 30-45 ms of the first rows' time), and on
+    # again however the start ends: left off, memory would grow for the whole session.
+    monkeypatch.setattr(MainScreen, "FIRST_PAINT_WAIT_S", 3600)  # only the listing releases it
+    assert gc.isenabled()
+    with serve(seed=7, count=300, now=NOW) as emu:
+        gate = emu.emulator.hold("/Recording/", method="GET")
+        app = make_app(emu)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await gate.until_held(1)
+            assert not gc.isenabled(), "the collector ran while the first listing was opening"
+            if opens:
+                gate.release()
+                await until(pilot, lambda: app.main.table.current is not None, "the first rows")
+                assert gc.isenabled(), "the collector stayed off after the first frame"
+            else:
+                await app.run_action("quit")
+                gate.release()
+    assert gc.isenabled(), "the collector stayed off after the app closed"
 
 
 async def test_the_filters_take_keys_at_once_even_before_their_fields_are_built() -> None:

@@ -70,6 +70,7 @@ class RectuiApp(App[None]):
         return self.main
 
     def on_load(self) -> None:
+        self.main.pause_collector()
         self.main.start_first_open()
 
     async def on_unmount(self) -> None:
@@ -77,6 +78,7 @@ class RectuiApp(App[None]):
         # this runs even when the app stopped before that screen started, and the first
         # listing starts before it does (on_load).
         self.main.discard_first_open()
+        self.main.resume_collector()  # also when the app stopped before the screen started
         await self.main.session.client.aclose()
 
     def on_mount(self) -> None:

@@ -107,6 +107,8 @@ class MainScreen(Screen[None]):
         self._resumed = False
         self._paint_hold: ExitStack | None = ExitStack()
         """Holds the first frame back until the first listing is open (`_release_first_paint`)."""
+        self._collector_paused = False
+        """The garbage collector is off until the first frame is out (`pause_collector`)."""
         self._first_open: tuple[Session, FilterSpec, asyncio.Task[Opened]] | None = None
         """The first listing, opening since the app loaded (`start_first_open`, `_open`)."""
         self._problems_seen: tuple[int, int] = (0, 0)
@@ -203,6 +205,20 @@ class MainScreen(Screen[None]):
         # The full footer does not fit 80 columns; the compact one shows the keys that matter.
         self.query_one(KeyFooter).compact = event.size.width < COMPACT_FOOTER_BELOW
 
+    def pause_collector(self) -> None:
+        """No garbage collection from the app's load until its first frame is out: starting,
+        Textual and the first listing make hundreds of thousands of objects that all stay, and
+        the collector scanned them again and again, 30-45 ms of the first rows' time. (on_mount
+        then freezes what the screen is built of; `_release_first_paint` turns it on again.)"""
+        if gc.isenabled():
+            gc.disable()
+            self._collector_paused = True
+
+    def resume_collector(self) -> None:
+        if self._collector_paused:
+            self._collector_paused = False
+            gc.enable()
+
     def _release_first_paint(self) -> None:
         """Let frames paint again (once); the filter fields, the task panel's parts and the
         audio device check come after the first frame."""
@@ -215,6 +231,7 @@ class MainScreen(Screen[None]):
             self.call_after_refresh(self.sidebar.build)
             self.call_after_refresh(self.triage.panel.build)
             self.call_after_refresh(self.playback.prepare)
+        self.resume_collector()  # after the frame, which a collection would have delayed
 
     def _compositor_refresh(self) -> None:
         # Textual renders the frame of a screen being shown even inside `batch_update`, only to
@@ -232,6 +249,7 @@ class MainScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._end_paint_hold()
+        self.resume_collector()
         gc.unfreeze()  # what was frozen can go with the screen (tests run many apps in one process)
         # The app closes the session's client and an untaken first listing
         # (`RectuiApp.on_unmount`); the table closes its listing itself when it unmounts.
