@@ -9,20 +9,15 @@ connections are split into pools of at most CONNECTIONS_PER_POOL.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import anyio._backends._asyncio  # noqa: F401  (see below)
 import httpx
 
 from .tls import TrustOnFirstHttps
-
-# httpcore makes each connection's locks and events with anyio, which imports its asyncio
-# backend the first time one is made: 50-80 ms of CPU inside the first request, which held the
-# first listing's requests back while the app was starting (the server could have been
-# answering meanwhile). Imported with the pools instead, by the line above.
 
 CONNECTIONS_PER_POOL = 8
 
@@ -32,6 +27,7 @@ class HttpPools:
     in flight; hold the lease until the response (or its stream) is done."""
 
     def __init__(self, connections: int = 64, **client_args: Any):
+        _import_anyio_backend()
         pools = max(1, math.ceil(connections / CONNECTIONS_PER_POOL))
         per_pool = math.ceil(connections / pools)
         limits = httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool)
@@ -64,3 +60,13 @@ class HttpPools:
     async def aclose(self) -> None:
         for client in self._clients:
             await client.aclose()
+
+
+def _import_anyio_backend() -> None:
+    """httpcore makes each connection's locks and events with anyio, which imports its asyncio
+    backend the first time one is made: 50-80 ms of CPU inside the first request, which held the
+    first listing's requests back while the app was starting (the server could have answered
+    meanwhile). Imported as the pools are made instead, before the app runs. (A private module:
+    if anyio ever moves it, httpcore imports it on first use as before.)"""
+    with contextlib.suppress(ImportError):
+        import anyio._backends._asyncio  # noqa: F401

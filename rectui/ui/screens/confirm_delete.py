@@ -46,8 +46,6 @@ class DeleteChoice:
 class ConfirmDeleteScreen(ModalScreen[DeleteChoice | None]):
     """Answers a DeleteChoice, or None. Focus starts on Cancel: Enter alone never deletes."""
 
-    CSS_PATH = "confirm_delete.tcss"
-
     BINDINGS: ClassVar[list[BindingType]] = bindings("delete")
 
     def __init__(

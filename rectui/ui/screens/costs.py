@@ -148,8 +148,6 @@ class CostActions:
 class CostScreen(ModalScreen[None]):
     """Full screen, but modal: the main screen's keys (d, p, /…) do nothing here."""
 
-    CSS_PATH = "costs.tcss"
-
     BINDINGS: ClassVar[list[BindingType]] = bindings("costs")
 
     def __init__(

@@ -19,15 +19,9 @@ from textual.widgets import Button, Input, Label, Static
 from ..actions import bindings
 from ..widgets.text_input import TextInput
 
-DIALOG_CSS = "dialogs.tcss"
-"""The stylesheet of every dialog box (a CSS_PATH is read relative to the module of its screen,
-and these all live here, in rectui/ui/screens)."""
-
 
 class ConfirmScreen(ModalScreen[bool]):
     """A question with y / n. Focus starts on No, so Enter alone never says yes."""
-
-    CSS_PATH = DIALOG_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("confirm")
 
@@ -66,8 +60,6 @@ Validator = Callable[[str], str | None]
 
 class PromptScreen(ModalScreen[str | None]):
     """One line of text. Enter accepts (if `validate` finds no problem), esc cancels."""
-
-    CSS_PATH = DIALOG_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("prompt")
 

@@ -18,7 +18,6 @@ from rectui.triage.export import FORMATS, ExportFormat
 
 from ..actions import bindings
 from ..widgets.text_input import TextInput
-from .dialogs import DIALOG_CSS
 
 FORMAT_LABELS: dict[ExportFormat, str] = {
     "csv": "CSV (a fixed set of columns, for spreadsheets)",
@@ -61,7 +60,6 @@ def path_problem(path: Path) -> str | None:
 
 
 class ExportScreen(ModalScreen[ExportRequest | None]):
-    CSS_PATH = DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = bindings("export")
 
     def __init__(self, *, total: int, directory: Path, now: datetime, summary: str) -> None:

@@ -44,7 +44,6 @@ def matches(row: Row, title: str, words: list[str]) -> bool:
 
 
 class HelpScreen(ModalScreen[None]):
-    CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = bindings("help")
 
     def __init__(self) -> None:

@@ -215,6 +215,8 @@ class MainScreen(Screen[None]):
             self._collector_paused = True
 
     def resume_collector(self) -> None:
+        """(Also from the app's on_unmount, however the start ended.) Turns the collector on
+        if `pause_collector` turned it off, whoever else may have turned it off meanwhile."""
         if self._collector_paused:
             self._collector_paused = False
             gc.enable()
@@ -249,7 +251,6 @@ class MainScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._end_paint_hold()
-        self.resume_collector()
         gc.unfreeze()  # what was frozen can go with the screen (tests run many apps in one process)
         # The app closes the session's client and an untaken first listing
         # (`RectuiApp.on_unmount`); the table closes its listing itself when it unmounts.

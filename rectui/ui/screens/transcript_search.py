@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import ClassVar, Literal
 
 from rich.text import Text
@@ -26,7 +25,6 @@ from rectui.server_text import safe_text
 from ..actions import bindings
 from ..widgets.text_input import TextInput
 from ..widgets.transcript_view import speaker_style
-from .dialogs import DIALOG_CSS
 
 Searcher = Callable[[str], list[SearchHit]]
 
@@ -49,7 +47,6 @@ def hit_text(hit: SearchHit) -> Text:
 
 
 class TranscriptSearchScreen(ModalScreen[SearchChoice | None]):
-    CSS_PATH: ClassVar[list[str | PurePath]] = [DIALOG_CSS, "transcript_search.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = bindings("search")
 
     def __init__(self, search: Searcher, stored: int) -> None:
