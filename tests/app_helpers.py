@@ -4,6 +4,7 @@ wired to it, and ways to read what the user would see."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import io
 import socket
@@ -18,6 +19,7 @@ from clocks import stepped_limiter
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
+from textual.worker import WorkerCancelled
 
 from rectui.config import AppConfig, Profile
 from rectui.emulator import Emulator, LoggedRequest, RunningEmulator, run_emulator_in_thread
@@ -93,7 +95,10 @@ async def settle(pilot: Pilot) -> None:
     app = pilot.app
     for _ in range(50):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        # A load the app cancels meanwhile (a new listing cancels the old one's page loads) is
+        # settled too; Textual's wait raises for it, and the loop looks again.
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
         await pilot.pause()
         if not any(worker.is_running for worker in app.workers):
             return

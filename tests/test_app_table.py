@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import re
+import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -34,7 +35,7 @@ from rectui.plivo.auth import Credentials
 from rectui.plivo.client import PlivoClient
 from rectui.ui.commands import palette
 from rectui.ui.screens.main import MainScreen
-from rectui.ui.widgets.filter_sidebar import FieldSelect
+from rectui.ui.widgets.filter_sidebar import FieldSelect, FilterSidebar
 
 SIP = "sip:dave.from.support@phone.plivo.com"
 
@@ -395,6 +396,31 @@ async def test_the_filters_take_keys_at_once_even_before_their_fields_are_built(
             await pilot.press("escape")
             await settle(pilot)
             assert app.focused is app.main.table and app.main.table.current is not None
+
+
+async def test_closing_the_app_as_the_filter_fields_mount_leaves_no_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Not through q (which waits for the fields): the app closed otherwise (as a closed terminal
+    # closes it) just as the fields start mounting after the first rows. Their mount came back
+    # with the fields already torn down, and showing the filter in them raised.
+    build = FilterSidebar.build
+    started: list[bool] = []
+
+    async def closing_as_it_builds(sidebar: FilterSidebar) -> None:
+        started.append(True)
+        sidebar.app.exit()
+        await build(sidebar)
+
+    monkeypatch.setattr(FilterSidebar, "build", closing_as_it_builds)
+    with serve(seed=7, count=300, now=NOW) as emu:
+        app = make_app(emu)
+        async with app.run_test(size=(160, 40)):
+            deadline = time.monotonic() + 30
+            while not started or app.is_running:
+                assert time.monotonic() < deadline, "the app never closed as its fields mounted"
+                await asyncio.sleep(0.01)
+    assert app.return_code == 0
 
 
 async def test_quitting_while_the_filter_fields_are_built_leaves_no_error(

@@ -143,6 +143,8 @@ class FilterSidebar(VerticalScroll):
 
     async def _mount_fields(self) -> None:
         await self.mount_all(self._fields())
+        if not self.children:
+            return  # the app closed meanwhile (other than by q, which waits) and took them down
         self._show(self.applied)
         self._built = True
         self.validate()  # the filter in force and any problem already found with it
