@@ -171,10 +171,8 @@ _original_paint_line = RecordingTable._paint_line
 FRAMES: Frames | None = None
 
 
-def _probing_paint_line(
-    self: RecordingTable, y: int, width: int, top: int, status_y: int | None
-) -> Any:
-    strip = _original_paint_line(self, y, width, top, status_y)
+def _probing_paint_line(self: RecordingTable, y: int, width: int, top: int, status: Any) -> Any:
+    strip = _original_paint_line(self, y, width, top, status)
     if FRAMES is not None and y >= 1 and self.listing is not None:
         index = top + y - 1
         if isinstance(self.listing.get(index), Recording):

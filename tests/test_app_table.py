@@ -374,7 +374,7 @@ async def test_the_garbage_collector_is_off_only_until_the_first_frame(
         app = make_app(emu)
         async with app.run_test(size=(160, 40)) as pilot:
             await gate.until_held(1)
-            assert not gc.isenabled(), "the collector ran while the first listing was opening"
+            assert not gc.isenabled(), "the collector was on while the first listing was opening"
             if opens:
                 gate.release()
                 await until(pilot, lambda: app.main.table.current is not None, "the first rows")

@@ -49,6 +49,9 @@ from .table_render import COMPONENTS, RowPaint, overlay
 from .table_search import TableSearch
 from .table_sort import SortLoading, SortOrder, sort_order_of
 
+StatusLine = tuple[int, str]
+"""The table's last line when it shows one: (its y, its text)."""
+
 
 def _draws_alike(bar: ScrollBar, position: float) -> bool:
     """Whether the bar looks the same at `position` as now (asked of its own renderer)."""
@@ -399,20 +402,19 @@ class TableView(ScrollView, can_focus=True, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         return self._paint_line(y, *self._paint_frame())
 
-    def _paint_frame(self) -> tuple[int, int, int | None]:
+    def _paint_frame(self) -> tuple[int, int, StatusLine | None]:
         """What every line of a paint reads, read once (each of these walks the DOM): the
-        width, the index of the first row shown, and the status line's y if there is one."""
-        shows_status = self.status_text is not None
-        status_y = self.scrollable_content_region.height - 1 if shows_status else None
-        return self.size.width, self.scroll_offset.y, status_y
+        width, the index of the first row shown, and the status line if there is one."""
+        text = self.status_text
+        status = None if text is None else (self.scrollable_content_region.height - 1, text)
+        return self.size.width, self.scroll_offset.y, status
 
-    def _paint_line(self, y: int, width: int, top: int, status_y: int | None) -> Strip:
+    def _paint_line(self, y: int, width: int, top: int, status: StatusLine | None) -> Strip:
         if y == 0:
             return self._render_header(width)
-        if y == status_y:
+        if status is not None and y == status[0]:
             style = self.get_component_rich_style("recording-table--status")
-            text = fit(" " + safe_text(self.status_text or ""), width)
-            return Strip([Segment(text, style)], width)
+            return Strip([Segment(fit(" " + safe_text(status[1]), width), style)], width)
         index = top + y - 1
         if self._total == 0:
             if y == 1:
