@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+from textual.widgets import DataTable, Label, ProgressBar, Static
 
 from rectui.error_text import one_line
 from rectui.formatting import format_money, format_time
@@ -33,6 +33,7 @@ from rectui.triage.costs import PROJECTION_DAYS, CostSummary, WeekBucket, summar
 
 from ...server_text import safe_text
 from ..actions import bindings
+from ..widgets.key_footer import KeyFooter
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 CHART_ROWS = 6
@@ -190,7 +191,7 @@ class CostScreen(ModalScreen[None]):
         table.border_title = "Costliest 10 (today's monthly storage cost)"
         table.border_subtitle = "enter: show in the table"
         yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#cost-top", Horizontal).display = False
